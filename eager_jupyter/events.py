@@ -1,0 +1,163 @@
+"""What happens during one ``%%eager`` run, as frozen dataclasses.
+
+The engine emits these, in order, on the kernel's main thread, to every observer (the run-record
+builder, the plain-output view, the live widget, the terminal printer of the CLI). Observers must be
+quick: a handler runs between two statements or two pieces of the stream.
+
+Times ``t`` are seconds since the request was made (the engine's clock, ``time.perf_counter`` based),
+so a run record, a benchmark and a trace all speak the same time axis.
+
+Statement ``index`` is the 0-based position of the statement in the generated program; it is stable
+for the whole run and is the key every view uses.
+
+Lifecycle of a statement::
+
+    released ─┬─> started ─┬─> finished            (status "done")
+              │            └─> failed              (status "error")
+              ├─> held ──> started ...             (gate: runs once generation has ended)
+              └─> skipped                          (an earlier statement failed, or the run stopped)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+__all__ = [
+    "Event",
+    "PieceStreamed",
+    "RunEnded",
+    "RunStarted",
+    "StatementFailed",
+    "StatementFinished",
+    "StatementHeld",
+    "StatementReleased",
+    "StatementSkipped",
+    "StatementStarted",
+    "GenerationEnded",
+    "RepairStarted",
+]
+
+Mode = Literal["eager", "serial", "no-exec"]
+TextKind = Literal["code", "prose"]
+RunStatus = Literal["ok", "error", "interrupted"]
+
+
+@dataclass(frozen=True)
+class RunStarted:
+    """The request was made. ``source`` is a short human label ("replay 60 tok/s", "anthropic")."""
+
+    t: float
+    source: str
+    mode: Mode
+    model: str | None = None
+    request: str | None = None
+
+
+@dataclass(frozen=True)
+class PieceStreamed:
+    """A piece of model output arrived. ``kind`` says whether it is code (fed to the chunker) or prose.
+
+    ``offset`` is where ``text`` starts in the code generated so far (for code pieces), so a view can
+    apply pieces as appends and check it missed none.
+    """
+
+    t: float
+    text: str
+    kind: TextKind = "code"
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class StatementReleased:
+    """The chunker released a finished top-level statement (an exact slice of the generated code)."""
+
+    t: float
+    index: int
+    code: str
+    start_line: int
+    generated_at: float
+    syntax_error: str | None = None
+
+
+@dataclass(frozen=True)
+class StatementHeld:
+    """The gate holds this statement until generation ends; ``reason`` is shown to the user."""
+
+    t: float
+    index: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class StatementStarted:
+    """The executor started this statement. Statements run together in one batch share ``batch``."""
+
+    t: float
+    index: int
+    batch: int
+
+
+@dataclass(frozen=True)
+class StatementFinished:
+    t: float
+    index: int
+    duration: float
+
+
+@dataclass(frozen=True)
+class StatementFailed:
+    """The statement raised (or did not compile). ``error`` is one line: ``"NameError: name 'x' ..."``."""
+
+    t: float
+    index: int
+    duration: float
+    error: str
+    exception_type: str = "Exception"
+
+
+@dataclass(frozen=True)
+class StatementSkipped:
+    t: float
+    index: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class GenerationEnded:
+    """The source produced its last piece, or was stopped (``stopped`` is then True)."""
+
+    t: float
+    stopped: bool = False
+    usage: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RepairStarted:
+    """``--fix``: a new round of generation continues the program after a failed statement."""
+
+    t: float
+    round: int
+    failed_index: int
+
+
+@dataclass(frozen=True)
+class RunEnded:
+    t: float
+    status: RunStatus
+    error: str | None = None
+
+
+Event = (
+    RunStarted
+    | PieceStreamed
+    | StatementReleased
+    | StatementHeld
+    | StatementStarted
+    | StatementFinished
+    | StatementFailed
+    | StatementSkipped
+    | GenerationEnded
+    | RepairStarted
+    | RunEnded
+)

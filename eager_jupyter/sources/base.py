@@ -1,0 +1,47 @@
+"""The one seam at the network edge: a source of model output.
+
+A source is iterated in a producer thread (the engine's ``Producer``); the kernel's main thread only
+ever sees ``(t, text)`` pieces through a queue. ``close()`` is called from the main thread to stop a
+source at once (early interruption, an error, a kernel interrupt): a replay stops producing, a network
+source closes its HTTP response so the server sees the connection go.
+
+``kind`` says what the text is: ``"code"`` is fed to the chunker as it is; ``"markdown"`` is a model's
+reply, which goes through the fence filter first (only the Python block runs, prose is shown).
+
+Exception tree (errors a source raises while streaming, re-raised on the main thread)::
+
+    SourceError                one short user-facing line, no traceback
+      (subclasses live with the source that raises them, e.g. the Anthropic API errors)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Literal, Protocol, runtime_checkable
+
+__all__ = ["Source", "SourceError", "SourceKind"]
+
+SourceKind = Literal["code", "markdown"]
+
+
+class SourceError(Exception):
+    """A source failed (network, API, file). ``str(error)`` is one line fit to show a user."""
+
+
+@runtime_checkable
+class Source(Protocol):
+    #: short label for views and the run record: "replay 60 tok/s", "anthropic"
+    label: str
+    #: model id, when a model is behind the source
+    model: str | None
+    kind: SourceKind
+    #: token counts reported by the source once it has finished ({"input_tokens": .., ...})
+    usage: dict[str, int]
+
+    def stream(self) -> Iterator[str]:
+        """Yield text pieces as they arrive. Runs in the producer thread; may block."""
+        ...
+
+    def close(self) -> None:
+        """Stop at once, from any thread. ``stream`` must then end promptly (within ~100 ms)."""
+        ...
