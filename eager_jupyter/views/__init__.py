@@ -1,0 +1,1 @@
+"""Views show a run as it happens. ``base`` has the protocol; ``plain`` and ``widget`` implement it."""
