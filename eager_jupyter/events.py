@@ -91,11 +91,16 @@ class StatementHeld:
 
 @dataclass(frozen=True)
 class StatementStarted:
-    """The executor started this statement. Statements run together in one batch share ``batch``."""
+    """The executor started this statement. Statements run together in one batch share ``batch``.
+
+    ``setup_s`` is the hand-off cost the batch paid before its first statement started (transform,
+    compile): set on the batch's first statement, 0 on the others.
+    """
 
     t: float
     index: int
     batch: int
+    setup_s: float = 0.0
 
 
 @dataclass(frozen=True)
