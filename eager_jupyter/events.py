@@ -25,7 +25,9 @@ from typing import Literal
 
 __all__ = [
     "Event",
+    "GenerationEnded",
     "PieceStreamed",
+    "RepairStarted",
     "RunEnded",
     "RunStarted",
     "StatementFailed",
@@ -34,8 +36,6 @@ __all__ = [
     "StatementReleased",
     "StatementSkipped",
     "StatementStarted",
-    "GenerationEnded",
-    "RepairStarted",
 ]
 
 Mode = Literal["eager", "serial", "no-exec"]

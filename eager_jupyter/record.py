@@ -140,7 +140,7 @@ class RecordBuilder:
     def __init__(self, gate: str = "paper") -> None:
         self.record = RunRecord(gate=gate)
 
-    def handle(self, event: Event) -> None:  # noqa: C901 - one branch per event type
+    def handle(self, event: Event) -> None:
         rec = self.record
         match event:
             case RunStarted():
