@@ -1,0 +1,337 @@
+"""Markdown fence filter: picks the Python block out of a model's streamed reply, incrementally.
+
+A model asked for code answers in markdown: maybe a sentence, a ```` ```python ```` block, maybe a note
+after it. Only the code inside the block may run; everything else is prose to show. This stage sits
+between a ``kind == "markdown"`` source and the chunker::
+
+    f = FenceFilter()
+    for piece in source.stream():
+        for kind, text in f.feed(piece):      # kind is "code" or "prose"
+            ...
+    for kind, text in f.finish():
+        ...
+
+Pure: no I/O, no threads, no IPython; ``feed`` returns at once.
+
+What counts as the Python block (CommonMark fenced code blocks):
+- An opening fence is a line of at least three backticks or tildes, indented by at most 3 spaces,
+  followed by an info string (a backtick fence's info string may not contain a backtick). Its first
+  word names the language: ``python``, ``py``, ``python3``, ``ipython``, ``ipython3``, ``pycon`` is
+  *not* Python (a REPL transcript) and no word at all *is* (a bare ```` ``` ```` block is taken as
+  code, because that is how models write unlabelled code).
+- It closes at a line of the same character, at least as long, indented at most 3 spaces, with only
+  whitespace after it. A block never closed runs to the end of the reply (a reply cut by max_tokens).
+- Content lines lose up to as many leading spaces as the opening fence was indented (so a block
+  indented inside a list item still gives top-level Python).
+- Only the **first** Python block is code. Fences in other languages before it (```` ```bash ````)
+  are prose, and a Python fence inside them is not an opening fence. After the Python block closes,
+  the rest of the reply is prose (``code_ended`` turns True so an engine may stop generating).
+- The fence lines themselves are emitted as **prose**, so nothing is lost: without indented fences,
+  ``"".join(text for _, text in segments) == reply`` always holds.
+
+An unfenced reply (no fence before the first significant line) is code only if it looks like code.
+The decision is taken once, at the end of the first line that is neither blank nor a ``#`` comment
+(comment lines are ambiguous: a markdown heading or a Python comment, so they are held with the
+blank lines and follow the decision). That line is code when (``looks_like_python``):
+- it is an IPython line magic (``%matplotlib inline``), or
+- it parses as a complete statement that is not something prose also parses as: a lone name
+  (``Sure``), a unary/binary expression over names (``- item``), an annotation without a value
+  (``Note: important``), or
+- it is an incomplete beginning of a statement that starts like code: a compound-statement keyword
+  or decorator (``for row in rows:``), or an ``=`` or ``.`` before the first bracket
+  (``df = pd.DataFrame({``).
+Trade-offs: a reply whose first line is code and which later turns into prose runs that prose as
+code (the chunker reports it as a syntax error and nothing runs past it); prose whose first line
+happens to look like a statement (``with pleasure:``) is taken as code. Models asked for one fenced
+block (our system prompt does) almost never hit either case; the rule costs one ``ast.parse`` of
+one line.
+
+Incrementality (the point of the stage): text is emitted as soon as its kind is certain.
+- Prose streams through character by character, except a line that could still become an opening
+  fence (up to 3 spaces then only backticks or tildes so far, or a fence whose info string is not
+  complete yet), which is held until its newline.
+- Code streams through character by character, except a line that could still be the closing fence
+  (up to 3 spaces then only fence characters, then only whitespace), which is held until a
+  character decides it (```` ``x ```` is code at once) or its newline arrives.
+- Before the reply's kind is decided, the first significant line (and any blank or comment lines
+  before it) is held until its newline.
+
+To validate a change: ``tests/test_fences.py`` checks each rule on whole texts, and an oracle feeds
+every text cut at random places and requires the same segments (merged) as one ``feed`` of the whole
+text, plus the join-equals-input invariant, plus "no code character is emitted later than needed".
+"""
+
+from __future__ import annotations
+
+import ast
+import codeop
+import re
+import warnings
+from enum import Enum
+from typing import Literal, NamedTuple
+
+__all__ = ["FenceFilter", "Segment", "SegmentKind", "looks_like_python", "split_reply"]
+
+SegmentKind = Literal["code", "prose"]
+
+PYTHON_LANGUAGES = frozenset({"python", "py", "python3", "py3", "ipython", "ipython3", ""})
+
+
+class Segment(NamedTuple):
+    kind: SegmentKind
+    text: str
+
+
+class _State(Enum):
+    START = "start"  # nothing significant seen yet: fenced markdown or bare code?
+    PROSE = "prose"  # markdown outside any fence, before the Python block
+    OTHER = "other"  # inside a fence in another language (prose)
+    CODE = "code"  # inside the Python block
+    AFTER = "after"  # the Python block closed: the rest is prose
+    BARE = "bare"  # an unfenced reply that looks like code: all of it is code
+
+
+# A line that may still turn out to be a fence: indentation, then one run of a fence character.
+_FENCE_PREFIX = re.compile(r" {0,3}(?:`*|~*)")
+_OPENING = re.compile(r"(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})(?P<info>[^\n]*)\n?")
+_COMPOUND = re.compile(r"(?:async\s+)?(?:def|class|if|for|while|with|try|match)\b|@")
+_MAGIC = re.compile(r"%{1,2}[A-Za-z_]")
+_LINE_PIECES = re.compile(r"[^\n]*\n|[^\n]+")  # lines end at "\n" only (not str.splitlines)
+
+
+def looks_like_python(line: str) -> bool:
+    """Whether the first significant line of an unfenced reply is code (rule in the module doc)."""
+    if not line.strip() or line[:1] in (" ", "\t"):
+        return False
+    text = line.strip()
+    if _MAGIC.match(text):
+        return True
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # SyntaxWarning for odd escapes in prose, etc.
+        try:
+            tree = ast.parse(text)
+        except SyntaxError:
+            return _incomplete_statement(text)
+        except (ValueError, OverflowError, RecursionError, MemoryError):
+            return False
+    if not tree.body:
+        return False
+    statement = tree.body[0]
+    if isinstance(statement, ast.Expr):
+        value = statement.value
+        if isinstance(value, ast.Constant):
+            return isinstance(value.value, str)  # a docstring
+        return any(
+            isinstance(node, ast.Call | ast.Attribute | ast.Subscript | ast.Await) for node in ast.walk(value)
+        )
+    return not (isinstance(statement, ast.AnnAssign) and statement.value is None)
+
+
+def _incomplete_statement(text: str) -> bool:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            if codeop.compile_command(text + "\n", symbol="exec") is not None:
+                return False  # complete after all (and ast.parse disagreed): not a beginning
+        except (SyntaxError, ValueError, OverflowError):
+            return False
+    if _COMPOUND.match(text):
+        return True
+    head = re.split(r"[(\[{]", text, maxsplit=1)[0]
+    return "=" in head or "." in head
+
+
+def _opening(line: str) -> tuple[int, str, int, str] | None:
+    """``(indent, char, length, language)`` if the complete ``line`` opens a fence."""
+    m = _OPENING.fullmatch(line)
+    if m is None:
+        return None
+    fence, info = m["fence"], m["info"]
+    if fence[0] == "`" and "`" in info:
+        return None  # CommonMark: inline code, not a fence
+    words = info.strip().split()
+    language = words[0].lower().strip("{}.") if words else ""
+    return len(m["indent"]), fence[0], len(fence), language
+
+
+def _may_open(partial: str) -> bool:
+    """Whether a line that has not ended yet could still be (or is) an opening fence."""
+    if _FENCE_PREFIX.fullmatch(partial):
+        return True
+    m = re.match(r" {0,3}(`{3,}|~{3,})", partial)
+    return m is not None and not (m[1][0] == "`" and "`" in partial[m.end() :])
+
+
+def _closes(line: str, char: str, length: int) -> bool:
+    """Whether a complete ``line`` closes a fence of ``length`` x ``char``."""
+    m = re.fullmatch(r" {0,3}(" + re.escape(char) + r"+)[ \t\r]*\n?", line)
+    return m is not None and len(m[1]) >= length
+
+
+def _may_close(partial: str, char: str, length: int) -> bool:
+    """Whether a line that has not ended yet could still be the closing fence."""
+    m = re.fullmatch(r" {0,3}(" + re.escape(char) + r"*)([ \t\r]*)", partial)
+    if m is None:
+        return False
+    return not m[2] or len(m[1]) >= length
+
+
+def _is_comment(line: str) -> bool:
+    return line.lstrip(" \t").startswith("#")
+
+
+class FenceFilter:
+    """Incremental filter: ``feed(text) -> list[Segment]``, then ``finish() -> list[Segment]``.
+
+    Adjacent segments of one kind within one call are merged; empty segments are never returned.
+    """
+
+    def __init__(self) -> None:
+        self._state = _State.START
+        self._line = ""  # the current line, since the last newline
+        self._sent = 0  # how much of ``_line`` was already emitted
+        self._held: list[str] = []  # START: complete blank/comment lines waiting for the decision
+        self._fence_char = "`"
+        self._fence_len = 3
+        self._fence_indent = 0
+        self._stripped = False  # CODE: this line's fence indentation was already removed
+        self._finished = False
+        self._out: list[Segment] = []
+
+    @property
+    def code_ended(self) -> bool:
+        """True once the Python block has closed: nothing more of this reply can be code."""
+        return self._state is _State.AFTER
+
+    @property
+    def pending(self) -> str:
+        """Text fed but not emitted yet (held while its kind is undecided)."""
+        return "".join(self._held) + self._line[self._sent :]
+
+    def feed(self, text: str) -> list[Segment]:
+        if self._finished:
+            raise RuntimeError("FenceFilter.feed() after finish()")
+        for piece in _LINE_PIECES.findall(text):
+            self._line += piece
+            if piece.endswith("\n"):
+                self._end_line()
+            else:
+                self._advance()
+        return self._take()
+
+    def finish(self) -> list[Segment]:
+        if not self._finished:
+            self._finished = True
+            if self._line or self._held:
+                self._end_line()
+            if self._state is _State.START:
+                self._release_held("prose")  # only blank or comment lines: nothing to run
+        return self._take()
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _emit(self, kind: SegmentKind, text: str) -> None:
+        if not text:
+            return
+        if self._out and self._out[-1].kind == kind:
+            self._out[-1] = Segment(kind, self._out[-1].text + text)
+        else:
+            self._out.append(Segment(kind, text))
+
+    def _take(self) -> list[Segment]:
+        out, self._out = self._out, []
+        return out
+
+    def _send_rest(self, kind: SegmentKind) -> None:
+        self._emit(kind, self._line[self._sent :])
+        self._sent = len(self._line)
+
+    def _send_code(self) -> None:
+        """Emit the unsent part of the current code line, minus the fence's indentation."""
+        if not self._stripped:
+            spaces = len(self._line) - len(self._line.lstrip(" "))
+            self._sent = max(self._sent, min(spaces, self._fence_indent))
+            self._stripped = True
+        self._send_rest("code")
+
+    def _release_held(self, kind: SegmentKind) -> None:
+        for line in self._held:
+            self._emit(kind, line)
+        self._held = []
+
+    def _advance(self) -> None:
+        """The current line grew but has not ended: emit what is already certain."""
+        state, line = self._state, self._line
+        if state in (_State.OTHER, _State.AFTER):
+            self._send_rest("prose")
+        elif state is _State.BARE:
+            self._send_rest("code")
+        elif state is _State.PROSE and (self._sent or not _may_open(line)):
+            self._send_rest("prose")
+        elif state is _State.CODE and (
+            self._sent or self._stripped or not _may_close(line, self._fence_char, self._fence_len)
+        ):
+            self._send_code()
+        # otherwise hold: START holds the whole first line, PROSE/CODE a line that may be a fence
+
+    def _end_line(self) -> None:
+        """The current line is complete (or the reply ended): classify it and move on."""
+        state, line = self._state, self._line
+        if state is _State.START:
+            self._start_line(line)
+        elif state is _State.PROSE:
+            opening = None if self._sent else _opening(line)
+            self._send_rest("prose")
+            if opening is not None:
+                self._open(opening)
+        elif state is _State.OTHER:
+            self._send_rest("prose")
+            if _closes(line, self._fence_char, self._fence_len):
+                self._state = _State.PROSE
+        elif state is _State.CODE:
+            if not self._sent and not self._stripped and _closes(line, self._fence_char, self._fence_len):
+                self._send_rest("prose")
+                self._state = _State.AFTER
+            else:
+                self._send_code()
+        elif state is _State.BARE:
+            self._send_rest("code")
+        else:
+            self._send_rest("prose")
+        self._line, self._sent, self._stripped = "", 0, False
+
+    def _start_line(self, line: str) -> None:
+        opening = _opening(line)
+        if opening is not None:
+            self._release_held("prose")
+            self._send_rest("prose")
+            self._open(opening)
+        elif not line.strip() or _is_comment(line):
+            self._held.append(line)
+            self._sent = len(line)
+        elif looks_like_python(line):
+            self._release_held("code")
+            self._send_rest("code")
+            self._state = _State.BARE
+        else:
+            self._release_held("prose")
+            self._send_rest("prose")
+            self._state = _State.PROSE
+
+    def _open(self, opening: tuple[int, str, int, str]) -> None:
+        indent, char, length, language = opening
+        self._fence_indent, self._fence_char, self._fence_len = indent, char, length
+        self._state = _State.CODE if language in PYTHON_LANGUAGES else _State.OTHER
+
+
+def split_reply(text: str) -> list[Segment]:
+    """The whole-text version: ``FenceFilter`` fed ``text`` at once, then finished."""
+    f = FenceFilter()
+    segments = f.feed(text) + f.finish()
+    merged: list[Segment] = []
+    for segment in segments:
+        if merged and merged[-1].kind == segment.kind:
+            merged[-1] = Segment(segment.kind, merged[-1].text + segment.text)
+        else:
+            merged.append(segment)
+    return merged
