@@ -37,7 +37,19 @@ from .events import (
     StatementStarted,
 )
 
-__all__ = ["BatchRecord", "RecordBuilder", "RunRecord", "StatementRecord"]
+__all__ = ["BatchRecord", "RecordBuilder", "RunRecord", "StatementRecord", "last_run", "set_last_run"]
+
+_last: RunRecord | None = None
+
+
+def last_run() -> RunRecord | None:
+    """The record of the most recent ``%%eager`` run in this process (None before the first)."""
+    return _last
+
+
+def set_last_run(record: RunRecord) -> None:
+    global _last
+    _last = record
 
 
 @dataclass

@@ -1,0 +1,50 @@
+"""The exceptions ``%%eager`` raises to end a cell, and how each renders.
+
+::
+
+    EagerError                    a run failed; one short line in the cell, no traceback of ours
+      StatementError              a generated statement raised or did not compile (the statement's
+                                  own traceback was already shown under it)
+      GenerationError             the source failed (network, API, file): from a SourceError
+    EagerInterrupt                the run was interrupted (a KeyboardInterrupt: Run All stops)
+
+Each carries the context a caller needs (statement index, line, the original exception). IPython
+renders an exception through ``_render_traceback_`` when it has one; ours return one line, so the cell
+shows the statement's real traceback once and then a single line saying what the run did about it.
+"""
+
+from __future__ import annotations
+
+__all__ = ["EagerError", "EagerInterrupt", "GenerationError", "StatementError"]
+
+
+class EagerError(Exception):
+    """Base of the run failures. ``str(error)`` is the one line shown."""
+
+    def _render_traceback_(self) -> list[str]:
+        return [f"\x1b[0;31m{type(self).__name__}\x1b[0m: {self}"]
+
+
+class StatementError(EagerError):
+    def __init__(self, message: str, *, index: int, line: int, error: BaseException | None) -> None:
+        super().__init__(message)
+        self.index = index
+        self.line = line
+        self.error = error
+
+
+class GenerationError(EagerError):
+    """The source failed; what already ran stays run, nothing half-generated ran."""
+
+
+class EagerInterrupt(KeyboardInterrupt):
+    """A kernel interrupt stopped the run. It is a KeyboardInterrupt, named as one in the reply."""
+
+    def _render_traceback_(self) -> list[str]:
+        return [f"\x1b[0;31mKeyboardInterrupt\x1b[0m: {self}"]
+
+
+# The kernel reports ``type(error).__name__`` as the reply's ``ename``: for a client, an interrupted
+# run ends with a KeyboardInterrupt, exactly as an interrupted cell does.
+EagerInterrupt.__name__ = "KeyboardInterrupt"
+EagerInterrupt.__qualname__ = "KeyboardInterrupt"

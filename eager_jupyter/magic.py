@@ -1,0 +1,201 @@
+"""``%%eager``: the thin adapter between IPython and the engine.
+
+It parses the options (``magic_arguments``, so ``%%eager?`` prints real help and bad input raises
+``UsageError``), reads persistent defaults from the ``Eager`` configurable (``%config Eager.rate =
+80``), builds a source, a view and an engine, runs it, binds the run record to ``_eager``, and returns
+the value of the program's last expression so IPython displays it as ``Out[n]``, once, as for a cell.
+
+A cell whose body is empty (``%%eager --replay analysis.py`` alone) is rejected by IPython before any
+magic runs; ``load`` installs an input transformer that gives such a cell a one-newline body.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, line_cell_magic, magics_class
+from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from traitlets import Dict, Enum, Float, Int, List, Unicode
+from traitlets.config import Configurable
+
+from . import record as _record
+from .engine import Engine
+from .gate import DEFAULT_ALLOW, DEFAULT_DENY, Gate
+from .sources.base import Source
+from .sources.replay import ReplaySource, TraceSource
+from .trace import TraceError
+from .views.base import View
+from .views.plain import PlainView
+
+__all__ = ["Eager", "EagerMagics", "load"]
+
+
+class Eager(Configurable):
+    """Defaults for ``%%eager``; set them with ``%config Eager.<name> = <value>``."""
+
+    rate = Float(60.0, help="Replay speed in tokens per second.").tag(config=True)
+    ttft = Float(0.0, help="Replay: seconds before the first token.").tag(config=True)
+    gate = Enum(["paper", "off"], "paper", help="Gate policy for risky statements.").tag(config=True)
+    view = Enum(["auto", "widget", "plain"], "auto", help="How a run is shown.").tag(config=True)
+    model = Unicode("claude-sonnet-4-5", help="Anthropic model id (not checked against a list).").tag(
+        config=True
+    )
+    max_tokens = Int(4096, help="Most tokens the model may write.").tag(config=True)
+    temperature = Float(None, allow_none=True, help="Sampling temperature (model default if unset).").tag(
+        config=True
+    )
+    fix = Int(0, help="Self-repair rounds after a failing statement.").tag(config=True)
+    gate_deny = Dict(
+        value_trait=Unicode(),
+        help="Extra names the gate holds, name -> reason shown (added to the paper's list).",
+    ).tag(config=True)
+    gate_allow = List(
+        Unicode(), help="Extra dotted prefixes the gate lets through (e.g. 'os.listdir')."
+    ).tag(config=True)
+
+    def make_gate(self, policy: str) -> Gate | None:
+        if policy == "off":
+            return None
+        return Gate({**DEFAULT_DENY, **self.gate_deny}, (*DEFAULT_ALLOW, *self.gate_allow))
+
+
+def _positive(kind: type, what: str) -> Any:
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise UsageError(f"{what} must be a number, not {text!r}") from None
+        if value < 0:
+            raise UsageError(f"{what} must not be negative, not {text!r}")
+        return value
+
+    return parse
+
+
+@magics_class
+class EagerMagics(Magics):
+    def __init__(self, shell: Any, config: Eager) -> None:
+        super().__init__(shell)
+        self.settings = config
+
+    @magic_arguments()
+    @argument(
+        "--replay",
+        nargs="?",
+        const=True,
+        default=None,
+        metavar="FILE",
+        help="Stream FILE (or, with no FILE, this cell's own body) as if a model were writing it.",
+    )
+    @argument("--replay-trace", metavar="FILE", help="Replay a recorded trace (JSONL) with its real timing.")
+    @argument("--rate", type=_positive(float, "--rate"), help="Replay speed, tokens/s (default 60).")
+    @argument("--ttft", type=_positive(float, "--ttft"), help="Replay: seconds before the first token.")
+    @argument("--serial", action="store_true", help="Baseline: generate everything, then run it as one cell.")
+    @argument("--no-exec", action="store_true", help="Stream and show the code; run nothing.")
+    @argument("-i", "--insert", action="store_true", help="Put the finished code into a new cell below.")
+    @argument("--gate", choices=["paper", "off"], help="Hold risky statements until generation ends.")
+    @argument("--view", choices=["auto", "widget", "plain"], help="Live widget or plain outputs.")
+    @argument("-m", "--model", help="Anthropic model id.")
+    @argument("--max-tokens", type=_positive(int, "--max-tokens"), help="Most tokens the model may write.")
+    @argument("--temperature", type=_positive(float, "--temperature"), help="Sampling temperature.")
+    @argument("--new", action="store_true", help="Start a new conversation (forget earlier requests).")
+    @argument("--record", metavar="FILE", help="Record the model's stream to FILE for --replay-trace.")
+    @argument("--fix", type=_positive(int, "--fix"), help="Repair rounds after a failing statement.")
+    @line_cell_magic
+    def eager(self, line: str, cell: str | None = None) -> Any:
+        """Run code while it is being written: each top-level statement runs as soon as it is complete.
+
+        The cell body is the request to the model; with --replay it is the code itself.
+        """
+        args = parse_argstring(self.eager, line)
+        body = cell or ""
+        if args.serial and args.no_exec:
+            raise UsageError("--serial and --no-exec exclude each other")
+        source, request = self._source(args, body)
+        mode = "serial" if args.serial else "no-exec" if args.no_exec else "eager"
+        gate = self.settings.make_gate(args.gate or self.settings.gate)
+        view = self._view(args.view or self.settings.view)
+        engine = Engine(
+            self.shell,
+            source,
+            mode=mode,
+            gate=gate if mode == "eager" else None,
+            view=view,
+            request=request,
+        )
+        if isinstance(view, PlainView):
+            view.record = engine.record
+        try:
+            engine.run()
+        finally:
+            _record.set_last_run(engine.record)
+            self.shell.user_ns["_eager"] = engine.record
+            if args.insert and engine.record.code.strip():
+                self.shell.set_next_input(engine.record.code.rstrip("\n"), replace=False)
+        if engine.has_value:
+            return engine.take_value()
+        return None
+
+    # ---- parts -----------------------------------------------------------------------------------
+    def _source(self, args: Any, body: str) -> tuple[Source, str | None]:
+        rate = args.rate if args.rate is not None else self.settings.rate
+        ttft = args.ttft if args.ttft is not None else self.settings.ttft
+        if rate <= 0:
+            raise UsageError("--rate must be positive (tokens per second)")
+        if args.replay is not None and args.replay_trace:
+            raise UsageError("--replay and --replay-trace exclude each other")
+        if args.replay_trace:
+            path = self._path(args.replay_trace)
+            try:
+                return TraceSource.from_file(path), str(path)
+            except TraceError as error:
+                raise UsageError(str(error)) from None
+        if args.replay is True:
+            if not body.strip():
+                raise UsageError("--replay with no FILE replays the cell body, and the body is empty")
+            return ReplaySource(body, rate, ttft, name="cell"), None
+        if args.replay is not None:
+            path = self._path(args.replay)
+            try:
+                return ReplaySource.from_file(path, rate, ttft), str(path)
+            except (OSError, UnicodeDecodeError) as error:
+                raise UsageError(f"cannot read {path}: {error}") from None
+        return self._model_source(args, body)
+
+    def _model_source(self, args: Any, body: str) -> tuple[Source, str | None]:
+        if not body.strip():
+            raise UsageError("%%eager needs a request in the cell body (or --replay FILE)")
+        raise UsageError(
+            "no model source is configured in this build; use --replay FILE or --replay-trace FILE"
+        )
+
+    def _path(self, name: str) -> Path:
+        path = Path(os.path.expanduser(name.strip().strip("'\"")))
+        if not path.is_file():
+            raise UsageError(f"no such file: {path}")
+        return path
+
+    def _view(self, choice: str) -> View:
+        return PlainView()
+
+
+def _empty_body_gets_a_newline(lines: list[str]) -> list[str]:
+    """IPython rejects a cell magic with an empty body; ``%%eager --replay FILE`` alone is valid."""
+    if lines and lines[0].startswith("%%eager") and not "".join(lines[1:]).strip():
+        first = lines[0] if lines[0].endswith("\n") else lines[0] + "\n"
+        return [first, "\n"]
+    return lines
+
+
+def load(shell: Any) -> None:
+    existing = [c for c in shell.configurables if isinstance(c, Eager)]
+    settings = existing[0] if existing else Eager(parent=shell)
+    if not existing:
+        shell.configurables.append(settings)
+    shell.register_magics(EagerMagics(shell, settings))
+    cleanup = shell.input_transformers_cleanup
+    if _empty_body_gets_a_newline not in cleanup:
+        cleanup.append(_empty_body_gets_a_newline)
