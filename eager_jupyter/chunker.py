@@ -1,0 +1,380 @@
+"""Streaming chunker: cut a stream of Python source into top-level statements, as early as certain.
+
+    chunker = Chunker()
+    released = chunker.feed(piece)   # piece: any str, 1 char .. many lines
+    released += chunker.finish()     # end of stream: everything still pending
+
+Each `Chunk` holds one top-level statement (`a; b` on one line stays together; a decorated def/class
+is one statement) with the blank and comment lines before it; a last chunk may hold only comments.
+The chunks' `code` concatenate to exactly what was fed.
+
+When a chunk is released (one token of lookahead, as in the Eager paper):
+- a simple statement (and an IPython line: `%time x`, `!ls`, `files = !ls`) by the `feed` that
+  delivers the newline ending its logical line;
+- a compound statement by the `feed` that delivers enough of the first token of the next top-level
+  line to know it is not a clause that continues the statement: `else`/`elif` after an `if`, `else`
+  after `for`/`while`, `except`/`else`/`finally` after a `try`, tracking which clauses can still come
+  (after `else:` an `if` takes nothing more, so an `e` releases it). `p` releases at once, `e` and
+  `el` wait, `else:` continues, `elsewhere` releases. A `def`, `class`, `with` or `match` is released
+  by any first character. A column-0 comment line decides nothing: the next real line does, and the
+  comment goes with that next statement. Decorators wait for their def/class;
+- the last statement by `finish()`.
+
+Algorithm (linear, no re-parsing):
+- `feed` appends the piece to the current partial line; a piece without "\\n" costs an append,
+  except while a compound statement waits for its lookahead at the start of a line (then the few
+  characters of the partial line are looked at, until the line is known to be indented, a comment, a
+  clause, or a new statement).
+- Every complete physical line is handled once: `_scan.Lexer` tracks bracket depth, open strings and
+  f-strings and backslash joins with a few regex calls per line, so the chunker knows whether the
+  logical line goes on. At the start of a logical line the indentation (a form feed resets it, as in
+  CPython) and the first word decide: a body line, a clause, or a new top-level statement (whose kind
+  comes from its first word: `if for while try with def class async @`, or, for `match` and
+  anything else, a logical line ending in `:`). Lines inside brackets or strings are never looked at
+  for statements or IPython syntax.
+- Pending complete lines are kept as a list and joined once, at release.
+
+Why not parso or compile: parso 0.8.7 misreads `match`, PEP 695 and PEP 701 f-strings, and costs
+~10x this whole chunker for one parse of `typing.py`; `compile` on every newline is quadratic.
+The lexer follows the running interpreter's f-string rules (PEP 701 from 3.12), like `compile`.
+`Chunk.syntax_error` compiles one statement, lazily, on first access (~12 ms summed over typing.py,
+which the executor pays anyway).
+
+Syntax errors never hold the rest back:
+- an unterminated single-quoted string ends its logical line at the newline (CPython's own error);
+- an unclosed bracket is given up at a line whose first word is a keyword that cannot occur inside
+  an expression (`def class import return pass while with try except finally raise del global
+  nonlocal assert break continue elif`, or `from x import`): at column 0 that line starts a new
+  statement (the broken one is released), indented it continues the enclosing block. Trade-off: an
+  unclosed bracket followed only by expression lines (`print(x)`, `y = 1`) is held until such a
+  keyword or `finish()`, because valid code can have any of those inside brackets, even at column 0;
+- an unexpected indented line with nothing to continue is its own (failing) statement;
+- a decorator followed by anything but a def, class or decorator is released alone;
+- an unterminated triple-quoted string holds everything to the end, as it must: it is valid text.
+
+Known limits: a lone "\\r" (old Mac line ending) is not a line break here, while `compile` takes it as
+one; `\\` alone on a column-0 line after a compound statement is taken as a new statement; a line
+continued by a backslash is not checked for IPython syntax.
+
+Validating a change: `pytest tests/test_chunker.py` runs the oracle (random piece sizes and 1-char
+feeds over `tests/chunker_corpus/` and a stdlib sample: round trip, statements == `ast.parse(...)
+.body` grouped per line, each chunk compiles alone, release timing against an independent `ast`
+based oracle, released + pending == fed after every feed); `-m slow` runs it over the whole stdlib;
+`tests/test_other_pythons.py` repeats it on 3.12 and 3.13; `python -m
+eager_jupyter.bench.chunker_speed` prints the speed figures (typing.py vs one parso parse).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import warnings
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Literal
+
+from ._scan import Lexer
+
+__all__ = ["Chunk", "ChunkKind", "Chunker"]
+
+ChunkKind = Literal["simple", "compound", "ipython", "comment"]
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One released top-level statement with the blank/comment lines before it.
+
+    `code` is an exact slice of the stream; `start_line` (1-based) and `offset` (characters) say where
+    it begins. `kind`: "simple" (one logical line), "compound" (if/for/def/class/..., decorated or
+    not, or any block header ending in `:`), "ipython" (a line magic, `!cmd`, `x = !cmd`), or
+    "comment" (only comments/blank lines: the stream's tail). `ipython_lines`: stream line numbers of
+    IPython-syntax lines inside `code` (also body lines of a compound), which `compile` cannot take.
+    """
+
+    code: str
+    start_line: int
+    offset: int
+    kind: ChunkKind = "simple"
+    ipython_lines: tuple[int, ...] = ()
+
+    @property
+    def end_line(self) -> int:
+        """The stream line on which `code` ends (its last line, without counting a final newline)."""
+        return self.start_line + self.code.count("\n", 0, len(self.code) - 1)
+
+    @cached_property
+    def syntax_error(self) -> str | None:
+        """None if the statement compiles alone, else one line: "<message> (line <stream line>)".
+
+        IPython lines are masked as `pass` first. Top-level `await` is allowed, as in IPython.
+        Computed on first access.
+        """
+        source = self.code
+        if self.ipython_lines:
+            lines = source.splitlines(keepends=True)
+            for number in self.ipython_lines:
+                i = number - self.start_line
+                line = lines[i]
+                body = line.rstrip("\r\n")
+                indent = body[: len(body) - len(body.lstrip(" \t\f"))]
+                lines[i] = indent + "pass" + line[len(body) :]
+            source = "".join(lines)
+        # Padding to the start line makes every line number in the message a stream line number.
+        source = "\n" * (self.start_line - 1) + source
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # SyntaxWarning for "\d" etc. is not our business
+                compile(source, "<chunk>", "exec", ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True)
+        except SyntaxError as e:
+            return f"{e.msg} (line {e.lineno or self.start_line})"
+        except (ValueError, RecursionError, MemoryError) as e:  # null bytes, absurd nesting
+            return f"{type(e).__name__}: {e} (line {self.start_line})"
+        return None
+
+
+# Statement kinds while pending.
+_NONE = 0  # nothing but blank/comment lines
+_SIMPLE = 1  # a logical line still open (brackets, strings, backslash)
+_COMPOUND = 2  # a block statement: waits for a column-0 line that is not one of its clauses
+_DECOR = 3  # decorators waiting for their def/class
+
+_EMPTY: frozenset[str] = frozenset()
+_IF = frozenset({"elif", "else"})
+_LOOP = frozenset({"else"})
+_TRY = frozenset({"except", "else", "finally"})
+# Clauses that can follow the first line of a compound statement, by its first word.
+_CLAUSES = {"if": _IF, "for": _LOOP, "while": _LOOP, "try": _TRY, "with": _EMPTY, "def": _EMPTY,
+            "class": _EMPTY, "async": _EMPTY}
+# Clauses that can still follow after (statement, clause just seen).
+_AFTER = {("if", "elif"): _IF, ("try", "except"): _TRY, ("try", "else"): frozenset({"finally"})}
+
+_START = re.compile(r"([ \t\f]*)(\w*)")
+_ASYNC_FOR = re.compile(r"[ \t\f]+for\b")
+_IPY_ASSIGN = re.compile(r"[ \t\f]*[\w.]+(?:[ \t]*,[ \t]*[\w.]+)*[ \t]*=[ \t]*[!%]")
+_RECOVER = re.compile(
+    r"[ \t\f]*(?:(?:def|class|import|return|pass|while|with|try|except|finally|raise|del|global"
+    r"|nonlocal|assert|break|continue|elif)\b|from[ \t\f]+[\w.]+[ \t\f]+import\b)"
+)
+_KIND_NAME: dict[int, ChunkKind] = {
+    _NONE: "comment", _SIMPLE: "simple", _COMPOUND: "compound", _DECOR: "compound"
+}
+
+
+class Chunker:
+    """Incremental statement detector: `feed(piece) -> list[Chunk]`, `finish() -> list[Chunk]`.
+
+    Pure: no I/O, no threads, no IPython. `pending` is the text fed but not released yet.
+    """
+
+    __slots__ = ("_clauses", "_head", "_ipy", "_kind", "_lex", "_line_no", "_lines", "_n_stmt",
+                 "_offset", "_out", "_partial", "_watch")
+
+    def __init__(self) -> None:
+        self._partial: list[str] = []  # pieces of the current, incomplete line
+        self._lines: list[str] = []  # complete pending lines
+        self._n_stmt = 0  # how many of them the current statement spans (the rest: comments after it)
+        self._offset = 0  # stream offset of _lines[0]
+        self._line_no = 1  # stream line of _lines[0]
+        self._kind = _NONE
+        self._head = ""  # first word of the pending compound statement ("for" for "async for")
+        self._clauses = _EMPTY  # clause keywords that may still continue it
+        self._ipy: list[int] = []  # stream lines with IPython syntax in the pending text
+        self._lex = Lexer()
+        self._watch = False  # a compound waits for the first token of the partial line
+        self._out: list[Chunk] = []
+
+    @property
+    def pending(self) -> str:
+        """Everything fed and not yet released."""
+        return "".join(self._lines) + "".join(self._partial)
+
+    def feed(self, piece: str) -> list[Chunk]:
+        """Take the next piece of the stream; return the statements it completes (often none)."""
+        if "\n" not in piece:
+            self._partial.append(piece)
+            # Only a non-blank character can decide a waiting compound statement.
+            if self._watch and piece and not piece.isspace():
+                out = self._out = []
+                self._look()
+                return out
+            return []
+        self._partial.append(piece)
+        text = "".join(self._partial)
+        out = self._out = []
+        start = 0
+        j = text.find("\n")
+        while j >= 0:
+            self._line(text[start : j + 1])
+            start = j + 1
+            j = text.find("\n", start)
+        rest = text[start:]
+        self._partial = [rest] if rest else []
+        self._watch = self._kind == _COMPOUND and self._lex.at_start()
+        if rest and self._watch:
+            self._look()
+        return out
+
+    def finish(self) -> list[Chunk]:
+        """End of stream: release everything still pending (the last statement, trailing comments)."""
+        out = self._out = []
+        text = "".join(self._partial)
+        self._partial = []
+        if text:
+            self._line(text)
+        if self._n_stmt:
+            self._emit(self._n_stmt, _KIND_NAME[self._kind])
+        if self._lines:
+            self._emit(len(self._lines), "comment")
+        self._lex.reset()
+        self._kind = _NONE
+        self._watch = False
+        return out
+
+    # -- internals -----------------------------------------------------------------------------
+
+    def _emit(self, n: int, kind: ChunkKind) -> None:
+        """Release the first `n` pending lines as one chunk."""
+        lines = self._lines
+        code = "".join(lines[:n]) if n < len(lines) else "".join(lines)
+        del lines[:n]
+        ipy: tuple[int, ...] = ()
+        end = self._line_no + n
+        if self._ipy:
+            ipy = tuple(x for x in self._ipy if x < end)
+            self._ipy = [x for x in self._ipy if x >= end]
+        self._out.append(Chunk(code, self._line_no, self._offset, kind, ipy))
+        self._line_no = end
+        self._offset += len(code)
+        self._n_stmt = 0
+        self._kind = _NONE
+
+    def _look(self) -> None:
+        """A compound statement waits: does the partial line's start already decide it?"""
+        partial = self._partial
+        text = partial[0] if len(partial) == 1 else "".join(partial)
+        self._partial = [text]
+        c = text[0]
+        if c == " " or c == "\t":  # the usual case: an indented line, unless a form feed follows
+            rest = text.lstrip(" \t")
+            if rest and rest[0] != "\f":
+                self._watch = False
+                return
+        m = _START.match(text)
+        assert m is not None  # the pattern matches the empty string
+        ws, word = m.groups()
+        if ws and ws[-1] != "\f":  # indented: a body line, blank or comment: no release
+            if len(ws) < len(text):
+                self._watch = False
+            return
+        p = m.end()
+        if p == len(text):  # the first word may still grow
+            if word and not any(k.startswith(word) for k in self._clauses):
+                self._watch = False
+                self._emit(self._n_stmt, "compound")
+            return
+        self._watch = False
+        if word:
+            if word not in self._clauses:
+                self._emit(self._n_stmt, "compound")
+        elif text[p] not in "#\r\\":  # a comment line (or CR, backslash) is decided at its newline
+            self._emit(self._n_stmt, "compound")
+
+    def _line(self, line: str) -> None:
+        """One complete physical line (ends in "\\n" unless it is the stream's last)."""
+        lex = self._lex
+        if not lex.at_start():
+            if not lex.bs and lex.in_code() and _RECOVER.match(line) is not None:
+                # A keyword that cannot be inside brackets: give up the open bracket (see docstring).
+                lex.reset()
+                if self._kind == _SIMPLE:
+                    self._emit(len(self._lines), "simple")
+            else:
+                self._lines.append(line)
+                self._n_stmt = len(self._lines)
+                cpos = lex.scan(line, 0)
+                if self._kind == _SIMPLE and lex.at_start():
+                    self._end_simple(line, cpos)
+                return
+        self._logical_start(line)
+
+    def _logical_start(self, line: str) -> None:
+        m = _START.match(line)
+        assert m is not None
+        ws, word = m.groups()
+        p = m.end()
+        if not word:
+            c = line[p : p + 1]
+            if c == "#" or c == "\n" or not line[p:].strip():  # blank or comment line
+                self._lines.append(line)
+                return
+        indented = bool(ws) and ws[-1] != "\f"
+        kind = self._kind
+        if kind == _COMPOUND:
+            if indented or word in self._clauses:
+                if not indented:
+                    self._clauses = _AFTER.get((self._head, word), _EMPTY)
+                self._body_line(line, word, p)
+                return
+            self._emit(self._n_stmt, "compound")
+        elif kind == _DECOR:
+            if not indented and (word in ("def", "class", "async") or line.startswith("@", p)):
+                if word:
+                    self._kind = _COMPOUND
+                    self._head = word
+                    self._clauses = _EMPTY
+                self._body_line(line, word, p)
+                return
+            self._emit(self._n_stmt, "compound")  # a decorator without its def: released alone
+        # A new statement.
+        if self._is_ipython(line, word, p):
+            self._ipy.append(self._line_no + len(self._lines))
+            self._lines.append(line)
+            self._emit(len(self._lines), "ipython")
+            return
+        self._lines.append(line)
+        self._n_stmt = len(self._lines)
+        if not word and line.startswith("@", p):
+            self._kind = _DECOR
+            self._lex.scan(line, p)
+            return
+        clauses = _CLAUSES.get(word)
+        if clauses is not None:
+            self._kind = _COMPOUND
+            if word == "async" and _ASYNC_FOR.match(line, p):
+                word, clauses = "for", _LOOP
+            self._head = word
+            self._clauses = clauses
+            self._lex.scan(line, p)
+            return
+        self._kind = _SIMPLE
+        cpos = self._lex.scan(line, p)
+        if self._lex.at_start():
+            self._end_simple(line, cpos)
+
+    def _body_line(self, line: str, word: str, p: int) -> None:
+        """A line of the pending compound statement (header, body or clause)."""
+        if self._is_ipython(line, word, p):
+            self._ipy.append(self._line_no + len(self._lines))
+            self._lines.append(line)
+            self._n_stmt = len(self._lines)
+            return
+        self._lines.append(line)
+        self._n_stmt = len(self._lines)
+        self._lex.scan(line, p)
+
+    def _end_simple(self, line: str, cpos: int) -> None:
+        """The logical line of a non-keyword statement ended: release it, unless it opens a block."""
+        code = line if cpos == len(line) else line[:cpos]
+        if code.rstrip().endswith(":"):  # `match x:`, or a broken header such as `iff x:`
+            self._kind = _COMPOUND
+            self._head = ""
+            self._clauses = _EMPTY
+        else:
+            self._emit(len(self._lines), "simple")
+
+    @staticmethod
+    def _is_ipython(line: str, word: str, p: int) -> bool:
+        """`%magic`, `!cmd`, `x = !cmd`, `x = %magic` at the start of a logical line."""
+        if not word:
+            return line.startswith(("%", "!"), p)
+        return "=" in line and ("!" in line or "%" in line) and _IPY_ASSIGN.match(line) is not None
