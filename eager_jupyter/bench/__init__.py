@@ -1,9 +1,10 @@
-"""The benchmark: the paper's latency metrics measured in real kernels, side by side with the bound.
+"""Benchmarks: scripts that print figures (run with `python -m eager_jupyter.bench.<name>`).
 
-``eager-jupyter bench`` (or ``python -m eager_jupyter.bench``) runs the task corpus (``tasks/``) in
-fresh kernels in three modes (serial, eager, eager with the gate off) at several token rates, and
-writes JSON, a Markdown table and PNG plots. Modules: ``corpus`` (the tasks), ``runner`` (one run in
-one kernel), ``report`` (rows -> summary, JSON, Markdown), ``plots`` (PNGs), ``cli`` (arguments).
+The latency benchmark itself is ``main`` here: ``eager-jupyter bench`` (or ``python -m
+eager_jupyter.bench``) runs the task corpus (``tasks/``) in fresh kernels in three modes (serial,
+eager, eager with the gate off) at several token rates, and writes JSON, a Markdown table and PNG
+plots. Its modules: ``corpus`` (the tasks), ``runner`` (one run in one kernel), ``report`` (rows ->
+summary, JSON, Markdown), ``plots`` (PNGs), ``cli`` (arguments).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ __all__ = ["main"]
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the benchmark; ``argv`` as on the command line after ``bench``."""
+    """Run the latency benchmark; ``argv`` as on the command line after ``bench``."""
     from .cli import main as _main
 
     return _main(argv)
