@@ -113,7 +113,7 @@ class Producer:
             self._stopped.set()
             try:
                 self.source.close()
-            except Exception:  # noqa: BLE001 - closing must not mask the reason we stop
+            except Exception:
                 pass
 
     @property
@@ -142,7 +142,7 @@ class Producer:
                     t = self._clock()
                     for kind, segment in fences.finish():
                         self._emit(t, kind, segment)
-        except BaseException as error:  # noqa: BLE001 - handed to the main thread
+        except BaseException as error:
             if not self._stopped.is_set():
                 self.queue.put(_Failed(error))
         finally:
@@ -249,7 +249,7 @@ class Engine:
         except KeyboardInterrupt:
             self._skip_rest("interrupted")
             where = "while waiting for the model" if self._running is None else (
-                f"in statement {self._running + 1} (line {self.record.statements[self._running].start_line})"
+                f"in statement {self._running + 1} (line {self.record.statements[self._running].line})"
             )
             message = f"eager run interrupted {where}; what already ran stays run"
             self.emit(RunEnded(self.clock(), "interrupted", message))
@@ -301,8 +301,9 @@ class Engine:
                 if item is _END:
                     self.emit(GenerationEnded(self.clock(), producer.stopped, dict(source.usage)))
                     if self.mode == "no-exec":
-                        for index in scheduler.abort():
-                            self.emit(StatementSkipped(self.clock(), index, "--no-exec"))
+                        for stmt in self.record.statements:
+                            if stmt.status == "pending":
+                                self.emit(StatementSkipped(self.clock(), stmt.index, "--no-exec"))
                     scheduler.end_generation()
             if self.mode == "serial" and not gen_done:
                 continue
@@ -339,8 +340,9 @@ class Engine:
         elif self.mode == "no-exec":
             syntax_error = chunk.syntax_error
         self.emit(StatementReleased(t, index, chunk.code, start_line, generated_at, syntax_error))
-        if self.mode != "eager":
+        if self.mode == "serial":
             scheduler.add(index)
+        if self.mode != "eager":
             return
         assert prepared is not None
         held, merge, reason = False, False, None
@@ -403,14 +405,12 @@ class Engine:
     def _fail(self, index: int, error: BaseException) -> None:
         stmt = self.record.statements[index]
         skipped = sum(1 for s in self.record.statements if s.status == "skipped")
-        stopped = " generation stopped," if self.record.generation_stopped or (
-            self._producer is not None and self._producer.stopped
-        ) else ""
+        stopped = " generation stopped," if self.record.generation_stopped else ""
         message = (
-            f"statement {index + 1} (line {stmt.start_line}) failed: {one_line(error)};"
+            f"statement {index + 1} (line {stmt.line}) failed: {one_line(error)};"
             f"{stopped} {skipped} statement{'s' if skipped != 1 else ''} skipped"
         )
-        raise StatementError(message, index=index, line=stmt.start_line, error=error)
+        raise StatementError(message, index=index, line=stmt.line, error=error)
 
     def _source_failed(self, error: BaseException) -> GenerationError:
         self._stop_producer()
@@ -434,7 +434,7 @@ class Engine:
     def _emit_threadsafe(self, event: Event) -> None:
         try:
             self.emit(event)
-        except Exception:  # noqa: BLE001 - a view's error must not kill the stream
+        except Exception:
             pass
 
     def _code_ran(self) -> str:
@@ -457,7 +457,7 @@ class Engine:
         with self.view.statement_output(self._last_run):
             try:
                 backend.flush_figures()
-            except Exception:  # noqa: BLE001 - as IPython's own post_execute flush
+            except Exception:
                 self.shell.showtraceback()
 
     # ---- the value of the program ------------------------------------------------------------

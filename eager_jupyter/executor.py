@@ -18,9 +18,9 @@ built over several statements comes out early and incomplete; and every trailing
    engine flushes them itself under the last statement when a view routes outputs).
 
 Top-level ``await``: with ``shell.autoawait`` on, statements are compiled with
-``PyCF_ALLOW_TOP_LEVEL_AWAIT``; one that awaits becomes a coroutine, run on the kernel's (running) event loop made
-re-entrant with ``nest_asyncio2`` (installed with ipykernel), or on the shell's loop runner in a
-terminal. Steps 1-3 are the batch's setup (the paper's T_setup); step 4 is the statement's run time.
+``PyCF_ALLOW_TOP_LEVEL_AWAIT``; one that awaits becomes a coroutine, run on the kernel's (running)
+event loop made re-entrant with ``nest_asyncio2`` (installed with ipykernel), or on the shell's
+loop runner in a terminal. Steps 1-3 are the setup (the paper's T_setup); step 4 is the run time.
 
 Failures are data (``StatementResult.error_before_exec`` / ``error_in_exec``, as in IPython's
 ``ExecutionResult``); the engine decides what to do, then asks ``render_error`` to show the traceback
@@ -110,6 +110,12 @@ class Executor:
     def _prepare(self, index: int, code: str, start_line: int) -> Prepared:
         shell = self.shell
         prepared = Prepared(index=index, start_line=start_line, raw=code, transformed=code)
+        # IPython's transform drops leading blank lines; drop them first so line numbers stay right
+        lines = code.splitlines(keepends=True)
+        blank = 0
+        while blank < len(lines) - 1 and not lines[blank].strip():
+            blank += 1
+        code, start_line = "".join(lines[blank:]), start_line + blank
         try:
             transformed = shell.transform_cell(code)
         except SyntaxError as error:
@@ -159,7 +165,7 @@ class Executor:
                 self.last_value = _NOTHING if prepared.quiet or value is None else value
             else:
                 self.last_value = _NOTHING
-        except BaseException as error:  # noqa: BLE001 - failures are data; the engine decides
+        except BaseException as error:
             etype, evalue, tb = sys.exc_info()
             assert etype is not None and evalue is not None
             # drop our own frames, so the traceback starts in the generated code

@@ -23,6 +23,7 @@ from traitlets.config import Configurable
 
 from . import record as _record
 from .engine import Engine
+from .events import Mode
 from .gate import DEFAULT_ALLOW, DEFAULT_DENY, Gate
 from .sources.base import Source
 from .sources.replay import ReplaySource, TraceSource
@@ -115,7 +116,7 @@ class EagerMagics(Magics):
         if args.serial and args.no_exec:
             raise UsageError("--serial and --no-exec exclude each other")
         source, request = self._source(args, body)
-        mode = "serial" if args.serial else "no-exec" if args.no_exec else "eager"
+        mode: Mode = "serial" if args.serial else "no-exec" if args.no_exec else "eager"
         gate = self.settings.make_gate(args.gate or self.settings.gate)
         view = self._view(args.view or self.settings.view)
         engine = Engine(
@@ -128,13 +129,15 @@ class EagerMagics(Magics):
         )
         if isinstance(view, PlainView):
             view.record = engine.record
+        shell = self.shell
+        assert shell is not None
         try:
             engine.run()
         finally:
             _record.set_last_run(engine.record)
-            self.shell.user_ns["_eager"] = engine.record
+            shell.user_ns["_eager"] = engine.record
             if args.insert and engine.record.code.strip():
-                self.shell.set_next_input(engine.record.code.rstrip("\n"), replace=False)
+                shell.set_next_input(engine.record.code.rstrip("\n"), replace=False)
         if engine.has_value:
             return engine.take_value()
         return None

@@ -69,6 +69,15 @@ class StatementRecord:
     round: int = 0
 
     @property
+    def line(self) -> int:
+        """The line where the statement itself begins (after the blank and comment lines before it)."""
+        for offset, text in enumerate(self.code.splitlines()):
+            stripped = text.strip()
+            if stripped and not stripped.startswith("#"):
+                return self.start_line + offset
+        return self.start_line
+
+    @property
     def run_s(self) -> float | None:
         if self.started_at is None or self.finished_at is None:
             return None

@@ -160,7 +160,7 @@ class Throttle:
     def _flush_now(self) -> None:
         try:
             self._flush()
-        except Exception:  # noqa: BLE001 - a display failure must not stop the stream
+        except Exception:
             pass
 
     def close(self) -> None:
@@ -187,7 +187,7 @@ class PlainView:
             from IPython.display import display as ipython_display
 
             display = ipython_display
-        self._display = display
+        self._display: DisplayFn = display
         self.record = record
         self.slow_s = slow_s
         self.show_header = show_header
