@@ -11,7 +11,6 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 # Tests never talk to a real model: a stray key in the environment must not reach anything.
 os.environ.pop("ANTHROPIC_API_KEY", None)
-os.environ.setdefault("MPLBACKEND", "agg")
 
 
 @pytest.fixture(scope="module")
