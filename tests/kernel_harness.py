@@ -39,9 +39,8 @@ class Execution:
 
     @property
     def images(self) -> list[dict[str, Any]]:
-        return [
-            m for m in self.of_type("display_data", "update_display_data") if "image/png" in m["content"]["data"]
-        ]
+        shown = self.of_type("display_data", "update_display_data")
+        return [m for m in shown if "image/png" in m["content"]["data"]]
 
     def texts(self, mime: str = "text/plain") -> list[str]:
         return [

@@ -76,10 +76,11 @@ def test_saved_notebook_keeps_every_block_and_output_in_order(tmp_path):
 
 
 def test_failed_run_keeps_skipped_code_and_stops_run_all():
+    cell = "%%eager --replay --rate 200\nfirst = 1\nsecond = first / 0\nthird = 3\nfourth = 4\n"
     with pytest.raises(CellExecutionError) as info:
-        run([f"%%eager --replay --rate 200\nfirst = 1\nsecond = first / 0\nthird = 3\nfourth = 4\n", "after = 1"])
+        run([cell, "after = 1"])
     assert "StatementError" in str(info.value)
-    nb = run([f"%%eager --replay --rate 200\nfirst = 1\nsecond = first / 0\nthird = 3\nfourth = 4\n"], True)
+    nb = run([cell], allow_errors=True)
     outputs = nb.cells[1].outputs
     markdown = [o.data["text/markdown"] for o in outputs if "text/markdown" in o.get("data", {})]
     assert any("second = first / 0" in m and "ZeroDivisionError" in m for m in markdown)
