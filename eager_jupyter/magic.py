@@ -22,7 +22,7 @@ from traitlets import Dict, Enum, Float, Int, List, Unicode
 from traitlets.config import Configurable
 
 from . import record as _record
-from .engine import Engine
+from .engine import Engine, RepairContext, RepairFn
 from .events import Mode
 from .gate import DEFAULT_ALLOW, DEFAULT_DENY, Gate
 from .sources.base import Source
@@ -105,6 +105,11 @@ class EagerMagics(Magics):
     @argument("--new", action="store_true", help="Start a new conversation (forget earlier requests).")
     @argument("--record", metavar="FILE", help="Record the model's stream to FILE for --replay-trace.")
     @argument("--fix", type=_positive(int, "--fix"), help="Repair rounds after a failing statement.")
+    @argument(
+        "--fix-replay",
+        metavar="FILE",
+        help="With --fix and a replay: what a repair round streams (a .py file or a trace), offline.",
+    )
     @line_cell_magic
     def eager(self, line: str, cell: str | None = None) -> Any:
         """Run code while it is being written: each top-level statement runs as soon as it is complete.
@@ -119,6 +124,7 @@ class EagerMagics(Magics):
         mode: Mode = "serial" if args.serial else "no-exec" if args.no_exec else "eager"
         gate = self.settings.make_gate(args.gate or self.settings.gate)
         view = self._view(args.view or self.settings.view)
+        rounds = args.fix if args.fix is not None else self.settings.fix
         engine = Engine(
             self.shell,
             source,
@@ -126,6 +132,8 @@ class EagerMagics(Magics):
             gate=gate if mode == "eager" else None,
             view=view,
             request=request,
+            repair=self._repair(args, source) if rounds and mode == "eager" else None,
+            max_repairs=rounds,
         )
         if isinstance(view, PlainView):
             view.record = engine.record
@@ -136,8 +144,9 @@ class EagerMagics(Magics):
         finally:
             _record.set_last_run(engine.record)
             shell.user_ns["_eager"] = engine.record
-            if args.insert and engine.record.code.strip():
-                shell.set_next_input(engine.record.code.rstrip("\n"), replace=False)
+            program = engine.record.program or engine.record.code
+            if args.insert and program.strip():
+                shell.set_next_input(program.rstrip("\n"), replace=False)
         if engine.has_value:
             return engine.take_value()
         return None
@@ -174,6 +183,22 @@ class EagerMagics(Magics):
         raise UsageError(
             "no model source is configured in this build; use --replay FILE or --replay-trace FILE"
         )
+
+    def _repair(self, args: Any, source: Source) -> RepairFn | None:
+        """How a repair round gets its continuation (``--fix``)."""
+        if args.fix_replay:
+            path = self._path(args.fix_replay)
+            rate = args.rate if args.rate is not None else self.settings.rate
+
+            def replay_fix(context: RepairContext) -> Source:
+                if path.suffix == ".jsonl":
+                    return TraceSource.from_file(path)
+                return ReplaySource.from_file(path, rate)
+
+            return replay_fix
+        if isinstance(source, ReplaySource | TraceSource):
+            raise UsageError("--fix with a replay needs --fix-replay FILE: what the repair round streams")
+        return None
 
     def _path(self, name: str) -> Path:
         path = Path(os.path.expanduser(name.strip().strip("'\"")))

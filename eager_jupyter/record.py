@@ -67,6 +67,7 @@ class StatementRecord:
     error: str | None = None
     syntax_error: str | None = None
     round: int = 0
+    superseded: bool = False  # a repair round (--fix) rewrote the program from here on
 
     @property
     def line(self) -> int:
@@ -133,6 +134,11 @@ class RunRecord:
         return max(0.0, end - gen)
 
     @property
+    def program(self) -> str:
+        """The program as it stands: what repair rounds replaced is left out (``.code`` keeps all)."""
+        return "".join(s.code for s in self.statements if not s.superseded)
+
+    @property
     def ran(self) -> list[StatementRecord]:
         return [s for s in self.statements if s.started_at is not None]
 
@@ -141,6 +147,7 @@ class RunRecord:
         data = asdict(self)
         data["end_to_end"] = self.end_to_end
         data["non_overlapped"] = self.non_overlapped
+        data["program"] = self.program
         for stmt, out in zip(self.statements, data["statements"], strict=True):
             out["run_s"] = stmt.run_s
             out["detection_delay"] = stmt.detection_delay
@@ -218,6 +225,8 @@ class RecordBuilder:
                     rec.usage[key] = rec.usage.get(key, 0) + value
             case RepairStarted():
                 rec.repairs = event.round
+                for stmt in rec.statements[event.failed_index :]:
+                    stmt.superseded = True
             case RunEnded():
                 rec.status, rec.ended_at = event.status, event.t
                 if event.error and rec.error is None:

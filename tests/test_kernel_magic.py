@@ -212,3 +212,26 @@ def test_config_sets_defaults(kernel):
     assert r.status == "ok"
     assert kernel.value("_eager.source") == "replay cell at 5000 tok/s"
     kernel.execute("%config Eager.rate = 60")
+
+
+def test_fix_replays_a_continuation_from_the_failing_statement(kernel, tmp_path):
+    fix = tmp_path / "fix.py"
+    fix.write_text("rb = ra / 1\nrc = rb + 1\nrc\n")
+    r = kernel.execute(eager(f"--rate 400 --fix 1 --fix-replay {fix}", "ra = 1\nrb = ra / 0\nrc = 3\n"))
+    assert r.status == "ok", r.reply["content"]
+    assert [m["content"]["data"]["text/plain"] for m in r.of_type("execute_result")] == ["2.0"]
+    assert [m["content"]["ename"] for m in r.of_type("error")] == ["ZeroDivisionError"]
+    rec = kernel.value("_eager.to_dict()")
+    assert [(s["round"], s["status"]) for s in rec["statements"]] == [
+        (0, "done"), (0, "error"), (1, "done"), (1, "done"), (1, "done")
+    ]
+    assert rec["program"] == "ra = 1\nrb = ra / 1\nrc = rb + 1\nrc\n"
+
+
+def test_insert_puts_the_finished_code_in_a_new_cell(kernel):
+    r = kernel.execute(eager("--rate 400 -i", "ins = 1\nins + 1\n"))
+    assert r.status == "ok"
+    payloads = r.reply["content"]["payload"]
+    assert [p["source"] for p in payloads] == ["set_next_input"]
+    assert payloads[0]["text"] == "ins = 1\nins + 1"
+    assert payloads[0]["replace"] is False
