@@ -27,10 +27,9 @@ def kernel() -> Iterator[object]:
 @pytest.fixture
 def ip() -> Iterator[object]:
     """A real in-process IPython shell with the extension loaded and a clean namespace."""
-    from IPython.testing.globalipapp import start_ipython
+    from IPython.testing.globalipapp import get_ipython
 
-    shell = start_ipython()
-    assert shell is not None
+    shell = get_ipython()
     shell.run_line_magic("load_ext", "eager_jupyter")
     shell.user_ns.pop("_eager", None)
     yield shell

@@ -1,0 +1,167 @@
+"""The engine with a real in-process IPython shell: events, batching, gating, failures."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from eager_jupyter.engine import Engine
+from eager_jupyter.errors import GenerationError, StatementError
+from eager_jupyter.events import (
+    Event,
+    PieceStreamed,
+    RunEnded,
+    RunStarted,
+    StatementFinished,
+    StatementHeld,
+    StatementReleased,
+    StatementStarted,
+)
+from eager_jupyter.gate import Gate
+from eager_jupyter.sources import ReplaySource
+from eager_jupyter.sources.base import SourceError
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+        self.inside: list[int] = []
+        self.closed = False
+
+    def handle(self, event: Event) -> None:
+        self.events.append(event)
+
+    @contextlib.contextmanager
+    def statement_output(self, index: int) -> Iterator[None]:
+        self.inside.append(index)
+        yield
+
+    def close(self) -> None:
+        self.closed = True
+
+    def of(self, kind: type) -> list:
+        return [e for e in self.events if isinstance(e, kind)]
+
+
+def run(ip, code: str, rate: float = 2000.0, **kw) -> tuple[Engine, Recorder]:
+    view = Recorder()
+    engine = Engine(ip, ReplaySource(code, rate), view=view, **kw)
+    engine.run()
+    return engine, view
+
+
+def test_events_in_order_and_record(ip):
+    engine, view = run(ip, "a = 1\nb = a + 1\nb\n", gate=Gate())
+    assert isinstance(view.events[0], RunStarted) and isinstance(view.events[-1], RunEnded)
+    assert view.closed
+    assert [e.index for e in view.of(StatementStarted)] == [0, 1, 2]
+    assert view.inside[:3] == [0, 1, 2]
+    rec = engine.record
+    assert rec.status == "ok" and rec.code == "a = 1\nb = a + 1\nb\n"
+    for s in rec.statements:
+        assert s.generated_at <= s.released_at <= s.started_at <= s.finished_at
+    assert engine.take_value() == 2
+    code_pieces = [e for e in view.of(PieceStreamed) if e.kind == "code"]
+    assert "".join(e.text for e in code_pieces) == rec.code
+    assert [e.offset for e in code_pieces] == sorted(e.offset for e in code_pieces)
+
+
+def test_definitions_run_with_the_next_statement(ip):
+    engine, _ = run(ip, "def f():\n    return 3\n\nclass A:\n    pass\n\nv = f()\n", rate=300, gate=Gate())
+    batches = {s.index: s.batch for s in engine.record.statements}
+    assert batches[0] == batches[1] == batches[2]
+
+
+def test_without_the_gate_definitions_run_alone(ip):
+    engine, _ = run(ip, "def f():\n    return 3\n\nv = f()\n", rate=300, gate=None)
+    first, second = engine.record.statements
+    assert first.batch != second.batch
+
+
+def test_held_statement_waits_and_says_why(ip):
+    engine, view = run(ip, "import os\nx = 1\ncwd = os.getpid()\ny = 2\n", rate=300, gate=Gate())
+    held = view.of(StatementHeld)
+    assert [e.index for e in held] == [2, 3]
+    assert "os.getpid" in held[0].reason
+    rec = engine.record
+    assert rec.statements[2].started_at >= rec.generation_done_at
+    assert rec.statements[1].finished_at < rec.generation_done_at
+
+
+def test_failure_stops_and_skips(ip):
+    code = "ok = 1\nboom = 1 / 0\n" + "".join(f"n{i} = {i}\n" for i in range(300))
+    view = Recorder()
+    engine = Engine(ip, ReplaySource(code, 500.0), view=view)
+    with pytest.raises(StatementError) as info:
+        engine.run()
+    assert info.value.index == 1 and info.value.line == 2
+    assert isinstance(info.value.error, ZeroDivisionError)
+    rec = engine.record
+    assert rec.status == "error" and rec.generation_stopped
+    assert len(rec.code) < len(code) / 2
+    assert "n299" not in ip.user_ns
+    assert all(s.status == "skipped" for s in rec.statements[2:])
+    assert view.closed
+
+
+def test_syntax_error_is_reported_when_the_statement_is_complete(ip):
+    code = "a = 1\nb = 1 +\nc = 2\n" + "".join(f"m{i} = {i}\n" for i in range(300))
+    engine = Engine(ip, ReplaySource(code, 500.0))
+    with pytest.raises(StatementError) as info:
+        engine.run()
+    assert isinstance(info.value.error, SyntaxError)
+    assert engine.record.generation_stopped  # reported early, not at the end of the stream
+
+
+class FailingSource:
+    label, model, kind = "failing", None, "code"
+
+    def __init__(self) -> None:
+        self.usage: dict[str, int] = {}
+
+    def stream(self) -> Iterator[str]:
+        yield "first = 1\n"
+        time.sleep(0.3)  # the first statement runs meanwhile
+        yield "half = ("
+        raise SourceError("connection dropped (test)")
+
+    def close(self) -> None:
+        pass
+
+
+def test_source_failure_keeps_what_ran_and_runs_nothing_half_generated(ip):
+    engine = Engine(ip, FailingSource())
+    with pytest.raises(GenerationError, match="connection dropped"):
+        engine.run()
+    assert ip.user_ns["first"] == 1
+    assert engine.record.status == "error"
+    assert [s.status for s in engine.record.statements] == ["done"]
+    assert "half" not in ip.user_ns
+
+
+def test_markdown_source_runs_only_the_fenced_code(ip):
+    reply = "Sure, here it is:\n\n```python\nmd = 40\nmd + 2\n```\n\nThat prints 42.\n"
+    view = Recorder()
+    engine = Engine(ip, ReplaySource(reply, 2000.0, kind="markdown"), view=view)
+    engine.run()
+    assert engine.record.code == "md = 40\nmd + 2\n"
+    assert "Sure, here it is" in engine.record.prose and "That prints 42" in engine.record.prose
+    assert engine.take_value() == 42
+
+
+def test_serial_runs_once_generation_is_done(ip):
+    engine, view = run(ip, "s = 1\nt = s + 1\n", rate=300, mode="serial")
+    rec = engine.record
+    assert all(s.started_at >= rec.generation_done_at for s in rec.statements)
+    assert len(rec.batches) == 1
+    assert len(view.of(StatementFinished)) == 2
+
+
+def test_no_exec_releases_but_runs_nothing(ip):
+    engine, view = run(ip, "never_run = 1\n", mode="no-exec")
+    assert "never_run" not in ip.user_ns
+    assert len(view.of(StatementReleased)) == 1 and not view.of(StatementStarted)
+    assert [s.status for s in engine.record.statements] == ["skipped"]
