@@ -30,6 +30,13 @@ How a measured run maps onto per-chunk terms (``chunks_from_record``):
   is the critical path in which held statements become available only at the end of generation;
   with nothing held it equals the lower bound.
 
+The end of generation (``T_FT + L/v_gen``, the start of NEL) is taken as the earlier of the record's
+``generation_done_at`` and the arrival of the last statement's last character (``generated_at``, from
+the producer's own timestamps), unless generation was stopped. The engine notices the end of the
+stream on the kernel's main thread, which cannot look while a statement runs, so its
+``generation_done_at`` can be late by up to that statement's run time; after the last statement only a
+newline or a trailing comment is left to generate. Every mode is measured the same way.
+
 Whatever the executor does between two statements that is neither detection nor setup (event
 handlers, view updates) is in no term: it shows up as ``end_to_end - predicted``.
 
@@ -204,7 +211,8 @@ class RunAnalysis:
     within_gate_goal: bool  # the same against the gate bound
     nel_floor_s: float  # what the critical path leaves after generation ends
     first_token_s: float | None
-    generation_done_s: float | None
+    generation_done_s: float | None  # as the record has it
+    generation_end_s: float  # as used here (see the module docstring)
     first_output_s: float | None
     bound_generation_s: float
     bound_execution_s: float
@@ -238,7 +246,9 @@ def analyse(record: Mapping[str, Any]) -> RunAnalysis:
     e2e = _f(record.get("end_to_end"))
     gen_done = record.get("generation_done_at")
     done = _f(gen_done, e2e)
-    nel = record.get("non_overlapped")
+    last_char = max((_f(s.get("generated_at")) for s in record.get("statements", [])), default=None)
+    if last_char is not None and not record.get("generation_stopped"):
+        done = min(done, last_char)
     lower = critical_path(chunks)
     gated = gate_bound(chunks, done)
     bare = [Chunk(c.generated_at, c.run_s) for c in chunks]
@@ -254,7 +264,7 @@ def analyse(record: Mapping[str, Any]) -> RunAnalysis:
     delays = [c.detection_delay for c in chunks] if record.get("mode") != "serial" else []
     return RunAnalysis(
         end_to_end_s=e2e,
-        non_overlapped_s=_f(nel, max(0.0, e2e - done)),
+        non_overlapped_s=max(0.0, e2e - done),
         lower_bound_s=lower,
         predicted_s=closed_form(chunks),
         gate_bound_s=gated,
@@ -265,6 +275,7 @@ def analyse(record: Mapping[str, Any]) -> RunAnalysis:
         nel_floor_s=max(0.0, lower - done),
         first_token_s=record.get("first_token_at"),
         generation_done_s=gen_done,
+        generation_end_s=done,
         first_output_s=first_output,
         bound_generation_s=b_gen,
         bound_execution_s=b_exe,

@@ -137,10 +137,13 @@ def test_analyse_eager_record() -> None:
     # prediction: 1.01 + .002 + 1.5 = 2.512; max(2.512, 2.513) + .003 + .1 = 2.616; max(2.616, 2.513) + .5
     # = 3.116; max(3.116, 3.905) + .002 + .593 = 4.5
     assert a.predicted_s == pytest.approx(4.5)
-    assert a.end_to_end_s == 4.5 and a.non_overlapped_s == 0.5
+    # generation ends when the last statement's last character arrived (3.9), not at the record's 4.0
+    assert a.generation_end_s == 3.9 and a.generation_done_s == 4.0
+    assert a.end_to_end_s == 4.5 and a.non_overlapped_s == pytest.approx(0.6)
     assert a.bound_ratio == pytest.approx(4.5 / 4.493)
     assert a.within_goal and a.within_gate_goal and a.gate_bound_s == a.lower_bound_s
-    assert a.nel_floor_s == pytest.approx(0.493)
+    # what the critical path leaves after generation: exactly the last statement's run
+    assert a.nel_floor_s == pytest.approx(0.593) == a.last_run_s
     assert a.first_output_s == pytest.approx(2.512)
     assert a.last_run_s == pytest.approx(0.593)
     assert (a.statements, a.ran, a.held, a.batches) == (4, 4, 0, 3)
@@ -152,14 +155,19 @@ def test_analyse_eager_record() -> None:
 
 def test_analyse_held_statement() -> None:
     rec = _eager_record()
-    # the gate held statement 3 (generated at 3.9) until generation ended at 4.0
-    rec["statements"][3].update(held_reason="uses os", started_at=4.002, finished_at=4.595, run_s=0.593)
-    rec["end_to_end"] = 4.595
+    # the gate held statement 2 (and so 3) until generation ended (3.9): 3.9 + 0.5 + 0.593 = 4.993
+    rec["statements"][1].update(started_at=2.516, finished_at=2.616)
+    rec["statements"][2].update(held_reason="uses os", started_at=3.905, finished_at=4.405, batch=2)
+    rec["statements"][3].update(held_reason="after a held statement", started_at=4.405, finished_at=4.998,
+                                batch=2)
+    rec["batches"][2]["statements"] = [2, 3]
+    rec["end_to_end"] = 4.998
     a = analyse(rec)
-    assert a.held == 1
+    assert a.held == 2
     assert a.lower_bound_s == pytest.approx(4.493)
-    assert a.gate_bound_s == pytest.approx(4.593)
-    assert a.gate_bound_ratio == pytest.approx(4.595 / 4.593)
+    assert a.gate_bound_s == pytest.approx(4.993)
+    assert not a.within_goal  # 4.998 > 1.03 * 4.493 + 0.02: the gate's cost, not the engine's
+    assert a.gate_bound_ratio == pytest.approx(4.998 / 4.993)
     assert a.within_gate_goal
 
 
@@ -181,6 +189,16 @@ def test_analyse_serial_record() -> None:
     for s in rec["statements"]:
         s["batch"] = None
     assert chunks_from_record(rec) == [Chunk(4.0, pytest.approx(2.7), 0.0, pytest.approx(0.01))]
+
+
+def test_generation_end_from_the_last_character() -> None:
+    rec = _eager_record()
+    rec["generation_done_at"] = 6.9  # noticed late, after a long statement
+    assert analyse(rec).generation_end_s == 3.9
+    rec["generation_stopped"] = True  # stopped: the stop itself is the end
+    assert analyse(rec).generation_end_s == 6.9
+    rec.update(generation_stopped=False, generation_done_at=None)
+    assert analyse(rec).generation_end_s == 3.9
 
 
 def test_analyse_empty_and_failed_runs() -> None:

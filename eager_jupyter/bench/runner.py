@@ -53,6 +53,8 @@ class Kernel:
         t0 = time.perf_counter()
         env = dict(os.environ)
         env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")  # no debugger warning on stderr
+        # figures as in a notebook, whatever the caller's environment says (CI often sets Agg)
+        env["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
         self._km.start_kernel(cwd=self._cwd, env=env)
         self._kc = self._km.client()
         self._kc.start_channels()
