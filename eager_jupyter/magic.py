@@ -207,7 +207,9 @@ class EagerMagics(Magics):
         return path
 
     def _view(self, choice: str) -> View:
-        return PlainView()
+        # a kernel's frontend applies display updates; a terminal would print each one again
+        live = getattr(self.shell, "kernel", None) is not None
+        return PlainView(live=live)
 
 
 def _empty_body_gets_a_newline(lines: list[str]) -> list[str]:

@@ -101,8 +101,10 @@ def summary_line(record: RunRecord) -> str:
     if saved is not None and record.mode == "eager":
         figures.append(f"saved {saved:.2f} s vs running after generation")
     usage = record.usage
-    if usage.get("input_tokens") or usage.get("output_tokens"):
-        figures.append(f"{usage.get('input_tokens', 0)} in / {usage.get('output_tokens', 0)} out tokens")
+    if usage.get("input_tokens"):
+        figures.append(f"{usage['input_tokens']} in / {usage.get('output_tokens', 0)} out tokens")
+    elif usage.get("output_tokens"):
+        figures.append(f"{usage['output_tokens']} tokens")
     return " · ".join(figures)
 
 
@@ -181,7 +183,7 @@ class PlainView:
         record: RunRecord | None = None,
         updates_per_second: float = 10.0,
         slow_s: float = 0.5,
-        show_header: bool = True,
+        live: bool = True,
     ) -> None:
         if display is None:
             from IPython.display import display as ipython_display
@@ -190,7 +192,9 @@ class PlainView:
         self._display: DisplayFn = display
         self.record = record
         self.slow_s = slow_s
-        self.show_header = show_header
+        # live: a frontend that applies display updates (a kernel). Elsewhere (terminal IPython)
+        # every update would print again, so only the final summary is shown.
+        self.live = live
         self._id = uuid.uuid4().hex[:12]
         self._lock = threading.RLock()
         self._throttle = Throttle(self._update_header, updates_per_second)
@@ -226,7 +230,7 @@ class PlainView:
         match event:
             case RunStarted():
                 self._source = event.source + (f" · {event.model}" if event.model else "")
-                if self.show_header:
+                if self.live:
                     self._display(self._header_bundle(), raw=True, display_id=self._head_id)
                     self._header_shown = True
             case PieceStreamed(kind="code"):
@@ -246,10 +250,11 @@ class PlainView:
                 self._show_block(event.index)
                 self._throttle.poke()
             case StatementFinished():
-                if event.duration >= self.slow_s:
+                if event.duration >= self.slow_s and self.live:
                     self._update_block(event.index, f"✓ done in {event.duration:.2f} s")
             case StatementFailed():
-                self._update_block(event.index, f"✗ {event.error}")
+                if self.live:
+                    self._update_block(event.index, f"✗ {event.error}")
             case StatementSkipped():
                 self._skipped[event.index] = event.reason
             case GenerationEnded():
@@ -330,3 +335,5 @@ class PlainView:
             self._display({"text/markdown": prose, "text/plain": prose}, raw=True)
         if self._header_shown:
             self._display(self._header_bundle(final=True), raw=True, display_id=self._head_id, update=True)
+        else:
+            self._display(self._header_bundle(final=True), raw=True)
