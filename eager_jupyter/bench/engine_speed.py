@@ -1,6 +1,6 @@
 """The engine's own costs, in a real kernel (``python -m eager_jupyter.bench.engine_speed``).
 
-Prints figures; asserts nothing. Two measurements:
+Prints figures; asserts nothing. Three measurements:
 
 1. **Per-statement overhead**: 1 000 statements ``x = i`` streamed with no delay, through the whole
    pipeline and the plain view (its display messages really go out on iopub). Reported: total time
@@ -10,6 +10,8 @@ Prints figures; asserts nothing. Two measurements:
    run record (``t = max(t, generated_i) + run_i``: no detection, no setup cost), goal at most
    1.03x + 20 ms; non-overlapped latency against what the critical path leaves after generation
    ends, goal at most that + 5 ms; and the time saved against ``--serial`` on the same script.
+3. **Interrupts**: from the kernel interrupt to the cell's reply, while waiting for tokens and while a
+   statement runs; goal at most 200 ms.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import itertools
 import json
 import statistics
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +30,7 @@ from .runner import Kernel
 
 __all__ = ["COMPUTE_SCRIPT", "main"]
 
-COMPUTE_SCRIPT = '''\
+COMPUTE_SCRIPT = """\
 import math
 import random
 
@@ -50,7 +53,7 @@ primes = [p for p in range(2, 150_000) if all(p % q for q in range(2, int(p ** 0
 e = work(3_000_000)
 summary = {"a": round(a, 3), "d": round(d, 3), "primes": len(primes), "e": round(e, 3)}
 print(summary)
-'''
+"""
 
 
 def _record(kernel: Kernel) -> dict[str, Any]:
@@ -110,6 +113,46 @@ def overlap(rate: float = 40.0) -> None:
     print(f"  non-overlapped (--serial)   {serial['non_overlapped']:8.3f} s")
 
 
+def _interrupt_latency(kernel: Kernel, cell: str, after: float) -> float:
+    """Seconds from the interrupt request to the cell's reply (status error, KeyboardInterrupt)."""
+    client = kernel._kc
+    msg_id = client.execute(cell)
+    time.sleep(after)
+    start = time.perf_counter()
+    kernel._km.interrupt_kernel()
+    while True:
+        reply = client.get_shell_msg(timeout=30)
+        if reply["parent_header"].get("msg_id") == msg_id:
+            break
+    elapsed = time.perf_counter() - start
+    if reply["content"].get("ename") != "KeyboardInterrupt":
+        raise RuntimeError(f"expected KeyboardInterrupt, got {reply['content']}")
+    return elapsed
+
+
+def interrupts(repeat: int = 5) -> None:
+    waiting, running = [], []
+    with tempfile.TemporaryDirectory() as cwd, Kernel(cwd) as kernel:
+        kernel.execute("%load_ext eager_jupyter", timeout=60)
+        for _ in range(repeat):
+            waiting.append(_interrupt_latency(kernel, "%%eager --replay --ttft 60\nx = 1\n", 0.5))
+            running.append(
+                _interrupt_latency(
+                    kernel, "%%eager --replay --rate 500\nk = 0\nwhile True:\n    k += 1\n", 0.5
+                )
+            )
+            kernel.execute("1", timeout=30)  # the kernel stays usable
+    print(f"kernel interrupt to cell reply ({repeat} runs each; goal <= 200 ms):")
+    print(
+        f"  while waiting for tokens     median {statistics.median(waiting) * 1e3:6.1f} ms, "
+        f"max {max(waiting) * 1e3:6.1f} ms"
+    )
+    print(
+        f"  while a statement runs       median {statistics.median(running) * 1e3:6.1f} ms, "
+        f"max {max(running) * 1e3:6.1f} ms"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m eager_jupyter.bench.engine_speed")
     parser.add_argument("--statements", type=int, default=1000)
@@ -117,6 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     overhead(args.statements)
     overlap(args.rate)
+    interrupts()
     return 0
 
 
