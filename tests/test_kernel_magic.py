@@ -235,3 +235,23 @@ def test_insert_puts_the_finished_code_in_a_new_cell(kernel):
     assert [p["source"] for p in payloads] == ["set_next_input"]
     assert payloads[0]["text"] == "ins = 1\nins + 1"
     assert payloads[0]["replace"] is False
+
+
+def test_system_exit_and_keyboard_interrupt_from_generated_code(kernel):
+    r = kernel.execute(eager("--rate 400", "se = 1\nraise SystemExit(3)\nnot_run = 1\n"))
+    assert r.status == "error"
+    text = "".join(m["content"].get("text", "") for m in r.of_type("stream"))
+    tracebacks = "\n".join("\n".join(m["content"]["traceback"]) for m in r.of_type("error"))
+    assert "SystemExit: 3" in re.sub(r"\x1b\[[0-9;]*m", "", tracebacks + text)
+    assert kernel.value("'not_run' in globals()") is False
+    r = kernel.execute(eager("--rate 400", "ki = 1\nraise KeyboardInterrupt\nnot_run2 = 1\n"))
+    assert r.status == "error" and r.ename == "KeyboardInterrupt"
+    assert kernel.value("'not_run2' in globals()") is False
+    assert kernel.execute("1").status == "ok"
+
+
+def test_help_shows_the_options(kernel):
+    r = kernel.execute("%%eager?\n")
+    help_text = "".join(m["content"]["data"].get("text/plain", "") for m in r.of_type("display_data"))
+    help_text += "".join(p.get("data", {}).get("text/plain", "") for p in r.reply["content"]["payload"])
+    assert "--replay" in help_text and "--serial" in help_text and "--gate" in help_text
