@@ -255,3 +255,21 @@ def test_help_shows_the_options(kernel):
     help_text = "".join(m["content"]["data"].get("text/plain", "") for m in r.of_type("display_data"))
     help_text += "".join(p.get("data", {}).get("text/plain", "") for p in r.reply["content"]["payload"])
     assert "--replay" in help_text and "--serial" in help_text and "--gate" in help_text
+
+
+def test_plain_view_keeps_streaming_while_a_statement_runs(kernel):
+    busy = "t = 0\nfor i in range(3_000_000):\n    t += i\n"
+    after = "".join(f"later_{i} = {i}\n" for i in range(30))
+    r = kernel.execute(eager("--rate 100", busy + after))
+    assert r.status == "ok", r.reply["content"]
+    sequence = []
+    for m in r.of_type("display_data", "update_display_data"):
+        markdown = m["content"]["data"].get("text/markdown", "")
+        kind = "update" if m["msg_type"] == "update_display_data" else "display"
+        sequence.append((kind, markdown))
+    loop_block = next(i for i, (k, md) in enumerate(sequence) if k == "display" and "for i in range" in md)
+    next_block = next(i for i, (k, md) in enumerate(sequence) if k == "display" and "later_0 = 0" in md)
+    streamed_meanwhile = [
+        md for k, md in sequence[loop_block:next_block] if k == "update" and "later_" in md
+    ]
+    assert streamed_meanwhile, "the header showed no new code while the loop ran"
