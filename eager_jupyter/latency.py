@@ -30,12 +30,13 @@ How a measured run maps onto per-chunk terms (``chunks_from_record``):
   is the critical path in which held statements become available only at the end of generation;
   with nothing held it equals the lower bound.
 
-The end of generation (``T_FT + L/v_gen``, the start of NEL) is taken as the earlier of the record's
-``generation_done_at`` and the arrival of the last statement's last character (``generated_at``, from
-the producer's own timestamps), unless generation was stopped. The engine notices the end of the
-stream on the kernel's main thread, which cannot look while a statement runs, so its
-``generation_done_at`` can be late by up to that statement's run time; after the last statement only a
-newline or a trailing comment is left to generate. Every mode is measured the same way.
+The end of generation (``T_FT + L/v_gen``, the start of NEL) is the record's ``generation_done_at``
+unless that is later than an estimate from the producer's own timestamps: the last statement's last
+character arrived at its ``generated_at``, and the text after it (a newline, a trailing comment) takes
+as many more tokens at the stream's mean pace ``(generated_at - first_token_at) / tokens``. The engine
+notices the end of the stream on the kernel's main thread, which cannot look while a statement runs,
+so ``generation_done_at`` can be late by up to that statement's run time. A stopped generation ends
+at the stop. Every mode is measured the same way (``generation_end``).
 
 Whatever the executor does between two statements that is neither detection nor setup (event
 handlers, view updates) is in no term: it shows up as ``end_to_end - predicted``.
@@ -51,6 +52,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
+from .sources.replay import split_tokens
+
 __all__ = [
     "Chunk",
     "RunAnalysis",
@@ -59,6 +62,7 @@ __all__ = [
     "closed_form",
     "critical_path",
     "gate_bound",
+    "generation_end",
     "max_useful_chunks",
     "recurrence",
     "reduction",
@@ -157,6 +161,21 @@ def _f(value: Any, default: float = 0.0) -> float:
     return float(value) if isinstance(value, int | float) else default
 
 
+def generation_end(record: Mapping[str, Any], default: float = 0.0) -> float:
+    """When generation ended: ``generation_done_at``, or earlier by the estimate the module describes."""
+    done = _f(record.get("generation_done_at"), default)
+    statements = record.get("statements", [])
+    if record.get("generation_stopped") or not statements:
+        return done
+    last = max(statements, key=lambda s: _f(s.get("generated_at")))
+    last_char, first = _f(last.get("generated_at")), _f(record.get("first_token_at"))
+    code, piece = str(record.get("code", "")), str(last.get("code", "")).rstrip()
+    end = code.rfind(piece) + len(piece) if piece and piece in code else len(code)
+    before, after = len(split_tokens(code[:end])), len(split_tokens(code[end:]))
+    pace = (last_char - first) / (before - 1) if before > 1 and last_char > first else 0.0
+    return min(done, last_char + after * pace)
+
+
 def chunks_from_record(record: Mapping[str, Any]) -> list[Chunk]:
     """The executed chunks of a run record (``RunRecord.to_dict()``), mapped as the module says."""
     ran = [
@@ -246,9 +265,7 @@ def analyse(record: Mapping[str, Any]) -> RunAnalysis:
     e2e = _f(record.get("end_to_end"))
     gen_done = record.get("generation_done_at")
     done = _f(gen_done, e2e)
-    last_char = max((_f(s.get("generated_at")) for s in record.get("statements", [])), default=None)
-    if last_char is not None and not record.get("generation_stopped"):
-        done = min(done, last_char)
+    done = generation_end(record, done)
     lower = critical_path(chunks)
     gated = gate_bound(chunks, done)
     bare = [Chunk(c.generated_at, c.run_s) for c in chunks]

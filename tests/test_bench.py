@@ -125,8 +125,10 @@ def test_row_figures_by_hand() -> None:
     serial = rows["sales_summary", "serial"]
     # one chunk, the whole program, available when generation ended (3.5), then 2.2 s of run
     assert serial["lower_bound_s"] == pytest.approx(3.5 + 2.2)
-    # NEL in every mode counts from the last statement's last character (3.0)
-    assert serial["non_overlapped_s"] == pytest.approx(5.71 - 3.0)
+    # NEL counts from the end of generation: the last character at 3.0, then one newline token at the
+    # stream's pace (2.5 s for 10 tokens after the first): 3.25
+    assert serial["generation_end_s"] == pytest.approx(3.25)
+    assert serial["non_overlapped_s"] == pytest.approx(5.71 - 3.25)
     assert serial["end_to_end_s"] == pytest.approx(5.71)
     failing = rows["err_plot_nameerror", "eager"]
     assert failing["generation_stopped"] and failing["ran"] == 2

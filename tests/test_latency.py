@@ -14,6 +14,7 @@ from eager_jupyter.latency import (
     closed_form,
     critical_path,
     gate_bound,
+    generation_end,
     max_useful_chunks,
     recurrence,
     reduction,
@@ -199,6 +200,16 @@ def test_generation_end_from_the_last_character() -> None:
     assert analyse(rec).generation_end_s == 6.9
     rec.update(generation_stopped=False, generation_done_at=None)
     assert analyse(rec).generation_end_s == 3.9
+
+
+def test_generation_end_adds_the_tail_at_the_stream_pace() -> None:
+    # tokens: a, " =", " 1", \n, b, " =", " 2" | \n, #, " end", \n. The last statement's last character
+    # (token 7) arrives at 2.0 s, the first token at 0.5 s: 0.25 s a token; 4 tokens follow: 3.0 s
+    rec = {"first_token_at": 0.5, "generation_done_at": 9.0, "code": "a = 1\nb = 2\n# end\n",
+           "statements": [{"code": "a = 1\n", "generated_at": 1.0}, {"code": "b = 2\n", "generated_at": 2.0}]}
+    assert generation_end(rec) == pytest.approx(3.0)
+    rec["generation_done_at"] = 2.8  # an earlier measured end wins
+    assert generation_end(rec) == 2.8
 
 
 def test_analyse_empty_and_failed_runs() -> None:
