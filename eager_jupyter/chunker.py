@@ -138,6 +138,11 @@ _SIMPLE = 1  # a logical line still open (brackets, strings, backslash)
 _COMPOUND = 2  # a block statement: waits for a column-0 line that is not one of its clauses
 _DECOR = 3  # decorators waiting for their def/class
 
+# Lookahead states of the partial line while a compound statement waits.
+_OFF = 0  # not waiting, or already decided for this line
+_BLANK = 1  # nothing but whitespace seen yet
+_WORD = 2  # a first word that may still become a clause keyword
+
 _EMPTY: frozenset[str] = frozenset()
 _IF = frozenset({"elif", "else"})
 _LOOP = frozenset({"else"})
@@ -180,7 +185,7 @@ class Chunker:
         self._clauses = _EMPTY  # clause keywords that may still continue it
         self._ipy: list[int] = []  # stream lines with IPython syntax in the pending text
         self._lex = Lexer()
-        self._watch = False  # a compound waits for the first token of the partial line
+        self._watch = _OFF  # a compound waits for the first token of the partial line
         self._out: list[Chunk] = []
 
     @property
@@ -192,8 +197,9 @@ class Chunker:
         """Take the next piece of the stream; return the statements it completes (often none)."""
         if "\n" not in piece:
             self._partial.append(piece)
-            # Only a non-blank character can decide a waiting compound statement.
-            if self._watch and piece and not piece.isspace():
+            # Only a non-blank character, or any after the first word began, decides a waiting
+            # compound statement.
+            if self._watch and piece and (self._watch == _WORD or not piece.isspace()):
                 out = self._out = []
                 self._look()
                 return out
@@ -209,7 +215,7 @@ class Chunker:
             j = text.find("\n", start)
         rest = text[start:]
         self._partial = [rest] if rest else []
-        self._watch = self._kind == _COMPOUND and self._lex.at_start()
+        self._watch = _BLANK if self._kind == _COMPOUND and self._lex.at_start() else _OFF
         if rest and self._watch:
             self._look()
         return out
@@ -227,7 +233,7 @@ class Chunker:
             self._emit(len(self._lines), "comment")
         self._lex.reset()
         self._kind = _NONE
-        self._watch = False
+        self._watch = _OFF
         return out
 
     # -- internals -----------------------------------------------------------------------------
@@ -257,22 +263,25 @@ class Chunker:
         if c == " " or c == "\t":  # the usual case: an indented line, unless a form feed follows
             rest = text.lstrip(" \t")
             if rest and rest[0] != "\f":
-                self._watch = False
+                self._watch = _OFF
                 return
         m = _START.match(text)
         assert m is not None  # the pattern matches the empty string
         ws, word = m.groups()
         if ws and ws[-1] != "\f":  # indented: a body line, blank or comment: no release
             if len(ws) < len(text):
-                self._watch = False
+                self._watch = _OFF
             return
         p = m.end()
         if p == len(text):  # the first word may still grow
-            if word and not any(k.startswith(word) for k in self._clauses):
-                self._watch = False
-                self._emit(self._n_stmt, "compound")
+            if word:
+                if any(k.startswith(word) for k in self._clauses):
+                    self._watch = _WORD
+                else:
+                    self._watch = _OFF
+                    self._emit(self._n_stmt, "compound")
             return
-        self._watch = False
+        self._watch = _OFF
         if word:
             if word not in self._clauses:
                 self._emit(self._n_stmt, "compound")
@@ -304,7 +313,9 @@ class Chunker:
         p = m.end()
         if not word:
             c = line[p : p + 1]
-            if c == "#" or c == "\n" or not line[p:].strip():  # blank or comment line
+            # A blank or comment line; a lone backslash joins nothing to the next line (CPython
+            # takes the indentation from there), so it counts as blank too.
+            if c == "#" or c == "\n" or not line[p:].strip() or line[p:] in ("\\\n", "\\\r\n"):
                 self._lines.append(line)
                 return
         indented = bool(ws) and ws[-1] != "\f"
@@ -370,7 +381,7 @@ class Chunker:
             self._head = ""
             self._clauses = _EMPTY
         else:
-            self._emit(len(self._lines), "simple")
+            self._emit(self._n_stmt, "simple")
 
     @staticmethod
     def _is_ipython(line: str, word: str, p: int) -> bool:
