@@ -66,7 +66,7 @@ def test_hidden_names_from_the_shell() -> None:
 def test_real_shell_namespace() -> None:
     from IPython.testing.globalipapp import start_ipython
 
-    shell = start_ipython()
+    shell = start_ipython()  # type: ignore[no-untyped-call]
     assert shell is not None
     shell.run_cell("import math\nalpha = 0.5\nalpha")
     summary = summarize_namespace(shell.user_ns, hidden=shell.user_ns_hidden)
@@ -191,7 +191,9 @@ def test_objects_that_raise_are_summarised_by_type() -> None:
         def __repr__(self) -> str:
             raise RuntimeError("no")
 
-    class BadFrame(pd.DataFrame):  # type: ignore[misc]
+    frame_class: Any = pd.DataFrame
+
+    class BadFrame(frame_class):  # type: ignore[misc]
         @property
         def shape(self) -> Any:
             raise RuntimeError("no")
