@@ -25,6 +25,7 @@ from . import record as _record
 from .engine import Engine, RepairContext, RepairFn
 from .events import Mode
 from .gate import DEFAULT_ALLOW, DEFAULT_DENY, Gate
+from .sources._prompt import Conversation
 from .sources.base import Source
 from .sources.replay import ReplaySource, TraceSource
 from .trace import TraceError
@@ -41,7 +42,7 @@ class Eager(Configurable):
     ttft = Float(0.0, help="Replay: seconds before the first token.").tag(config=True)
     gate = Enum(["paper", "off"], "paper", help="Gate policy for risky statements.").tag(config=True)
     view = Enum(["auto", "widget", "plain"], "auto", help="How a run is shown.").tag(config=True)
-    model = Unicode("claude-sonnet-4-5", help="Anthropic model id (not checked against a list).").tag(
+    model = Unicode("claude-sonnet-5-5", help="Anthropic model id (not checked against a list).").tag(
         config=True
     )
     max_tokens = Int(4096, help="Most tokens the model may write.").tag(config=True)
@@ -81,6 +82,7 @@ class EagerMagics(Magics):
     def __init__(self, shell: Any, config: Eager) -> None:
         super().__init__(shell)
         self.settings = config
+        self.conversation = Conversation()  # this kernel's %%eager exchanges; --new clears it
 
     @magic_arguments()
     @argument(
@@ -180,9 +182,31 @@ class EagerMagics(Magics):
     def _model_source(self, args: Any, body: str) -> tuple[Source, str | None]:
         if not body.strip():
             raise UsageError("%%eager needs a request in the cell body (or --replay FILE)")
-        raise UsageError(
-            "no model source is configured in this build; use --replay FILE or --replay-trace FILE"
-        )
+        from .sources.anthropic import AnthropicSource, MissingApiKey, RequestError
+
+        shell = self.shell
+        assert shell is not None
+        record = None
+        if args.record:
+            record = Path(os.path.expanduser(args.record.strip().strip("'\"")))
+            if not record.parent.is_dir():
+                raise UsageError(f"--record: no such directory: {record.parent}")
+        if args.new:
+            self.conversation.clear()
+        try:
+            source = AnthropicSource.for_notebook(
+                body,
+                shell.user_ns,
+                hidden=shell.user_ns_hidden,
+                conversation=self.conversation,
+                model=args.model or self.settings.model,
+                max_tokens=args.max_tokens if args.max_tokens is not None else self.settings.max_tokens,
+                temperature=args.temperature if args.temperature is not None else self.settings.temperature,
+                record=record,
+            )
+        except (MissingApiKey, RequestError) as error:
+            raise UsageError(str(error)) from None
+        return source, source.request
 
     def _repair(self, args: Any, source: Source) -> RepairFn | None:
         """How a repair round gets its continuation (``--fix``)."""
@@ -198,6 +222,24 @@ class EagerMagics(Magics):
             return replay_fix
         if isinstance(source, ReplaySource | TraceSource):
             raise UsageError("--fix with a replay needs --fix-replay FILE: what the repair round streams")
+        from .sources.anthropic import AnthropicSource
+
+        if isinstance(source, AnthropicSource):
+            shell = self.shell
+            assert shell is not None
+            first = source
+
+            def model_fix(context: RepairContext) -> Source:
+                # always from the first round's source: context.code_ran is all that ran so far
+                return first.continuation(
+                    context.code_ran,
+                    context.failed_code,
+                    context.traceback,
+                    namespace=shell.user_ns,
+                    hidden=shell.user_ns_hidden,
+                )
+
+            return model_fix
         return None
 
     def _path(self, name: str) -> Path:
