@@ -141,6 +141,8 @@ def test_summary_and_pairs() -> None:
     m = s["modes"]["eager"]
     assert m["e2e_reduction_best"] == pytest.approx(3.712 / 5.71 - 1)
     assert m["nel_reduction"] is not None and m["nel_reduction"] < 0
+    # serial model with the eager run's own run times: 3.25 generation + 0.01 setup + 2.2 run
+    assert m["same_work_reduction_best"] == pytest.approx(3.712 / 5.46 - 1)
     assert m["error_e2e_reduction_best"] is not None
     assert m["within_goal"] == 2 and m["setup_median_s"] == pytest.approx(0.001)
     text = format_summary(s)

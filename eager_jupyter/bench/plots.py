@@ -16,7 +16,7 @@ from .report import EAGER_MODES, pairs
 __all__ = ["plot_all", "plot_bound_ratio", "plot_e2el_vs_rate", "plot_timeline", "timeline_choice"]
 
 Row = dict[str, Any]
-COLOURS = {"serial": "tab:gray", "eager": "tab:blue", "eager-nogate": "tab:orange"}
+COLOURS = {"serial": "tab:purple", "eager": "tab:blue", "eager-nogate": "tab:orange"}
 MODES = ("serial", *EAGER_MODES)
 
 
@@ -94,6 +94,10 @@ def plot_bound_ratio(rows: Sequence[Row], path: Path) -> Path:
     ax.axhline(1.0, color="k", lw=0.5)
     ax.set(xscale="log", xlabel="lower bound (s)", ylabel="measured E2EL / lower bound",
            title="Every run against its critical path")
+    from matplotlib.ticker import ScalarFormatter
+
+    for axis_formatter in (ax.xaxis.set_major_formatter, ax.xaxis.set_minor_formatter):
+        axis_formatter(ScalarFormatter())
     ax.legend(fontsize="small")
     fig.savefig(path, dpi=110)
     return path
@@ -140,8 +144,7 @@ def plot_timeline(rows: Sequence[Row], task: str, rate: float, path: Path) -> Pa
             if ran:
                 ax.axvspan(ran[0]["started_at"], max(s["finished_at"] or 0 for s in ran), color=COLOURS[mode],
                            alpha=0.5, label="the whole program runs")
-        if run["generation_done_s"] is not None:
-            ax.axvline(run["generation_done_s"], color="k", ls=":", lw=1, label="generation ends")
+        ax.axvline(run["generation_end_s"], color="k", ls=":", lw=1, label="generation ends")
         ax.axvline(run["end_to_end_s"], color="k", lw=1.2, label=f"end to end {run['end_to_end_s']:.2f} s")
         if mode != "serial":
             ax.axvline(run["lower_bound_s"], color="tab:green", ls="--", lw=1,
