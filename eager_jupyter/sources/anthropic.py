@@ -117,6 +117,10 @@ __all__ = [
 DEFAULT_MODEL = "claude-sonnet-5-5"
 DEFAULT_MAX_TOKENS = 4096
 BASE_URL_ENV = "ANTHROPIC_BASE_URL"
+#: seconds without a byte before a stalled request or reply fails (the API pings while it thinks)
+DEFAULT_TIMEOUT = 60.0
+#: first retry wait in seconds (doubled each retry), when the server sends no retry-after
+DEFAULT_BACKOFF = 0.5
 
 
 class AnthropicSource:
@@ -137,10 +141,10 @@ class AnthropicSource:
         api_key: str | None = None,
         base_url: str | None = None,
         record: str | Path | None = None,
-        timeout: float = 60.0,
+        timeout: float | None = None,
         connect_timeout: float = 10.0,
         retries: int = 2,
-        backoff: float = 0.5,
+        backoff: float | None = None,
         max_retry_wait: float = 20.0,
     ) -> None:
         """``request`` is the user's text, ``{name}`` already expanded (``for_notebook`` does that)."""
@@ -157,10 +161,10 @@ class AnthropicSource:
         self.system = system
         self.base_url = base_url or os.environ.get(BASE_URL_ENV) or None
         self.record_path = Path(record) if record is not None else None
-        self.timeout = timeout
+        self.timeout = DEFAULT_TIMEOUT if timeout is None else timeout
         self.connect_timeout = connect_timeout
         self.retries = retries
-        self.backoff = backoff
+        self.backoff = DEFAULT_BACKOFF if backoff is None else backoff
         self.max_retry_wait = max_retry_wait
         self.label = "anthropic"
         self._conversation = conversation
@@ -206,7 +210,7 @@ class AnthropicSource:
         """
         key = options.pop("api_key", None) or api_key_from_env()
         check_api_key(key)
-        request = expand_request(text, namespace, secrets=[key] if key else [])
+        request = expand_request(text.strip(), namespace, secrets=[key] if key else [])
         budget = {} if context_budget is None else {"budget": context_budget}
         context = summarize_namespace(namespace, hidden=hidden, secrets=[key] if key else [], **budget)
         return cls(request, context=context, conversation=conversation, api_key=key, **options)
