@@ -1,0 +1,432 @@
+"""The live widget's state and the deltas that keep a frontend in step with it. Pure: no IPython.
+
+``LiveState`` is fed the engine's events (``apply``) and each statement's captured outputs
+(``output_*``). It keeps everything a view needs to draw the run (the code, every statement's place in
+it, status and times, the outputs) and, separately, what has changed since the last message:
+``take_delta()`` returns that change as one small JSON object. ``Pacer`` decides when a delta may go.
+
+Wire format (a ``Delta``, the ``content`` of an ipywidgets custom message; every key optional)::
+
+    {"o": 1830, "c": "...",    code appended at offset o (the offset shows nothing was missed)
+     "p": "...",               prose appended (a model's words around its code block)
+     "n": 512,                 pieces (tokens) streamed so far
+     "s": [op, ...],           statement and run changes, in order (below)
+     "x": [out, ...]}          output changes (below); not counted against the byte budget
+
+Status ops are JSON arrays; times are integer ms since the request::
+
+    ["B", source, model, mode]            the run began (at 0)
+    ["T", t]                              the first piece arrived
+    ["R", gap, length, gen, delay(, line)] the next statement (index = statements so far) was released:
+                                          its code starts ``gap`` characters after the previous one's
+                                          end, was generated at ``gen`` and released ``delay`` ms later;
+                                          ``line`` only when it is not the code text's own line number
+    ["H", i, reason]                      held by the gate
+    ["S", i, t, batch]                    started
+    ["D", i, run]                         finished, ``run`` ms after it started
+    ["F", i, run, error]                  failed (``run`` is null if it never started)
+    ["X", i, reason]                      skipped
+    ["P", round, failed_index]            a repair round started
+    ["G", t, stopped, output_tokens]      generation ended
+    ["E", t, status, error]               the run ended
+
+Output ops: ``["a", i, output]`` appends an nbformat output dict to statement i,
+``["s", i, name, text]`` appends stream text (merged into the last output when it is the same stream),
+``["u", i, k, output]`` replaces statement i's output k (a display update),
+``["c", i, wait]`` clears statement i's outputs.
+
+Why arrays, relative offsets and ms integers: a statement costs ~50 bytes of ops over its life, about
+what its code costs; dicts with names would cost three times that and break the byte budget on their
+own. For the same reason a delta carries no sequence number or timestamp (the comm is ordered; the
+frontend extrapolates the clock from the last time it was told).
+
+Budget. ``Pacer`` sends at most ``max_rate`` deltas a second, and keeps the bytes of the live view
+(everything but output ops, message envelope included) within ``ratio`` (2.8) times the code
+generated so far plus ``initial`` (200) bytes, so the first messages go at once; that is within 3x
+from 1 kB of code on. A delta carrying only code may spend down to a reserve (``reserve`` times the
+code size) kept for status changes: a code-only message waits until enough code has come to be worth
+its envelope (~110 bytes), and statuses still get through after generation has ended. A delta waits
+(and grows) until it is affordable, so bursts of tiny statements coalesce instead of flooding the
+wire. What that gives (``tests/test_widget_kernel.py`` measures it on a real kernel's iopub): 1-3
+messages a second at 60 tokens/s on the benchmark programs; the 20/s cap binds only for fast models.
+
+A frontend that joins late rebuilds from ``snapshot()``: the code, the prose and the whole op log
+(replaying the ops gives the same state as having received every delta).
+
+To validate a change: ``tests/test_widget_state.py`` replays synthetic event sequences and checks that
+applying every delta to an empty state gives the snapshot, that ops follow the event order, and that
+the pacer keeps the budget; ``tests/test_widget_bytes.py`` measures the bytes on a real kernel's iopub.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal, NotRequired, TypedDict
+
+from ..events import (
+    Event,
+    GenerationEnded,
+    PieceStreamed,
+    RepairStarted,
+    RunEnded,
+    RunStarted,
+    StatementFailed,
+    StatementFinished,
+    StatementHeld,
+    StatementReleased,
+    StatementSkipped,
+    StatementStarted,
+)
+from ..record import RecordBuilder, RunRecord
+
+__all__ = ["Delta", "LiveState", "Output", "Pacer", "Snapshot", "StatementState", "json_size"]
+
+Op = list[Any]
+Output = dict[str, Any]  # an nbformat v4 output: stream, display_data, execute_result or error
+Status = Literal["queued", "held", "running", "done", "error", "skipped"]
+
+
+class Delta(TypedDict):
+    o: NotRequired[int]
+    c: NotRequired[str]
+    p: NotRequired[str]
+    n: NotRequired[int]
+    s: NotRequired[list[Op]]
+    x: NotRequired[list[Op]]
+
+
+class Snapshot(TypedDict):
+    """Everything a frontend needs to draw the run from scratch (the widget's synced state)."""
+
+    c: str
+    p: str
+    n: int
+    s: list[Op]
+    x: dict[str, list[Output]]
+
+
+def json_size(obj: Any) -> int:
+    """Bytes of ``obj`` as jupyter_client's default JSON packer writes it."""
+    return len(json.dumps(obj, ensure_ascii=False).encode("utf-8", "surrogateescape"))
+
+
+def _ms(t: float | None) -> int | None:
+    return None if t is None else round(t * 1000)
+
+
+@dataclass
+class StatementState:
+    index: int
+    code: str
+    start: int  # offset of the statement's code in the generated code
+    line: int
+    status: Status = "queued"
+    note: str | None = None  # held reason, error line or skip reason
+    outputs: list[Output] = field(default_factory=list)
+    display_ids: dict[str, int] = field(default_factory=dict)  # display id -> output position
+    clear_pending: bool = False  # clear_output(wait=True) waits for the next output
+
+
+class LiveState:
+    """What the live widget shows, kept from events; see the module docstring for the deltas."""
+
+    def __init__(self) -> None:
+        self.builder = RecordBuilder()
+        self.code = ""
+        self.prose = ""
+        self.prose_before = ""  # the model's words before any code (the rest came after)
+        self.pieces = 0
+        self.generated_bytes = 0  # code and prose, UTF-8: what the byte budget is relative to
+        self.now = 0.0
+        self.statements: dict[int, StatementState] = {}
+        self.ops: list[Op] = []  # every status op so far (the snapshot replays them)
+        self.seq = 0
+        self._search_from = 0
+        self._round_base = 0  # a repair round's piece offsets start again at 0
+        self._unresolved: list[tuple[StatementState, Op]] = []
+        self._started: dict[int, int] = {}  # index -> ms it started
+        self._sent_code = 0
+        self._sent_prose = 0
+        self._sent_pieces = 0
+        self._ops_sent = 0
+        self._outs: list[Op] = []
+        self._announced: set[int] = set()  # statements whose release the frontend has been sent
+
+    @property
+    def record(self) -> RunRecord:
+        return self.builder.record
+
+    # ---- events --------------------------------------------------------------------------------
+    def apply(self, event: Event) -> None:
+        self.builder.handle(event)
+        self.now = max(self.now, event.t)
+        match event:
+            case RunStarted():
+                self._op("B", event.source, event.model, event.mode)
+            case PieceStreamed():
+                if self.pieces == 0:
+                    self._op("T", _ms(event.t))
+                self.pieces += 1
+                self.generated_bytes += len(event.text.encode("utf-8", "surrogateescape"))
+                if event.kind == "code":
+                    offset = self._round_base + event.offset
+                    if offset != len(self.code):  # a missed or repeated piece: trust offsets
+                        self.code = self.code[:offset].ljust(offset)
+                    self.code += event.text
+                else:
+                    if not self.code:
+                        self.prose_before += event.text
+                    self.prose += event.text
+                if self._unresolved:
+                    self._resolve()
+            case StatementReleased():
+                stmt = StatementState(event.index, event.code, -1, event.start_line)
+                self.statements[event.index] = stmt
+                gen, rel = _ms(event.generated_at) or 0, _ms(event.t) or 0
+                op: Op = ["R", None, len(event.code), gen, rel - gen]
+                self.ops.append(op)
+                self._unresolved.append((stmt, op))
+                self._resolve()
+            case StatementHeld():
+                self._set(event.index, "held", event.reason)
+                self._op("H", event.index, event.reason)
+            case StatementStarted():
+                self._set(event.index, "running")
+                self._started[event.index] = _ms(event.t) or 0
+                self._op("S", event.index, self._started[event.index], event.batch)
+            case StatementFinished():
+                self._set(event.index, "done")
+                self._op("D", event.index, self._run_ms(event.index, event.t))
+            case StatementFailed():
+                self._set(event.index, "error", event.error)
+                self._op("F", event.index, self._run_ms(event.index, event.t), event.error)
+            case StatementSkipped():
+                self._set(event.index, "skipped", event.reason)
+                self._op("X", event.index, event.reason)
+            case RepairStarted():
+                self._round_base = len(self.code)
+                self._op("P", event.round, event.failed_index)
+            case GenerationEnded():
+                self._op("G", _ms(event.t), event.stopped, event.usage.get("output_tokens"))
+            case RunEnded():
+                self._resolve(force=True)
+                self._op("E", _ms(event.t), event.status, event.error)
+
+    def _resolve(self, force: bool = False) -> None:
+        """Place released statements in the code. The engine emits pieces from the producer thread, so a
+        statement can be released a moment before the view has seen its last piece: until it is placed,
+        nothing is sent (``has_changes`` is False), and its op gets its offset when the text arrives."""
+        while self._unresolved:
+            stmt, op = self._unresolved[0]
+            start = self.code.find(stmt.code, self._search_from)
+            if start < 0:
+                if not force and len(self.code) < self._search_from + len(stmt.code):
+                    return
+                start = self._search_from
+            stmt.start = start
+            op[1] = start - self._search_from
+            line = self.code.count("\n", 0, start) + 1
+            if line != stmt.line:
+                op.append(stmt.line)
+            self._search_from = start + len(stmt.code)
+            self._unresolved.pop(0)
+
+    def _run_ms(self, index: int, t: float) -> int | None:
+        started = self._started.get(index)
+        return None if started is None else max(0, (_ms(t) or 0) - started)
+
+    def _set(self, index: int, status: Status, note: str | None = None) -> None:
+        stmt = self.statements.get(index)
+        if stmt is not None:
+            stmt.status = status
+            if note is not None:
+                stmt.note = note
+
+    def _op(self, *op: Any) -> None:
+        self.ops.append(list(op))
+
+    # ---- outputs (from the capture, on whichever thread wrote them) ------------------------------
+    def _stmt(self, index: int) -> StatementState:
+        stmt = self.statements.get(index)
+        if stmt is None:  # outputs before a release cannot happen in the engine; keep them anyway
+            stmt = self.statements[index] = StatementState(index, "", len(self.code), 0, "running")
+        return stmt
+
+    def _clear_if_pending(self, stmt: StatementState) -> None:
+        if stmt.clear_pending:
+            stmt.clear_pending = False
+            stmt.outputs.clear()
+            stmt.display_ids.clear()
+            self._outs.append(["c", stmt.index, False])
+
+    def output_stream(self, index: int, name: str, text: str) -> None:
+        if not text:
+            return
+        stmt = self._stmt(index)
+        self._clear_if_pending(stmt)
+        last = stmt.outputs[-1] if stmt.outputs else None
+        if last is not None and last["output_type"] == "stream" and last["name"] == name:
+            last["text"] += text
+        else:
+            stmt.outputs.append({"output_type": "stream", "name": name, "text": text})
+        if self._outs and self._outs[-1][0] == "s" and self._outs[-1][1:3] == [index, name]:
+            self._outs[-1][3] += text
+        else:
+            self._outs.append(["s", index, name, text])
+
+    def output_add(self, index: int, output: Output, display_id: str | None = None) -> None:
+        stmt = self._stmt(index)
+        self._clear_if_pending(stmt)
+        if display_id is not None:
+            stmt.display_ids[display_id] = len(stmt.outputs)
+        stmt.outputs.append(output)
+        self._outs.append(["a", index, output])
+
+    def output_update(self, display_id: str, output: Output) -> bool:
+        """Replace every output shown with ``display_id``; False if this run shows none."""
+        found = False
+        for stmt in self.statements.values():
+            k = stmt.display_ids.get(display_id)
+            if k is not None:
+                stmt.outputs[k] = output
+                self._outs.append(["u", stmt.index, k, output])
+                found = True
+        return found
+
+    def output_clear(self, index: int, wait: bool) -> None:
+        stmt = self._stmt(index)
+        if wait:
+            stmt.clear_pending = True
+            return
+        stmt.clear_pending = False
+        stmt.outputs.clear()
+        stmt.display_ids.clear()
+        self._outs.append(["c", index, False])
+
+    # ---- deltas ----------------------------------------------------------------------------------
+    def has_changes(self) -> bool:
+        if self._unresolved:
+            return False
+        return (
+            self._sent_code < len(self.code)
+            or self._sent_prose < len(self.prose)
+            or self._ops_sent < len(self.ops)
+            or bool(self._outs)
+        )
+
+    def has_status(self) -> bool:
+        return self._ops_sent < len(self.ops)
+
+    def peek_delta(self) -> Delta:
+        """The delta that ``take_delta`` would return, without marking anything sent."""
+        delta: Delta = {}
+        if self._sent_code < len(self.code):
+            delta["o"] = self._sent_code
+            delta["c"] = self.code[self._sent_code :]
+        if self._sent_prose < len(self.prose):
+            delta["p"] = self.prose[self._sent_prose :]
+        if self.pieces != self._sent_pieces:
+            delta["n"] = self.pieces
+        if self._ops_sent < len(self.ops):
+            delta["s"] = self.ops[self._ops_sent :]
+        if self._outs:
+            delta["x"] = list(self._outs)
+        return delta
+
+    def take_delta(self) -> Delta:
+        delta = self.peek_delta()
+        self.seq += 1
+        self._sent_code = len(self.code)
+        self._sent_prose = len(self.prose)
+        self._sent_pieces = self.pieces
+        for op in self.ops[self._ops_sent :]:
+            if op[0] == "R":
+                self._announced.add(len(self._announced))  # statements are released in index order
+        self._ops_sent = len(self.ops)
+        self._outs = []
+        return delta
+
+    def take_outputs(self) -> Delta | None:
+        """A delta with only the pending outputs of statements the frontend knows, or None. Outputs
+        are not the live view's bytes: they go even when the budget holds the rest back."""
+        if self._unresolved:
+            return None
+        ready = [op for op in self._outs if op[1] in self._announced]
+        if not ready:
+            return None
+        self._outs = [op for op in self._outs if op[1] not in self._announced]
+        self.seq += 1
+        return {"x": ready}
+
+    def snapshot(self) -> Snapshot:
+        return {
+            "c": self.code,
+            "p": self.prose,
+            "n": self.pieces,
+            "s": list(self.ops),
+            "x": {str(i): list(s.outputs) for i, s in self.statements.items() if s.outputs},
+        }
+
+    def tail(self) -> str:
+        """Generated code after the last released statement (what is still streaming, or was never run)."""
+        return self.code[self._search_from :]
+
+
+class Pacer:
+    """When a delta may be sent: rate cap and byte budget (see the module docstring)."""
+
+    def __init__(
+        self,
+        *,
+        max_rate: float = 20.0,
+        ratio: float = 2.8,
+        reserve: float = 0.5,
+        initial: int = 200,
+        envelope: int = 80,
+        measure: Callable[[Any], int] = json_size,
+    ) -> None:
+        self.interval = 1.0 / max_rate
+        self.ratio = ratio
+        self.reserve = reserve
+        self.initial = initial  # credit at the start, so the first messages go at once
+        self.envelope = envelope  # bytes a message costs around its delta (comm id, method)
+        self.measure = measure
+        self.last_sent: float | None = None
+        self.live_bytes = 0
+        self.output_bytes = 0
+        self.messages = 0
+
+    def cost(self, delta: Delta) -> tuple[int, int]:
+        """(live-view bytes, output bytes) that sending ``delta`` costs, envelope included."""
+        total = self.measure(delta) + self.envelope
+        if "x" not in delta:
+            return total, 0
+        if not any(key in delta for key in ("c", "p", "n", "s")):
+            return 0, total  # a message that only carries outputs is the outputs' cost
+        outputs = self.measure(delta["x"]) + len('"x": , ')
+        return total - outputs, outputs
+
+    def wait(self, now: float) -> float:
+        """Seconds until the rate cap allows the next message."""
+        if self.last_sent is None:
+            return 0.0
+        return max(0.0, self.last_sent + self.interval - now)
+
+    def affordable(self, delta: Delta, generated: int) -> bool:
+        """Whether ``delta`` fits the budget, ``generated`` being the bytes generated so far."""
+        live, _ = self.cost(delta)
+        if live == 0:
+            return True
+        limit = self.initial + self.ratio * generated
+        if "s" not in delta:  # code alone waits until enough came to be worth a message
+            limit -= self.reserve * generated  # and leaves room for the statuses still to come
+        return self.live_bytes + live <= limit
+
+    def sent(self, delta: Delta, now: float) -> None:
+        live, outputs = self.cost(delta)
+        self.live_bytes += live
+        self.output_bytes += outputs
+        self.messages += 1
+        self.last_sent = now

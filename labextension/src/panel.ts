@@ -1,0 +1,380 @@
+/**
+ * What a run looks like: header (source, model, figures, buttons), timeline strip, and, in the live
+ * widget, one block per statement (status beside the code, outputs under it) plus the code still
+ * streaming. The live widget view and the post-run renderer both draw with `RunPanel`; it holds no
+ * state of its own beyond its DOM: it draws a `RunState`.
+ */
+import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
+import { OutputArea, OutputAreaModel } from '@jupyterlab/outputarea';
+import { Panel, Widget } from '@lumino/widgets';
+
+import { highlight } from './services';
+import { IChanges, IStatement, Op, RunState } from './state';
+import { renderTimeline, seconds } from './timeline';
+
+export interface IRunActions {
+  insert(code: string): void;
+  copy(code: string): void;
+  stop?: () => void;
+}
+
+export interface IRunPanelOptions {
+  live: boolean; // the live widget: statements, outputs and Stop; otherwise header and timeline only
+  rendermime: IRenderMimeRegistry | null;
+  actions: IRunActions;
+}
+
+function div(className: string, parent?: HTMLElement, text?: string): HTMLDivElement {
+  const node = document.createElement('div');
+  node.className = className;
+  if (text !== undefined) {
+    node.textContent = text;
+  }
+  parent?.appendChild(node);
+  return node;
+}
+
+function button(label: string, title: string, parent: HTMLElement, onClick: () => void): HTMLButtonElement {
+  const node = document.createElement('button');
+  node.className = `eager-button jp-Button jp-mod-styled jp-mod-reject eager-button-${label.split(' ')[0].toLowerCase()}`;
+  node.textContent = label;
+  node.title = title;
+  node.addEventListener('click', event => {
+    event.preventDefault();
+    onClick();
+  });
+  parent.appendChild(node);
+  return node;
+}
+
+const STATUS_TEXT: { [status: string]: string } = {
+  queued: 'queued',
+  held: 'held',
+  running: 'running',
+  done: 'done',
+  error: 'failed',
+  skipped: 'skipped'
+};
+
+/** One statement: status beside its code, its outputs under it. */
+class StatementBlock extends Panel {
+  readonly index: number;
+  private badge: HTMLElement;
+  private codeNode: HTMLElement;
+  private outputs: OutputAreaModel | null = null;
+  private area: OutputArea | null = null;
+
+  constructor(stmt: IStatement, private rendermime: IRenderMimeRegistry | null) {
+    super();
+    this.index = stmt.index;
+    this.addClass('eager-stmt');
+    this.node.dataset.index = String(stmt.index);
+    const head = new Widget();
+    head.addClass('eager-stmt-head');
+    this.badge = div('eager-badge', head.node);
+    const pre = document.createElement('pre');
+    pre.className = 'eager-code cm-s-jupyter';
+    this.codeNode = document.createElement('code');
+    pre.appendChild(this.codeNode);
+    head.node.appendChild(pre);
+    this.addWidget(head);
+  }
+
+  setCode(text: string): void {
+    if (this.codeNode.dataset.text === text) {
+      return;
+    }
+    this.codeNode.dataset.text = text;
+    if (!this.codeNode.firstChild) {
+      this.codeNode.textContent = text;
+    }
+    void highlight(this.codeNode, text);
+  }
+
+  setStatus(stmt: IStatement, now: number): void {
+    this.node.dataset.status = stmt.status;
+    let text = STATUS_TEXT[stmt.status];
+    if (stmt.status === 'running' && stmt.started !== null) {
+      text = `running ${seconds(now - stmt.started, 1)}`;
+    } else if ((stmt.status === 'done' || stmt.status === 'error') && stmt.started !== null && stmt.finished !== null) {
+      text = `${STATUS_TEXT[stmt.status]} ${seconds(stmt.finished - stmt.started)}`;
+    }
+    this.badge.textContent = text;
+    this.badge.className = `eager-badge eager-status-${stmt.status}`;
+    this.badge.title = [`statement ${stmt.index + 1}, line ${stmt.line}`, stmt.note ?? '']
+      .filter(Boolean)
+      .join(': ');
+    let note = this.node.querySelector(':scope > .eager-stmt-head > .eager-note') as HTMLElement | null;
+    if (stmt.note && stmt.status !== 'error') {
+      note = note ?? div('eager-note', this.widgets[0].node);
+      note.textContent = stmt.note;
+    } else {
+      note?.remove();
+    }
+  }
+
+  private ensureArea(): OutputAreaModel | null {
+    if (!this.outputs && this.rendermime) {
+      this.outputs = new OutputAreaModel({ trusted: true });
+      this.area = new OutputArea({
+        model: this.outputs,
+        rendermime: this.rendermime,
+        contentFactory: OutputArea.defaultContentFactory
+      });
+      this.area.addClass('eager-outputs');
+      this.addWidget(this.area);
+    }
+    return this.outputs;
+  }
+
+  setOutputs(outputs: any[]): void {
+    if (!outputs.length && !this.outputs) {
+      return;
+    }
+    const model = this.ensureArea();
+    model?.fromJSON(outputs);
+  }
+
+  applyOutput(op: Op): void {
+    const model = this.ensureArea();
+    if (!model) {
+      return;
+    }
+    switch (op[0]) {
+      case 'a':
+        model.add(op[2]);
+        break;
+      case 's':
+        model.add({ output_type: 'stream', name: op[2], text: op[3] });
+        break;
+      case 'u':
+        if (op[2] < model.length) {
+          model.set(op[2], op[3]);
+        }
+        break;
+      case 'c':
+        model.clear();
+        break;
+    }
+  }
+
+  dispose(): void {
+    this.outputs?.dispose();
+    super.dispose();
+  }
+}
+
+export class RunPanel extends Panel {
+  private headerNode: HTMLElement;
+  private titleNode: HTMLElement;
+  private figuresNode: HTMLElement;
+  private stopButton: HTMLButtonElement | null = null;
+  private timelineNode: HTMLElement;
+  private proseNode: HTMLElement | null = null;
+  private blocks: Panel | null = null;
+  private tailNode: HTMLElement | null = null;
+  private tailCode: HTMLElement | null = null;
+  private byIndex = new Map<number, StatementBlock>();
+
+  constructor(private options: IRunPanelOptions, private state: RunState) {
+    super();
+    this.addClass('eager-run');
+    this.toggleClass('eager-live', options.live);
+    const header = new Widget();
+    header.addClass('eager-header');
+    this.headerNode = header.node;
+    this.titleNode = div('eager-title', this.headerNode);
+    this.figuresNode = div('eager-figures', this.headerNode);
+    const buttons = div('eager-buttons', this.headerNode);
+    const code = () => this.state.code.replace(/\s+$/, '') + '\n';
+    button('Insert as cell', 'Put the generated code in a new code cell below', buttons, () =>
+      options.actions.insert(code())
+    );
+    button('Copy', 'Copy the generated code', buttons, () => options.actions.copy(code()));
+    if (options.live && options.actions.stop) {
+      this.stopButton = button('Stop', 'Interrupt the kernel: stops generation and the running statement', buttons, options.actions.stop);
+    }
+    this.addWidget(header);
+
+    const timeline = new Widget();
+    timeline.addClass('eager-timeline');
+    this.timelineNode = timeline.node;
+    this.addWidget(timeline);
+
+    if (options.live) {
+      const prose = new Widget();
+      prose.addClass('eager-prose');
+      this.proseNode = prose.node;
+      this.addWidget(prose);
+      this.blocks = new Panel();
+      this.blocks.addClass('eager-stmts');
+      this.addWidget(this.blocks);
+      const tail = new Widget();
+      tail.addClass('eager-stmt');
+      tail.addClass('eager-tail');
+      const head = div('eager-stmt-head', tail.node);
+      div('eager-badge eager-status-streaming', head, 'streaming');
+      const pre = document.createElement('pre');
+      pre.className = 'eager-code cm-s-jupyter';
+      this.tailCode = document.createElement('code');
+      pre.appendChild(this.tailCode);
+      head.appendChild(pre);
+      this.tailNode = tail.node;
+      this.addWidget(tail);
+    }
+    this.redraw(state, Date.now(), Date.now());
+  }
+
+  /** Draw everything again from `state` (first render, late join, a missed delta). */
+  redraw(state: RunState, localNow: number, localAtDelta: number): void {
+    this.state = state;
+    if (this.blocks) {
+      for (const block of this.byIndex.values()) {
+        block.dispose();
+      }
+      this.byIndex.clear();
+      for (const stmt of state.statements) {
+        if (stmt) {
+          this.addBlock(stmt).setOutputs(stmt.outputs);
+        }
+      }
+    }
+    this.update_(state, null, localNow, localAtDelta);
+  }
+
+  /** Apply what one delta changed. */
+  update_(state: RunState, changes: IChanges | null, localNow: number, localAtDelta: number): void {
+    this.state = state;
+    const now = state.elapsed(localNow, localAtDelta);
+    if (this.blocks) {
+      for (const index of changes?.released ?? []) {
+        if (!this.byIndex.has(index)) {
+          this.addBlock(state.statements[index]);
+        }
+      }
+      const touched = changes ? changes.statements : new Set(state.statements.map(s => s?.index));
+      for (const index of touched) {
+        const stmt = state.statements[index];
+        const block = this.byIndex.get(index);
+        if (stmt && block) {
+          block.setStatus(stmt, now);
+          block.setCode(state.blockText(index));
+        }
+      }
+      for (const op of changes?.outputs ?? []) {
+        this.byIndex.get(op[1])?.applyOutput(op);
+      }
+      if (!changes || changes.code || changes.released.length || changes.run) {
+        this.drawTail(state);
+      }
+      if (this.proseNode && (!changes || changes.prose)) {
+        this.proseNode.textContent = state.prose.trim();
+        this.proseNode.style.display = state.prose.trim() ? '' : 'none';
+      }
+    }
+    this.drawHeader(state, now);
+    this.drawTimeline(state, now);
+  }
+
+  /** Keep running clocks moving between deltas. */
+  tick(localNow: number, localAtDelta: number): void {
+    const state = this.state;
+    if (!state.running) {
+      return;
+    }
+    const now = state.elapsed(localNow, localAtDelta);
+    for (const stmt of state.statements) {
+      if (stmt && stmt.status === 'running') {
+        this.byIndex.get(stmt.index)?.setStatus(stmt, now);
+      }
+    }
+    this.drawHeader(state, now);
+    this.drawTimeline(state, now);
+  }
+
+  private addBlock(stmt: IStatement): StatementBlock {
+    const block = new StatementBlock(stmt, this.options.rendermime);
+    this.byIndex.set(stmt.index, block);
+    // statements are released in index order; insert in place in case one arrives late
+    const later = Array.from(this.byIndex.keys()).filter(i => i > stmt.index);
+    const position = later.length ? this.blocks!.widgets.indexOf(this.byIndex.get(Math.min(...later))!) : -1;
+    if (position >= 0) {
+      this.blocks!.insertWidget(position, block);
+    } else {
+      this.blocks!.addWidget(block);
+    }
+    block.setCode(this.state.blockText(stmt.index));
+    return block;
+  }
+
+  private drawTail(state: RunState): void {
+    if (!this.tailNode || !this.tailCode) {
+      return;
+    }
+    const text = state.tail();
+    this.tailNode.style.display = text ? '' : 'none';
+    const badge = this.tailNode.querySelector('.eager-badge') as HTMLElement;
+    const streaming = state.generationEnd === null && state.running;
+    badge.textContent = streaming ? 'streaming' : 'not run';
+    badge.className = `eager-badge eager-status-${streaming ? 'streaming' : 'skipped'}`;
+    if (this.tailCode.dataset.text !== text) {
+      this.tailCode.dataset.text = text;
+      void highlight(this.tailCode, text);
+    }
+  }
+
+  private drawHeader(state: RunState, now: number): void {
+    const title = ['eager', state.source, state.model].filter(Boolean).join(' · ');
+    let status = 'streaming';
+    if (state.ended) {
+      status = { ok: 'done', error: 'failed', interrupted: 'interrupted' }[state.ended.status] ?? state.ended.status;
+    } else if (state.generationEnd !== null) {
+      status = 'running';
+    } else if (!state.pieces) {
+      status = 'waiting for the model';
+    }
+    this.titleNode.textContent = '';
+    div('eager-title-text', this.titleNode, title);
+    div(`eager-run-status eager-run-${status.split(' ')[0]}`, this.titleNode, status);
+    const counts = state.counts();
+    const ran = (counts.done ?? 0) + (counts.error ?? 0);
+    const total = state.statements.filter(s => !!s).length;
+    const rate = state.tokensPerSecond(now);
+    const figures: [string, string, string][] = [
+      ['tokens', `${state.tokens()}`, 'tokens generated'],
+      ['rate', rate === null ? '-' : `${rate.toFixed(0)} tok/s`, 'generation speed'],
+      ['ran', `${ran}/${total} run`, 'statements run / released'],
+      ['elapsed', seconds(now, 1), 'since the request']
+    ];
+    const saved = state.saved();
+    if (saved !== null) {
+      figures.push(['saved', `${seconds(saved)} saved`, 'against generating everything first, then running it']);
+    } else if (state.mode === 'eager' && state.runTotal(now) > 0) {
+      figures.push(['overlap', `${seconds(state.overlapped(now), 1)} overlapped`, 'execution hidden behind generation so far']);
+    }
+    if (state.ended?.error) {
+      figures.push(['error', state.ended.error, 'how the run ended']);
+    }
+    this.figuresNode.replaceChildren(
+      ...figures.map(([key, text, title]) => {
+        const node = document.createElement('span');
+        node.className = `eager-figure eager-figure-${key}`;
+        node.textContent = text;
+        node.title = title;
+        return node;
+      })
+    );
+    if (this.stopButton) {
+      this.stopButton.disabled = !state.running;
+      this.stopButton.style.display = state.running ? '' : 'none';
+    }
+  }
+
+  private drawTimeline(state: RunState, now: number): void {
+    const visible = state.statements.some(s => !!s);
+    this.timelineNode.style.display = visible ? '' : 'none';
+    if (visible) {
+      this.timelineNode.replaceChildren(renderTimeline(state, now));
+    }
+  }
+}

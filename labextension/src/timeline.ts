@@ -1,0 +1,77 @@
+/**
+ * The timeline strip: per statement, when it was generated, released and run, on one time axis, so
+ * the overlap of running with generating is a picture. Pure DOM (SVG) from a RunState.
+ */
+import { RunState } from './state';
+
+const SVG = 'http://www.w3.org/2000/svg';
+const WIDTH = 600;
+
+function el<K extends keyof SVGElementTagNameMap>(
+  name: K,
+  attrs: { [key: string]: string | number },
+  parent?: Element
+): SVGElementTagNameMap[K] {
+  const node = document.createElementNS(SVG, name);
+  for (const [key, value] of Object.entries(attrs)) {
+    node.setAttribute(key, String(value));
+  }
+  parent?.appendChild(node);
+  return node;
+}
+
+export function seconds(ms: number | null | undefined, digits = 2): string {
+  return ms === null || ms === undefined ? '-' : `${(ms / 1000).toFixed(digits)} s`;
+}
+
+/** Draw the strip for `state` at kernel time `now` (ms). */
+export function renderTimeline(state: RunState, now: number): SVGSVGElement {
+  const stmts = state.statements.filter(s => !!s);
+  const n = Math.max(stmts.length, 1);
+  const row = Math.max(2, Math.min(9, 110 / n));
+  const top = 12;
+  const height = top + n * row + 4;
+  const end = Math.max(now, state.generationEnd ?? 0, ...stmts.map(s => s.finished ?? s.started ?? s.released), 1);
+  const x = (t: number | null) => 4 + ((WIDTH - 8) * Math.max(0, t ?? 0)) / end;
+
+  const svg = el('svg', {
+    class: 'eager-timeline-svg',
+    viewBox: `0 0 ${WIDTH} ${height}`,
+    preserveAspectRatio: 'none',
+    height: Math.round(height),
+    role: 'img'
+  });
+  el('title', {}, svg).textContent =
+    'Timeline: light bars are when each statement was being generated, dark bars when it ran';
+
+  const genStart = state.firstToken ?? 0;
+  const genEnd = state.generationEnd ?? now;
+  el('rect', { class: 'eager-tl-gen', x: x(genStart), y: 2, width: Math.max(1, x(genEnd) - x(genStart)), height: 6 }, svg);
+
+  let prevGenerated = genStart;
+  stmts.forEach((s, i) => {
+    const y = top + i * row;
+    const g = el('g', { class: `eager-tl-row eager-status-${s.status}`, 'data-index': s.index }, svg);
+    el('title', {}, g).textContent =
+      `statement ${s.index + 1} (line ${s.line}): generated ${seconds(s.generated)}, released ${seconds(s.released)}` +
+      (s.started !== null ? `, ran ${seconds(s.started)} to ${seconds(s.finished ?? now)}` : '') +
+      (s.note ? ` - ${s.note}` : '');
+    const from = Math.min(prevGenerated, s.generated);
+    el('rect', { class: 'eager-tl-genseg', x: x(from), y, width: Math.max(1, x(s.generated) - x(from)), height: Math.max(1, row - 1) }, g);
+    el('rect', { class: 'eager-tl-release', x: x(s.released), y, width: 1.5, height: Math.max(1, row - 1) }, g);
+    if (s.started !== null) {
+      el('rect', {
+        class: 'eager-tl-run',
+        x: x(s.started),
+        y,
+        width: Math.max(1.5, x(s.finished ?? now) - x(s.started)),
+        height: Math.max(1, row - 1)
+      }, g);
+    }
+    prevGenerated = Math.max(prevGenerated, s.generated);
+  });
+  if (state.generationEnd !== null) {
+    el('line', { class: 'eager-tl-genend', x1: x(state.generationEnd), x2: x(state.generationEnd), y1: 0, y2: height }, svg);
+  }
+  return svg;
+}

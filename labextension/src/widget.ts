@@ -1,0 +1,110 @@
+/**
+ * The live widget: `EagerModel` owns the run's state (rebuilt from the kernel's deltas, or from the
+ * synced snapshot when a view joins late); `EagerView` is thin: a `RunPanel` redrawn from the model,
+ * torn down with an AbortController.
+ */
+import { DOMWidgetModel, DOMWidgetView, JupyterLuminoPanelWidget } from '@jupyter-widgets/base';
+import { Clipboard } from '@jupyterlab/apputils';
+import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
+
+import { RunPanel } from './panel';
+import { insertCellBelow, locate, services } from './services';
+import { IChanges, IDelta, ISnapshot, RunState } from './state';
+import { MODULE_NAME, MODULE_VERSION } from './version';
+
+export class EagerModel extends DOMWidgetModel {
+  run: RunState = new RunState();
+  /** Local time (ms) at which the last delta arrived, to extrapolate the kernel's clock. */
+  localAtDelta = Date.now();
+
+  defaults(): any {
+    return {
+      ...super.defaults(),
+      _model_name: 'EagerModel',
+      _model_module: MODULE_NAME,
+      _model_module_version: MODULE_VERSION,
+      _view_name: 'EagerView',
+      _view_module: MODULE_NAME,
+      _view_module_version: MODULE_VERSION,
+      snapshot: null
+    };
+  }
+
+  initialize(attributes: any, options: any): void {
+    super.initialize(attributes, options);
+    this.reset();
+    this.on('change:snapshot', () => this.reset());
+    this.on('msg:custom', (delta: IDelta) => this.applyDelta(delta));
+  }
+
+  private reset(): void {
+    this.run = RunState.fromSnapshot(this.get('snapshot') as ISnapshot | null);
+    this.localAtDelta = Date.now();
+    this.trigger('run:reset');
+  }
+
+  applyDelta(delta: IDelta): void {
+    const changes: IChanges = this.run.apply(delta);
+    this.localAtDelta = Date.now();
+    this.trigger(changes.gap ? 'run:reset' : 'run:delta', changes);
+  }
+}
+
+export class EagerView extends DOMWidgetView {
+  declare model: EagerModel;
+  declare luminoWidget: JupyterLuminoPanelWidget;
+  private panel: RunPanel | null = null;
+  private abort = new AbortController();
+
+  _createElement(_tagName: string): HTMLElement {
+    this.luminoWidget = new JupyterLuminoPanelWidget({ view: this });
+    return this.luminoWidget.node;
+  }
+
+  _setElement(el: HTMLElement): void {
+    if (this.el || el !== this.luminoWidget.node) {
+      throw new Error('Cannot reset the DOM element.');
+    }
+    this.el = this.luminoWidget.node; // native views (ipywidgets 8) need no jQuery $el
+  }
+
+  render(): void {
+    this.luminoWidget.addClass('eager-widget');
+    const manager = this.model.widget_manager as any;
+    const rendermime: IRenderMimeRegistry | null = manager?.rendermime ?? services.rendermime;
+    this.panel = new RunPanel(
+      {
+        live: true,
+        rendermime,
+        actions: {
+          insert: code => insertCellBelow(this.el, code) || Clipboard.copyToSystem(code),
+          copy: code => Clipboard.copyToSystem(code),
+          stop: () => this.stop()
+        }
+      },
+      this.model.run
+    );
+    this.luminoWidget.addWidget(this.panel);
+    const redraw = () => this.panel?.redraw(this.model.run, Date.now(), this.model.localAtDelta);
+    this.listenTo(this.model, 'run:reset', redraw);
+    this.listenTo(this.model, 'run:delta', (changes: IChanges) =>
+      this.panel?.update_(this.model.run, changes, Date.now(), this.model.localAtDelta)
+    );
+    const timer = window.setInterval(() => this.panel?.tick(Date.now(), this.model.localAtDelta), 200);
+    this.abort.signal.addEventListener('abort', () => window.clearInterval(timer));
+  }
+
+  /** Interrupt the kernel through the notebook's session: a widget message could not reach it while busy. */
+  private stop(): void {
+    const kernel =
+      locate(this.el)?.panel.sessionContext.session?.kernel ?? (this.model.widget_manager as any)?.kernel;
+    void kernel?.interrupt();
+  }
+
+  remove(): any {
+    this.abort.abort();
+    this.panel?.dispose();
+    this.panel = null;
+    return super.remove();
+  }
+}
