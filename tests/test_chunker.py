@@ -498,7 +498,7 @@ def test_import_stays_light() -> None:
     code = (
         "import sys, eager_jupyter\n"
         "from eager_jupyter import Chunker, Chunk\n"
-        "heavy = {'IPython', 'ipykernel', 'ipywidgets', 'anthropic', 'parso'}\n"
+        "heavy = {'IPython', 'ipykernel', 'ipywidgets', 'anthropic'}\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy))\n"
     )
     root = str(Path(__file__).resolve().parent.parent)
