@@ -28,10 +28,8 @@ the whole program as one batch, exactly as one cell would.
 from __future__ import annotations
 
 import bisect
-import contextvars
 import queue
 import sys
-import threading
 import time
 import traceback
 import uuid
@@ -45,7 +43,6 @@ from .events import (
     Event,
     GenerationEnded,
     Mode,
-    PieceStreamed,
     RepairStarted,
     RunEnded,
     RunStarted,
@@ -58,6 +55,7 @@ from .events import (
 )
 from .executor import Executor, Prepared, one_line
 from .gate import Gate, is_definition_only
+from .producer import END, Failed, Producer
 from .record import RecordBuilder, RunRecord
 from .scheduler import Scheduler
 from .sources.base import Source, SourceError
@@ -79,85 +77,6 @@ class RepairContext:
 
 
 RepairFn = Callable[[RepairContext], Source | None]
-
-_END = object()
-
-
-@dataclass(frozen=True)
-class _Failed:
-    error: BaseException
-
-
-class Producer:
-    """Iterates a source in a thread; code pieces go to ``queue``, every piece to ``on_piece``."""
-
-    def __init__(self, source: Source, clock: Callable[[], float], on_piece: Callable[[Event], None]):
-        self.source = source
-        self.queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
-        self._clock = clock
-        self._on_piece = on_piece
-        self._stopped = threading.Event()
-        self._offset = 0
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        context = contextvars.copy_context()
-        self._thread = threading.Thread(
-            target=context.run, args=(self._loop,), name="eager-producer", daemon=True
-        )
-        self._thread.start()
-
-    def stop(self) -> None:
-        """Stop at once: no more pieces are queued, and the source closes (its network stream)."""
-        if not self._stopped.is_set():
-            self._stopped.set()
-            try:
-                self.source.close()
-            except Exception:
-                pass
-
-    @property
-    def stopped(self) -> bool:
-        return self._stopped.is_set()
-
-    def join(self, timeout: float = 2.0) -> None:
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    def _loop(self) -> None:
-        fences = None
-        if self.source.kind == "markdown":
-            from .fences import FenceFilter
-
-            fences = FenceFilter()
-        try:
-            for text in self.source.stream():
-                if self._stopped.is_set():
-                    break
-                t = self._clock()
-                for kind, segment in fences.feed(text) if fences else [("code", text)]:
-                    self._emit(t, kind, segment)
-            else:
-                if fences is not None and not self._stopped.is_set():
-                    t = self._clock()
-                    for kind, segment in fences.finish():
-                        self._emit(t, kind, segment)
-        except BaseException as error:
-            if not self._stopped.is_set():
-                self.queue.put(_Failed(error))
-        finally:
-            self.queue.put(_END)
-
-    def _emit(self, t: float, kind: str, text: str) -> None:
-        if not text or self._stopped.is_set():
-            return
-        if kind == "code":
-            self.queue.put((t, text))
-            self._on_piece(PieceStreamed(t, text, "code", self._offset))
-            self._offset += len(text)
-        else:
-            self._on_piece(PieceStreamed(t, text, "prose", 0))
-
 
 class Engine:
     """One ``%%eager`` run. ``run()`` returns the run record or raises an ``EagerError``."""
@@ -279,10 +198,10 @@ class Engine:
             block = not gen_done and not scheduler.ready()
             items = self._take(producer, block)
             for item in items:
-                if item is _END:
+                if item is END:
                     released = chunker.finish()
                     gen_done = True
-                elif isinstance(item, _Failed):
+                elif isinstance(item, Failed):
                     raise self._source_failed(item.error)
                 else:
                     t_piece, text = item
@@ -298,7 +217,7 @@ class Engine:
                     k = bisect.bisect_left(arrivals, max(end, chunk.offset + 1))
                     generated_at = arrival_times[min(k, len(arrival_times) - 1)] if arrivals else t_release
                     self._release(chunk, base_line, generated_at, t_release, scheduler)
-                if item is _END:
+                if item is END:
                     self.emit(GenerationEnded(self.clock(), producer.stopped, dict(source.usage)))
                     if self.mode == "no-exec":
                         for stmt in self.record.statements:

@@ -161,6 +161,8 @@ class EagerMagics(Magics):
             raise UsageError("--rate must be positive (tokens per second)")
         if args.replay is not None and args.replay_trace:
             raise UsageError("--replay and --replay-trace exclude each other")
+        if args.record and (args.replay is not None or args.replay_trace):
+            raise UsageError("--record records a model's stream; a replay has nothing new to record")
         if args.replay_trace:
             path = self._path(args.replay_trace)
             try:
