@@ -39,7 +39,9 @@ print("scratch folder removed:", not scratch.exists())
 # %%
 import pandas as pd
 
-print(f"generation ended at {_eager.generation_done_at:.2f} s")
+held = next(s for s in _eager.statements if s.held_reason)
+print(f"statement {held.index + 1} was written at {held.generated_at:.2f} s and held: {held.held_reason}")
+print(f"generation ended at {_eager.generation_done_at:.2f} s; it started at {held.started_at:.2f} s")
 pd.DataFrame(
     [
         {

@@ -1,0 +1,426 @@
+"""``eager-jupyter replay FILE``: the engine in a terminal, and the printer ``eager-jupyter demo`` shares.
+
+The command starts a fresh kernel (``jupyter_client``), runs ``%%eager --replay FILE`` in it (or
+``--replay-trace FILE`` for a ``.jsonl`` trace) with the plain view, and prints what a frontend
+receives, as it arrives: each statement when it starts (its code), its stdout and stderr, the text of
+what it displays (a note for images), held statements, failures. When the run is over it asks the
+kernel for the run record (``_eager``, through ``user_expressions``: nothing is printed in the kernel)
+and prints every statement's times (written, released, started, finished) and the run's summary.
+
+Why read iopub instead of observing the engine's events: it is what every frontend sees, so the
+terminal shows exactly what the saved notebook will hold, and it needs nothing in the kernel but the
+magic. The plain view's protocol (``views.plain``) is what is read: a statement's block is a display
+whose id ends in ``-<index>``, shown when it starts and updated with a status line (``# ✓ …``,
+``# ✗ …``); the header (id ending in ``-head``) carries the live state and the held statements. The
+release of a statement is not visible there until it starts; the table at the end has its time.
+
+Ctrl-C interrupts the kernel (the run ends with what already ran kept, as in a notebook), prints the
+record and exits with 130; a second Ctrl-C leaves at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import os
+import queue
+import re
+import sys
+import threading
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import IO, Any
+
+__all__ = [
+    "RECORD_EXPRESSION",
+    "RunPrinter",
+    "Screen",
+    "drain",
+    "kernel_env",
+    "main",
+    "record_lines",
+    "summarise",
+]
+
+#: evaluated in the kernel (``user_expressions``) after a run: the record as JSON, or None
+RECORD_EXPRESSION = "__import__('json').dumps(_eager.to_dict()) if '_eager' in globals() else None"
+
+_BLOCK = re.compile(r"^eager-[0-9a-f]+-(\d+)$")
+_HEAD = re.compile(r"^eager-[0-9a-f]+-head$")
+_HELD = re.compile(r"held until generation ends: statement (.*)$")
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+_SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+
+
+def kernel_env(live: bool = False) -> dict[str, str]:
+    """The environment for a demo or replay kernel: offline unless ``live``, inline figures."""
+    env = dict(os.environ)
+    if not live:
+        env.pop("ANTHROPIC_API_KEY", None)
+    env["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    return env
+
+
+class Screen:
+    """Lines to a terminal, and on a TTY one status line kept under them (spinner, elapsed time).
+
+    Thread-safe: a ticker thread redraws the status line ten times a second while one is set.
+    """
+
+    def __init__(self, stream: IO[str] | None = None, *, tty: bool | None = None) -> None:
+        self.stream = stream or sys.stdout
+        self.tty = self.stream.isatty() if tty is None else tty
+        self.color = self.tty and not os.environ.get("NO_COLOR")
+        self._lock = threading.Lock()
+        self._status: str | None = None
+        self._status_since = 0.0
+        self._drawn = False
+        self._stop = threading.Event()
+        self._ticker: threading.Thread | None = None
+
+    def style(self, text: str, code: str) -> str:
+        return f"\x1b[{code}m{text}\x1b[0m" if self.color else text
+
+    def dim(self, text: str) -> str:
+        return self.style(text, "2")
+
+    def line(self, text: str = "") -> None:
+        with self._lock:
+            self._clear()
+            self.stream.write((text if self.color else _ANSI.sub("", text)) + "\n")
+            self._draw()
+            self.stream.flush()
+
+    def status(self, text: str | None) -> None:
+        """Show ``text`` as the status line (None removes it). Does nothing when not on a TTY."""
+        if not self.tty:
+            return
+        with self._lock:
+            if text is not None and self._status is None:
+                self._status_since = time.monotonic()
+            self._status = text
+            self._clear()
+            self._draw()
+            self.stream.flush()
+        if text is not None and self._ticker is None:
+            self._ticker = threading.Thread(target=self._tick, name="eager-screen", daemon=True)
+            self._ticker.start()
+
+    def close(self) -> None:
+        self._stop.set()
+        self.status(None)
+
+    def _tick(self) -> None:
+        while not self._stop.wait(0.1):
+            with self._lock:
+                if self._status is not None:
+                    self._clear()
+                    self._draw()
+                    self.stream.flush()
+
+    def _clear(self) -> None:
+        if self._drawn:
+            self.stream.write("\r\x1b[2K")
+            self._drawn = False
+
+    def _draw(self) -> None:
+        if self._status is None:
+            return
+        elapsed = time.monotonic() - self._status_since
+        frame = _SPINNER[int(elapsed * 10) % len(_SPINNER)]
+        width = max(20, _columns() - 1)
+        text = f"{frame} {self._status} · {elapsed:.1f} s"
+        self.stream.write(self.dim(text[:width]))
+        self._drawn = True
+
+
+def _columns() -> int:
+    try:
+        return os.get_terminal_size().columns
+    except OSError:
+        return 100
+
+
+class RunPrinter:
+    """Turns the iopub messages of one execution into terminal lines (see the module docstring)."""
+
+    def __init__(self, screen: Screen, *, max_lines: int = 12, indent: str = "  ") -> None:
+        self.screen = screen
+        self.max_lines = max_lines
+        self.indent = indent
+        self.t0 = time.perf_counter()
+        self.blocks: dict[str, int] = {}
+        self.held: set[str] = set()
+        self.state = ""
+        self.final: str | None = None  # the header's last text: the run's summary line
+        self.errors: list[tuple[str, str]] = []
+
+    def start(self, label: str = "") -> None:
+        self.t0 = time.perf_counter()
+        self.screen.status(label or "running")
+
+    def _t(self) -> str:
+        return self.screen.dim(f"{time.perf_counter() - self.t0:6.2f} s")
+
+    def _out(self, text: str, mark: str = "│", first: str | None = None) -> None:
+        """Output lines under the statement; ``first`` marks the first line instead of ``mark``."""
+        lines = text.rstrip("\n").splitlines() or [""]
+        shown = lines[: self.max_lines]
+        pad = " " * 9
+        for number, line in enumerate(shown):
+            lead = first if first is not None and number == 0 else mark
+            self.screen.line(f"{self.indent}{pad}{self.screen.dim(lead.rjust(len(first or mark)))} {line}")
+        if len(lines) > len(shown):
+            more = f"… {len(lines) - len(shown)} more lines"
+            self.screen.line(f"{self.indent}{pad}{' ' * len(first or mark)} {self.screen.dim(more)}")
+
+    def message(self, msg: Mapping[str, Any]) -> None:
+        kind, content = msg["msg_type"], msg["content"]
+        transient = content.get("transient") or {}
+        display_id = transient.get("display_id") or ""
+        data: dict[str, Any] = content.get("data") or {}
+        if kind in ("display_data", "update_display_data") and _HEAD.match(display_id):
+            self._header(str(data.get("text/plain", "")))
+        elif kind in ("display_data", "update_display_data") and _BLOCK.match(display_id):
+            self._block(display_id, str(data.get("text/plain", "")), update=kind == "update_display_data")
+        elif kind == "stream":
+            mark = "│" if content.get("name") == "stdout" else "!"
+            self._out(content.get("text", ""), mark)
+        elif kind in ("display_data", "execute_result"):
+            self._display(data, result=kind == "execute_result")
+        elif kind == "error":
+            ename, evalue = content.get("ename", "Error"), content.get("evalue", "")
+            self.errors.append((ename, evalue))
+            if self.blocks and len(content.get("traceback", [])) > 1:
+                return  # a statement's own traceback: its block's status line says it next
+            self.screen.line(f"{self.indent}{self._t()} {self.screen.style('✗', '31')} {ename}: {evalue}")
+
+    def _header(self, text: str) -> None:
+        lines = text.splitlines()
+        if not lines:
+            return
+        first = lines[0].removeprefix("eager · ")
+        self.state = first
+        self.screen.status(first)
+        if any(word in first for word in (" · done", " · failed", " · interrupted")):
+            self.final = lines[0]
+        for line in lines[1:]:
+            match = _HELD.search(line)
+            if not match:
+                continue
+            for item in re.split(r", (?=\d+ \()", match.group(1)):
+                number = item.split(" ", 1)[0]
+                if number not in self.held:
+                    self.held.add(number)
+                    reason = item[len(number) :].strip().removeprefix("(").removesuffix(")")
+                    mark = self.screen.style("⏸", "33")
+                    self.screen.line(
+                        f"{self.indent}{self._t()} {mark} [{number}] held until generation ends: {reason}"
+                    )
+
+    def _block(self, display_id: str, text: str, update: bool) -> None:
+        number = int(_BLOCK.match(display_id).group(1)) + 1  # type: ignore[union-attr]
+        lines = text.splitlines()
+        status = None
+        if lines and lines[-1].startswith("# ") and (update or lines[-1][2:].startswith(("✗", "skipped"))):
+            status = lines.pop()[2:]
+        if not update and display_id not in self.blocks:
+            self.blocks[display_id] = number
+            code = [line for line in lines if line.strip()] or [""]
+            skipped = status is not None and status.startswith("skipped")
+            mark = self.screen.dim("·") if skipped else self.screen.style("▶", "36")
+            head = f"{self.indent}{self._t()} {mark} [{number}] "
+            self.screen.line(head + (self.screen.dim(code[0]) if skipped else code[0]))
+            for line in code[1:]:
+                self.screen.line(" " * (len(self.indent) + 14 + len(str(number))) + line)
+            if status is not None:
+                self.screen.line(f"{self.indent}{' ' * 9}{self.screen.dim(status)}")
+        elif status:
+            mark = self.screen.style("✓", "32") if status.startswith("✓") else self.screen.style("✗", "31")
+            self.screen.line(f"{self.indent}{self._t()} {mark} [{number}] {status.lstrip('✓✗ ')}")
+
+    def _display(self, data: Mapping[str, Any], result: bool) -> None:
+        if "image/png" in data or "image/svg+xml" in data:
+            self._out("[a figure: open the notebook or the HTML export to see it]", "▣")
+            return
+        text = str(data.get("text/plain", ""))
+        if result:
+            self._out(text, "", first="Out:")
+        elif "text/markdown" in data and data.get("text/markdown") == text:
+            # the model's words after its code (fence lines are not words)
+            words = [
+                line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("```")
+            ]
+            if words:
+                self._out("\n".join(words), "¶")
+        else:
+            self._out(text)
+
+
+def summarise(record: Mapping[str, Any]) -> dict[str, float | None]:
+    """End-to-end, generation, and the time saved against running the same statements afterwards."""
+    runs = [s["run_s"] for s in record.get("statements", []) if s.get("run_s") is not None]
+    gen, end = record.get("generation_done_at"), record.get("end_to_end")
+    saved = gen + sum(runs) - end if gen is not None and end is not None and runs else None
+    return {"end_to_end": end, "generation": gen, "run_total": sum(runs), "saved": saved}
+
+
+def record_lines(record: Mapping[str, Any]) -> list[str]:
+    """The per-statement table of a run record: when each was written, released, started, finished."""
+
+    def f(value: Any) -> str:
+        return f"{value:8.2f}" if isinstance(value, int | float) else f"{'-':>8}"
+
+    out = [f"{'#':>4} {'line':>5} {'written':>8} {'released':>8} {'started':>8} {'finished':>8}  status"]
+    for s in record.get("statements", []):
+        code = s["code"].strip().splitlines()
+        first = next((c for c in code if not c.lstrip().startswith("#")), code[0] if code else "")
+        status = s["status"] + (" (held)" if s.get("held_reason") else "")
+        out.append(
+            f"{s['index'] + 1:>4} {s['start_line']:>5} {f(s['generated_at'])} {f(s['released_at'])} "
+            f"{f(s['started_at'])} {f(s['finished_at'])}  {status:<12} {first[:48]}"
+        )
+    return out
+
+
+# ---- the command -----------------------------------------------------------------------------------
+def _magic_line(args: argparse.Namespace) -> str:
+    path = str(args.file)
+    # IPython expands $name and {expr} in a magic's line; a path must reach the magic as it is
+    quoted = json.dumps(path).replace("$", "$$").replace("{", "{{").replace("}", "}}")
+    if Path(path).suffix == ".jsonl":
+        parts = [f"%%eager --replay-trace {quoted}"]
+    else:
+        parts = [f"%%eager --replay {quoted} --rate {args.rate:g} --ttft {args.ttft:g}"]
+    if args.serial:
+        parts.append("--serial")
+    if args.no_exec:
+        parts.append("--no-exec")
+    parts.append(f"--gate {args.gate} --view plain")
+    return " ".join(parts)
+
+
+def _positive(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be positive")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="eager-jupyter replay",
+        description="Stream FILE into a fresh kernel as a model would write it; show code and outputs live.",
+    )
+    parser.add_argument("file", type=Path, help="a .py file, a .md reply, or a .jsonl trace (its own timing)")
+    parser.add_argument("--rate", type=_positive, default=60.0, help="tokens per second (60)")
+    parser.add_argument("--ttft", type=float, default=0.0, help="seconds before the first token (0)")
+    parser.add_argument("--serial", action="store_true", help="baseline: run it all once it is written")
+    parser.add_argument("--no-exec", action="store_true", help="stream and show, run nothing")
+    parser.add_argument("--gate", choices=["paper", "off"], default="paper", help="hold risky statements")
+    parser.add_argument(
+        "--live", action="store_true", help="keep ANTHROPIC_API_KEY in the kernel's environment"
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if not args.file.is_file():
+        print(f"eager-jupyter replay: no such file: {args.file}", file=sys.stderr)
+        return 2
+    args.file = args.file.resolve()
+    if args.serial and args.no_exec:
+        print("eager-jupyter replay: --serial and --no-exec exclude each other", file=sys.stderr)
+        return 2
+    from jupyter_client.manager import KernelManager
+
+    screen = Screen()
+    mode = "serial" if args.serial else "no-exec" if args.no_exec else "eager"
+    speed = "its recorded timing" if args.file.suffix == ".jsonl" else f"{args.rate:g} tokens/s"
+    screen.line(f"replaying {args.file.name} at {speed} · {mode} · gate {args.gate}")
+    screen.status("starting a kernel")
+    started = time.perf_counter()
+    manager = KernelManager(kernel_name="python3")
+    manager.start_kernel(env=kernel_env(args.live))
+    client = manager.client()
+    try:
+        client.start_channels()
+        client.wait_for_ready(timeout=60)
+        setup = drain(client, client.execute("%load_ext eager_jupyter"), lambda msg: None)
+        if setup["status"] != "ok":
+            screen.close()
+            print(f"eager-jupyter replay: cannot load the extension: {setup.get('evalue')}", file=sys.stderr)
+            return 1
+        screen.line(screen.dim(f"kernel ready in {time.perf_counter() - started:.1f} s"))
+        printer = RunPrinter(screen, max_lines=20)
+        printer.start("streaming")
+        interrupted = False
+        msg_id = client.execute(_magic_line(args))
+        try:
+            reply = drain(client, msg_id, printer.message)
+        except KeyboardInterrupt:
+            interrupted = True
+            screen.line(screen.dim("interrupting the kernel…"))
+            manager.interrupt_kernel()
+            reply = drain(client, msg_id, printer.message)
+        screen.status(None)
+        record = fetch_record(client)
+        if record is not None:
+            screen.line()
+            for line in record_lines(record):
+                screen.line(screen.dim(line))
+        screen.line()
+        if printer.final:
+            screen.line(printer.final)
+        if reply.get("status") != "ok" and not printer.errors:
+            screen.line(f"{reply.get('ename')}: {reply.get('evalue')}")
+        return 130 if interrupted else 0 if reply.get("status") == "ok" else 1
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        screen.close()
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+
+
+def drain(client: Any, msg_id: str, on_message: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
+    """Pass execution ``msg_id``'s iopub messages to ``on_message`` until the kernel is idle; its reply."""
+    while True:
+        try:
+            msg = client.get_iopub_msg(timeout=0.2)
+        except queue.Empty:
+            continue
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        if msg["msg_type"] == "status":
+            if msg["content"]["execution_state"] == "idle":
+                break
+            continue
+        if msg["msg_type"] != "execute_input":
+            on_message(msg)
+    while True:
+        reply = client.get_shell_msg(timeout=30)
+        if reply["parent_header"].get("msg_id") == msg_id:
+            return dict(reply["content"])
+
+
+def fetch_record(client: Any, timeout: float = 30) -> dict[str, Any] | None:
+    """``_eager.to_dict()`` from a blocking client, without printing anything in the kernel."""
+    msg_id = client.execute("", silent=True, store_history=False, user_expressions={"r": RECORD_EXPRESSION})
+    while True:
+        reply = client.get_shell_msg(timeout=timeout)
+        if reply["parent_header"].get("msg_id") == msg_id:
+            return parse_record_reply(reply["content"])
+
+
+def parse_record_reply(content: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The record out of an execute reply to :data:`RECORD_EXPRESSION` (None if there is none)."""
+    result = (content.get("user_expressions") or {}).get("r") or {}
+    if result.get("status") != "ok":
+        return None
+    text = ast.literal_eval(result["data"]["text/plain"])
+    return json.loads(text) if isinstance(text, str) else None
