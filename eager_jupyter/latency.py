@@ -28,7 +28,8 @@ How a measured run maps onto per-chunk terms (``chunks_from_record``):
   ``T_serial = T_FT + L/v_gen + T_setup,full + Σ T_exe`` and the lower bound drops the setup.
 - The gate holds some statements until generation ends: a policy, not an overhead. ``gate_bound``
   is the critical path in which held statements become available only at the end of generation;
-  with nothing held it equals the lower bound.
+  with nothing held it equals the lower bound. The prediction hands a held statement over when the
+  engine noticed the end (``generation_done_at``).
 
 The end of generation (``T_FT + L/v_gen``, the start of NEL) is the record's ``generation_done_at``
 unless that is later than an estimate from the producer's own timestamps: the last statement's last
@@ -161,6 +162,14 @@ def _f(value: Any, default: float = 0.0) -> float:
     return float(value) if isinstance(value, int | float) else default
 
 
+def _with_holds(chunks: Sequence[Chunk], noticed: float) -> list[Chunk]:
+    """For the prediction: a held chunk is handed over no earlier than the engine noticed the end."""
+    return [
+        replace(c, detection_delay=max(c.detection_delay, noticed - c.generated_at)) if c.held else c
+        for c in chunks
+    ]
+
+
 def generation_end(record: Mapping[str, Any], default: float = 0.0) -> float:
     """When generation ended: ``generation_done_at``, or earlier by the estimate the module describes."""
     done = _f(record.get("generation_done_at"), default)
@@ -283,7 +292,7 @@ def analyse(record: Mapping[str, Any]) -> RunAnalysis:
         end_to_end_s=e2e,
         non_overlapped_s=max(0.0, e2e - done),
         lower_bound_s=lower,
-        predicted_s=closed_form(chunks),
+        predicted_s=closed_form(_with_holds(chunks, _f(gen_done, done))),
         gate_bound_s=gated,
         bound_ratio=e2e / lower if lower > 0 else None,
         gate_bound_ratio=e2e / gated if gated > 0 else None,

@@ -169,6 +169,9 @@ def test_analyse_held_statement() -> None:
     assert a.gate_bound_s == pytest.approx(4.993)
     assert not a.within_goal  # 4.998 > 1.03 * 4.493 + 0.02: the gate's cost, not the engine's
     assert a.gate_bound_ratio == pytest.approx(4.998 / 4.993)
+    # prediction: 2.616 as before; the held ones are handed over when the engine noticed the end (4.0),
+    # 4.0 + 0.002 setup + 0.5 + 0.593 = 5.095
+    assert a.predicted_s == pytest.approx(5.095)
     assert a.within_gate_goal
 
 

@@ -60,6 +60,9 @@ def parser() -> argparse.ArgumentParser:
                    help="directory for the Markdown report and the PNGs (default bench_output/)")
     p.add_argument("--json", type=Path, help="JSON report (default OUT/bench.json)")
     p.add_argument("--timeline", metavar="TASK", help="task for the timeline plot (default kmeans_clusters)")
+    p.add_argument("--blas-threads", type=int, default=1,
+                   help="BLAS/OpenMP threads in each kernel (default 1, steadier on a shared machine; "
+                   "0 leaves the libraries' default)")
     p.add_argument("--no-plots", action="store_true", help="skip the PNGs")
     p.add_argument("--list", action="store_true", help="list the tasks and exit")
     return p
@@ -110,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     for i, (task, rate, repeat, mode) in enumerate(jobs, 1):
         try:
-            row = run_one(task, mode, rate, args.ttft, repeat).row
+            row = run_one(task, mode, rate, args.ttft, repeat, blas_threads=args.blas_threads).row
         except Exception as error:  # a dead kernel or a timeout loses one run, not the benchmark
             problems += 1
             what = f"{task.name} {mode} {rate:g} tok/s"
@@ -132,6 +135,7 @@ def main(argv: list[str] | None = None) -> int:
         "modes": args.modes,
         "tasks": [t.name for t in tasks],
         "repeat": args.repeat,
+        "blas_threads": args.blas_threads,
         "wall_s": wall,
         "problems": problems,
     }

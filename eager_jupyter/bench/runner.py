@@ -7,6 +7,11 @@ need a restart anyway (a task's imports, caches and variables must not carry ove
 Starting the next kernel in the background while a run is measured would take CPU from that run on a
 2-core machine, so starts are sequential; their cost is reported (``kernel_start_s``), not hidden.
 
+BLAS threads. Kernels get ``OPENBLAS_NUM_THREADS`` / ``OMP_NUM_THREADS`` / ``MKL_NUM_THREADS`` = 1 by
+default (``--blas-threads``). On a shared 2-core machine a multi-threaded matrix product whose other
+core is taken slows down two- to three-fold from one run to the next; single-threaded, the same
+statement's run time is far steadier, and the replay producer keeps a core.
+
 A run is three executions in the kernel: ``%load_ext eager_jupyter``; the timed cell
 ``%%eager --replay TASK --rate R --ttft T [--serial] [--gate off] --view plain``; and a query that
 prints ``_eager.to_dict()`` as JSON. All times in the row come from that record (the engine's own
@@ -39,10 +44,11 @@ _RECORD_QUERY = "import json as _bench_json; print(_bench_json.dumps(_eager.to_d
 class Kernel:
     """A fresh IPython kernel in its own working directory; a context manager."""
 
-    def __init__(self, cwd: str, startup_timeout: float = 60.0) -> None:
+    def __init__(self, cwd: str, startup_timeout: float = 60.0, blas_threads: int = 1) -> None:
         from jupyter_client.manager import KernelManager
 
         self.start_s = 0.0
+        self._threads = blas_threads
         self._cwd = cwd
         self._timeout = startup_timeout
         # IPC sockets in the run's own directory: local, and no warning about unencrypted TCP
@@ -55,6 +61,9 @@ class Kernel:
         env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")  # no debugger warning on stderr
         # figures as in a notebook, whatever the caller's environment says (CI often sets Agg)
         env["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
+        if self._threads > 0:
+            for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+                env[name] = str(self._threads)
         self._km.start_kernel(cwd=self._cwd, env=env)
         self._kc = self._km.client()
         self._kc.start_channels()
@@ -139,11 +148,15 @@ class RunOutcome:
     record: dict[str, Any]
 
 
-def run_one(task: Task, mode: str, rate: float, ttft: float, repeat: int = 0) -> RunOutcome:
+def run_one(
+    task: Task, mode: str, rate: float, ttft: float, repeat: int = 0, *, blas_threads: int = 1
+) -> RunOutcome:
     """Run ``task`` once in a fresh kernel and return its row (and the raw record)."""
     budget = ttft + task.tokens / rate + 300.0
     wall0 = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="eager-bench-") as cwd, Kernel(cwd) as kernel:
+    with tempfile.TemporaryDirectory(prefix="eager-bench-") as cwd, Kernel(
+        cwd, blas_threads=blas_threads
+    ) as kernel:
         reply, _, _ = kernel.execute("%load_ext eager_jupyter", timeout=120)
         if reply.get("status") != "ok":
             raise RuntimeError(f"%load_ext eager_jupyter failed: {reply.get('ename')}: {reply.get('evalue')}")
