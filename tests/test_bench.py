@@ -173,6 +173,20 @@ def test_plots(tmp_path: Path) -> None:
         assert p.read_bytes().startswith(PNG)
 
 
+def test_cli_merges_json_reports(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rows = _rows()
+    write_json(tmp_path / "a.json", rows[:3], {"wall_s": 10.0})
+    write_json(tmp_path / "b.json", rows[3:], {"wall_s": 20.0})
+    out = tmp_path / "merged"
+    code = main(["--from-json", str(tmp_path / "a.json"), str(tmp_path / "b.json"), "--out", str(out),
+                 "--no-plots"])
+    assert code == 0
+    data = json.loads((out / "bench.json").read_text())
+    assert len(data["runs"]) == len(rows) and data["meta"]["wall_s"] == 30.0
+    assert "NEL vs serial" in capsys.readouterr().out
+    assert main(["--from-json", str(tmp_path / "missing.json")]) == 2
+
+
 def test_cli_list_and_bad_arguments(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--list"]) == 0
     assert "kmeans_clusters" in capsys.readouterr().out

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
+import json
 import os
 import platform
 import sys
@@ -65,6 +66,9 @@ def parser() -> argparse.ArgumentParser:
                    "0 leaves the libraries' default)")
     p.add_argument("--no-plots", action="store_true", help="skip the PNGs")
     p.add_argument("--list", action="store_true", help="list the tasks and exit")
+    p.add_argument("--from-json", type=Path, nargs="+", metavar="FILE",
+                   help="run nothing: merge these JSON reports (e.g. parts of a run split with --tasks) "
+                   "and write the Markdown, the plots and the summary from them")
     return p
 
 
@@ -86,11 +90,47 @@ def _progress(i: int, n: int, row: dict[str, Any], ok: bool) -> str:
     )
 
 
+def _merge(paths: list[Path]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    metas = []
+    for path in paths:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        rows += data["runs"]
+        metas.append(data.get("meta", {}))
+    meta = dict(metas[0]) if metas else {}
+    meta["merged_from"] = [str(p) for p in paths]
+    meta["wall_s"] = sum(float(m.get("wall_s", 0.0)) for m in metas)
+    meta["problems"] = sum(int(m.get("problems", 0)) for m in metas)
+    return rows, meta
+
+
+def _report(rows: list[dict[str, Any]], meta: dict[str, Any], args: argparse.Namespace) -> None:
+    json_path = args.json or args.out / "bench.json"
+    write_json(json_path, rows, meta)
+    write_markdown(args.out / "bench.md", rows, meta)
+    written = [json_path, args.out / "bench.md"]
+    if not args.no_plots and rows:
+        from .plots import plot_all
+
+        written += plot_all(rows, args.out, args.timeline)
+    print()
+    print(format_summary(summarise(rows)))
+    print(f"wall time {meta.get('wall_s', 0.0):.0f} s; wrote {', '.join(str(p) for p in written)}")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.list:
         for t in load_tasks():
             print(f"{t.name:<24} {t.tokens:>4} tokens  expect {t.expect:<10} {t.style}: {t.title}")
+        return 0
+    if args.from_json:
+        try:
+            merged, merged_meta = _merge(args.from_json)
+        except (OSError, ValueError, KeyError) as error:
+            print(f"cannot read the JSON reports: {error}", file=sys.stderr)
+            return 2
+        _report(merged, merged_meta, args)
         return 0
     unknown = [m for m in args.modes if m not in MODES]
     if unknown or args.repeat < 1:
@@ -139,17 +179,7 @@ def main(argv: list[str] | None = None) -> int:
         "wall_s": wall,
         "problems": problems,
     }
-    json_path = args.json or args.out / "bench.json"
-    write_json(json_path, rows, meta)
-    write_markdown(args.out / "bench.md", rows, meta)
-    written = [json_path, args.out / "bench.md"]
-    if not args.no_plots and rows:
-        from .plots import plot_all
-
-        written += plot_all(rows, args.out, args.timeline)
-    print()
-    print(format_summary(summarise(rows)))
-    print(f"wall time {wall:.0f} s; wrote {', '.join(str(p) for p in written)}")
+    _report(rows, meta, args)
     if problems:
         print(f"{problems} run(s) failed or ended otherwise than their task expects", file=sys.stderr)
     return 1 if problems else 0
