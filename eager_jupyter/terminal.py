@@ -26,7 +26,9 @@ import json
 import os
 import queue
 import re
+import shutil
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -94,12 +96,15 @@ class Screen:
             self._draw()
             self.stream.flush()
 
-    def status(self, text: str | None) -> None:
-        """Show ``text`` as the status line (None removes it). Does nothing when not on a TTY."""
+    def status(self, text: str | None, *, restart: bool = False) -> None:
+        """Show ``text`` as the status line (None removes it); ``restart`` starts its clock again.
+
+        Does nothing when not on a TTY.
+        """
         if not self.tty:
             return
         with self._lock:
-            if text is not None and self._status is None:
+            if text is not None and (self._status is None or restart):
                 self._status_since = time.monotonic()
             self._status = text
             self._clear()
@@ -138,10 +143,7 @@ class Screen:
 
 
 def _columns() -> int:
-    try:
-        return os.get_terminal_size().columns
-    except OSError:
-        return 100
+    return shutil.get_terminal_size((100, 24)).columns
 
 
 class RunPrinter:
@@ -155,12 +157,14 @@ class RunPrinter:
         self.blocks: dict[str, int] = {}
         self.held: set[str] = set()
         self.state = ""
+        self.label = ""
         self.final: str | None = None  # the header's last text: the run's summary line
         self.errors: list[tuple[str, str]] = []
 
     def start(self, label: str = "") -> None:
         self.t0 = time.perf_counter()
-        self.screen.status(label or "running")
+        self.label = label
+        self.screen.status(label or "running", restart=True)
 
     def _t(self) -> str:
         return self.screen.dim(f"{time.perf_counter() - self.t0:6.2f} s")
@@ -202,11 +206,12 @@ class RunPrinter:
         lines = text.splitlines()
         if not lines:
             return
-        first = lines[0].removeprefix("eager · ")
-        self.state = first
-        self.screen.status(first)
-        if any(word in first for word in (" · done", " · failed", " · interrupted")):
+        # "eager · <source> · <state> · <n> started · <t> s": the state and the count (time is ours)
+        fields = lines[0].split(" · ")
+        if any(f in ("done", "failed", "interrupted") for f in fields[2:4]):
             self.final = lines[0]
+        self.state = " · ".join(f for f in fields[2:] if not re.fullmatch(r"[\d.]+ s", f))
+        self.screen.status(" · ".join(p for p in (self.label, self.state) if p))
         for line in lines[1:]:
             match = _HELD.search(line)
             if not match:
@@ -343,56 +348,79 @@ def main(argv: list[str] | None = None) -> int:
     speed = "its recorded timing" if args.file.suffix == ".jsonl" else f"{args.rate:g} tokens/s"
     screen.line(f"replaying {args.file.name} at {speed} · {mode} · gate {args.gate}")
     screen.status("starting a kernel")
-    started = time.perf_counter()
     manager = KernelManager(kernel_name="python3")
-    manager.start_kernel(env=kernel_env(args.live))
-    client = manager.client()
-    try:
-        client.start_channels()
-        client.wait_for_ready(timeout=60)
-        setup = drain(client, client.execute("%load_ext eager_jupyter"), lambda msg: None)
-        if setup["status"] != "ok":
-            screen.close()
-            print(f"eager-jupyter replay: cannot load the extension: {setup.get('evalue')}", file=sys.stderr)
-            return 1
-        screen.line(screen.dim(f"kernel ready in {time.perf_counter() - started:.1f} s"))
-        printer = RunPrinter(screen, max_lines=20)
-        printer.start("streaming")
-        interrupted = False
-        msg_id = client.execute(_magic_line(args))
+    # the kernel's own stderr (start-up warnings) goes to a log, shown only if the kernel dies
+    with tempfile.TemporaryFile("w+") as log:
+        manager.start_kernel(env=kernel_env(args.live), stderr=log)
+        client = manager.client()
         try:
-            reply = drain(client, msg_id, printer.message)
-        except KeyboardInterrupt:
-            interrupted = True
-            screen.line(screen.dim("interrupting the kernel…"))
-            manager.interrupt_kernel()
-            reply = drain(client, msg_id, printer.message)
-        screen.status(None)
-        record = fetch_record(client)
-        if record is not None:
-            screen.line()
-            for line in record_lines(record):
-                screen.line(screen.dim(line))
-        screen.line()
-        if printer.final:
-            screen.line(printer.final)
-        if reply.get("status") != "ok" and not printer.errors:
-            screen.line(f"{reply.get('ename')}: {reply.get('evalue')}")
-        return 130 if interrupted else 0 if reply.get("status") == "ok" else 1
-    except KeyboardInterrupt:
-        return 130
-    finally:
+            return _replay(args, screen, manager, client)
+        except KernelDied:
+            log.seek(0)
+            screen.close()
+            print(f"eager-jupyter replay: the kernel died\n{log.read()[-2000:]}", file=sys.stderr)
+            return 1
+        except KeyboardInterrupt:  # a second Ctrl-C: leave at once
+            return 130
+        finally:
+            screen.close()
+            client.stop_channels()
+            manager.shutdown_kernel(now=True)
+
+
+def _replay(args: argparse.Namespace, screen: Screen, manager: Any, client: Any) -> int:
+    started = time.perf_counter()
+    client.start_channels()
+    client.wait_for_ready(timeout=60)
+    alive = manager.is_alive
+    setup = drain(client, client.execute("%load_ext eager_jupyter"), lambda msg: None, alive)
+    if setup["status"] != "ok":
         screen.close()
-        client.stop_channels()
-        manager.shutdown_kernel(now=True)
+        print(f"eager-jupyter replay: cannot load the extension: {setup.get('evalue')}", file=sys.stderr)
+        return 1
+    screen.line(screen.dim(f"kernel ready in {time.perf_counter() - started:.1f} s"))
+    printer = RunPrinter(screen, max_lines=20)
+    printer.start()
+    interrupted = False
+    msg_id = client.execute(_magic_line(args))
+    try:
+        reply = drain(client, msg_id, printer.message, alive)
+    except KeyboardInterrupt:
+        interrupted = True
+        screen.line(screen.dim("interrupting the kernel…"))
+        manager.interrupt_kernel()
+        reply = drain(client, msg_id, printer.message, alive)
+    screen.status(None)
+    record = fetch_record(client)
+    if record is not None:
+        screen.line()
+        for line in record_lines(record):
+            screen.line(screen.dim(line))
+    screen.line()
+    if printer.final:
+        screen.line(printer.final)
+    if reply.get("status") != "ok" and not printer.errors:
+        screen.line(f"{reply.get('ename')}: {reply.get('evalue')}")
+    return 130 if interrupted else 0 if reply.get("status") == "ok" else 1
 
 
-def drain(client: Any, msg_id: str, on_message: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
+class KernelDied(RuntimeError):
+    """The kernel process ended while we waited for its messages."""
+
+
+def drain(
+    client: Any,
+    msg_id: str,
+    on_message: Callable[[dict[str, Any]], None],
+    alive: Callable[[], bool] = lambda: True,
+) -> dict[str, Any]:
     """Pass execution ``msg_id``'s iopub messages to ``on_message`` until the kernel is idle; its reply."""
     while True:
         try:
             msg = client.get_iopub_msg(timeout=0.2)
         except queue.Empty:
+            if not alive():
+                raise KernelDied("the kernel died") from None
             continue
         if msg["parent_header"].get("msg_id") != msg_id:
             continue
