@@ -104,6 +104,36 @@ def test_notebook_runs_top_to_bottom_offline(path: Path) -> None:
         assert "Name: revenue" in text  # the repaired program ran to its end
 
 
+@pytest.mark.kernel
+def test_data_analysis_notebook_asks_the_model_when_there_is_a_key() -> None:
+    """The same cells, with a key: each request goes to the API (here the loopback fake of it)."""
+    from fake_anthropic import FakeAnthropic, Reply
+
+    from eager_jupyter.sources.replay import split_tokens
+
+    replies = sorted((NOTEBOOKS / "replies").glob("analysis_*.md"))
+    scripts = [Reply(split_tokens(p.read_text(encoding="utf-8")), delay=0.002) for p in replies]
+    nb = nbformat.read(NOTEBOOKS / "01_data_analysis.ipynb", as_version=4)
+    with FakeAnthropic(*scripts, deadline=300) as fake:
+        env = {
+            **kernel_env(live=True),
+            "ANTHROPIC_API_KEY": "sk-ant-api03-DEMOTEST-" + "q" * 24,
+            "ANTHROPIC_BASE_URL": fake.url,
+            "NO_PROXY": "127.0.0.1",
+        }
+        client = NotebookClient(
+            nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}}
+        )
+        client.execute(env=env)
+        asked = [json.dumps(r.body) for r in fake.requests]
+    assert len(asked) == len(replies) == 5
+    assert "Load data/bike_rentals.csv into a DataFrame called `rides`" in asked[0]
+    assert "Fit a linear model of daily rides" in asked[3]
+    text = "\n".join(_text(o) for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    assert "ANTHROPIC_API_KEY is set" in text and "(written)" not in text
+    assert "R² = 0.88" in text
+
+
 # ---- eager-jupyter demo --------------------------------------------------------------------------
 @pytest.mark.kernel
 def test_demo_command_runs_the_notebooks_and_writes_them(tmp_path: Path) -> None:
