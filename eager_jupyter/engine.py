@@ -55,7 +55,7 @@ from .events import (
 )
 from .executor import Executor, Prepared, one_line
 from .gate import Gate, is_definition_only
-from .producer import END, Failed, Producer
+from .producer import Ended, Failed, Producer
 from .record import RecordBuilder, RunRecord
 from .scheduler import Scheduler
 from .sources.base import Source, SourceError
@@ -198,7 +198,7 @@ class Engine:
             block = not gen_done and not scheduler.ready()
             items = self._take(producer, block)
             for item in items:
-                if item is END:
+                if isinstance(item, Ended):
                     released = chunker.finish()
                     gen_done = True
                 elif isinstance(item, Failed):
@@ -217,8 +217,8 @@ class Engine:
                     k = bisect.bisect_left(arrivals, max(end, chunk.offset + 1))
                     generated_at = arrival_times[min(k, len(arrival_times) - 1)] if arrivals else t_release
                     self._release(chunk, base_line, generated_at, t_release, scheduler)
-                if item is END:
-                    self.emit(GenerationEnded(self.clock(), producer.stopped, dict(source.usage)))
+                if isinstance(item, Ended):
+                    self.emit(GenerationEnded(item.t, producer.stopped, dict(source.usage)))
                     if self.mode == "no-exec":
                         for stmt in self.record.statements:
                             if stmt.status == "pending":

@@ -95,9 +95,12 @@ class Executor:
         self.filename = f"<eager-{run_name}>"
         self.last_value: Any = _NOTHING
         self._lines: list[str] = []  # transformed program so far, for tracebacks
-        number = getattr(shell, "execution_count", 0)
         filename_map = getattr(getattr(shell, "compile", None), "_filename_map", None)
         if isinstance(filename_map, dict):
+            # the running cell registered itself last (IPython has already counted past it), so its
+            # number is the map's last value: tracebacks then say "Cell In[n]" like the cell's own
+            numbers = list(filename_map.values())
+            number = numbers[-1] if numbers else getattr(shell, "execution_count", 0)
             filename_map[self.filename] = number
 
     # ---- setup: transform and compile --------------------------------------------------------

@@ -3,7 +3,7 @@
 It runs in a copy of the main thread's ``contextvars`` context, so what views display from it
 belongs to the running cell. ``PieceStreamed`` events go to ``on_piece`` from this thread, at once, so
 the code keeps visibly streaming while a statement runs on the main thread; code pieces go through
-``queue`` as ``(t, text)``; the thread ends by queueing ``END``, after a ``Failed`` if the source
+``queue`` as ``(t, text)``; the thread ends by queueing ``Ended(t)``, after a ``Failed`` if the source
 raised. ``stop()`` (any thread) stops queueing at once and closes the source (its network stream).
 """
 
@@ -19,9 +19,13 @@ from typing import Any
 from .events import Event, PieceStreamed
 from .sources.base import Source
 
-__all__ = ["END", "Failed", "Producer"]
+__all__ = ["Ended", "Failed", "Producer"]
 
-END = object()
+@dataclass(frozen=True)
+class Ended:
+    """The source has no more to give; ``t`` is when it ended (not when the main thread noticed)."""
+
+    t: float
 
 
 @dataclass(frozen=True)
@@ -87,7 +91,7 @@ class Producer:
             if not self._stopped.is_set():
                 self.queue.put(Failed(error))
         finally:
-            self.queue.put(END)
+            self.queue.put(Ended(self._clock()))
 
     def _emit(self, t: float, kind: str, text: str) -> None:
         if not text or self._stopped.is_set():

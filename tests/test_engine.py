@@ -165,3 +165,11 @@ def test_no_exec_releases_but_runs_nothing(ip):
     assert "never_run" not in ip.user_ns
     assert len(view.of(StatementReleased)) == 1 and not view.of(StatementStarted)
     assert [s.status for s in engine.record.statements] == ["skipped"]
+
+
+def test_generation_end_is_when_the_source_ended_not_when_noticed(ip):
+    code = "t = 0\nfor i in range(2_000_000):\n    t += i\nz = 1\n"
+    engine, _ = run(ip, code, rate=1000.0)
+    loop = engine.record.statements[1]
+    assert engine.record.generation_done_at < loop.finished_at
+    assert engine.record.non_overlapped > 0

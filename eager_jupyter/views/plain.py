@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import re
 import threading
 import time
 import uuid
@@ -48,7 +49,7 @@ from ..events import (
 )
 from ..record import RunRecord
 
-__all__ = ["PlainView", "Throttle", "code_block_bundle", "fenced", "summary_line"]
+__all__ = ["PlainView", "Throttle", "code_block_bundle", "fenced", "prose_text", "summary_line"]
 
 DisplayFn = Callable[..., Any]
 
@@ -68,6 +69,15 @@ def _strip_leading_blank_lines(code: str) -> str:
     while lines and not lines[0].strip():
         lines.pop(0)
     return "".join(lines)
+
+
+_FENCE_LINE = re.compile(r"^ {0,3}(?:`{3,}|~{3,})[^`\n]*$")
+
+
+def prose_text(pieces: list[str]) -> str:
+    """The model's prose to show: its text without the fence lines that framed the code."""
+    lines = "".join(pieces).splitlines()
+    return "\n".join(line for line in lines if not _FENCE_LINE.match(line)).strip()
 
 
 def code_block_bundle(code: str, status: str | None = None) -> dict[str, str]:
@@ -208,6 +218,8 @@ class PlainView:
         self._held: dict[int, str] = {}
         self._prose_before: list[str] = []
         self._prose_after: list[str] = []
+        self._any_code = False  # across repair rounds: prose after the first code goes last
+        self._was_held: dict[int, str] = {}
         self._started_t = 0.0
         self._header_shown = False
         self._t_last = 0.0
@@ -235,14 +247,16 @@ class PlainView:
                     self._header_shown = True
             case PieceStreamed(kind="code"):
                 self._code += event.text
+                self._any_code = True
                 self._throttle.poke()
             case PieceStreamed():
-                (self._prose_after if self._code else self._prose_before).append(event.text)
+                (self._prose_after if self._any_code else self._prose_before).append(event.text)
                 self._throttle.poke()
             case StatementReleased():
                 self._statements[event.index] = event
             case StatementHeld():
                 self._held[event.index] = event.reason
+                self._was_held[event.index] = event.reason
                 self._throttle.poke()
             case StatementStarted():
                 self._held.pop(event.index, None)
@@ -282,6 +296,8 @@ class PlainView:
         status = None
         if stmt.syntax_error:
             status = f"✗ {stmt.syntax_error}"
+        elif index in self._was_held:
+            status = f"held until generation ended: {self._was_held[index]}"
         self._blocks[index] = self._block_id(index)
         self._display(code_block_bundle(stmt.code, status), raw=True, display_id=self._blocks[index])
         self._shown_upto = min(len(self._code), self._shown_upto + len(stmt.code))
@@ -296,8 +312,9 @@ class PlainView:
 
     def _header_bundle(self, final: bool = False) -> dict[str, str]:
         lines = []
-        if self._prose_before:
-            lines.append("".join(self._prose_before).strip())
+        intro = prose_text(self._prose_before)
+        if intro:
+            lines.append(intro)
         if final and self.record is not None:
             status = f"**eager** · {self._source} · {self._state} · {summary_line(self.record)}"
         else:
@@ -330,9 +347,9 @@ class PlainView:
                     raw=True,
                     display_id=self._blocks[index],
                 )
-        if self._prose_after and "".join(self._prose_after).strip():
-            prose = "".join(self._prose_after).strip()
-            self._display({"text/markdown": prose, "text/plain": prose}, raw=True)
+        outro = prose_text(self._prose_after)
+        if outro:
+            self._display({"text/markdown": outro, "text/plain": outro}, raw=True)
         if self._header_shown:
             self._display(self._header_bundle(final=True), raw=True, display_id=self._head_id, update=True)
         else:

@@ -1,0 +1,124 @@
+"""The plain view against synthetic events (no kernel): what it displays, and when."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eager_jupyter.events import (
+    PieceStreamed,
+    RunEnded,
+    RunStarted,
+    StatementFailed,
+    StatementFinished,
+    StatementHeld,
+    StatementReleased,
+    StatementSkipped,
+    StatementStarted,
+)
+from eager_jupyter.record import RecordBuilder
+from eager_jupyter.views.plain import PlainView, code_block_bundle, fenced, prose_text
+
+
+class Display:
+    def __init__(self) -> None:
+        self.calls: list[tuple[dict[str, str], dict[str, Any]]] = []
+
+    def __call__(self, bundle: dict[str, str], **kw: Any) -> None:
+        self.calls.append((bundle, kw))
+
+    def markdown(self) -> list[str]:
+        return [b["text/markdown"] for b, kw in self.calls if not kw.get("update")]
+
+
+def feed(view: PlainView, builder: RecordBuilder, *events: Any) -> None:
+    for event in events:
+        builder.handle(event)
+        view.handle(event)
+
+
+def test_blocks_prose_held_skipped_and_summary():
+    display, builder = Display(), RecordBuilder()
+    view = PlainView(display, record=builder.record, updates_per_second=1000)
+    reply_start = "Here you go:\n\n```python\n"
+    feed(
+        view,
+        builder,
+        RunStarted(0.0, "trace t", "eager"),
+        PieceStreamed(0.1, reply_start, "prose"),
+        PieceStreamed(0.2, "a = 1\n", "code", 0),
+        StatementReleased(0.2, 0, "a = 1\n", 1, 0.2),
+        StatementStarted(0.21, 0, 1),
+        StatementFinished(0.22, 0, 0.01),
+        PieceStreamed(0.3, "import os\nos.getpid()\nb = 1 / 0\nc = 2\n", "code", 6),
+        StatementReleased(0.3, 1, "import os\n", 2, 0.3),
+        StatementReleased(0.3, 2, "os.getpid()\n", 3, 0.3),
+        StatementHeld(0.3, 2, "uses os.getpid (process and file-system calls)"),
+        StatementReleased(0.3, 3, "b = 1 / 0\n", 4, 0.3),
+        StatementHeld(0.3, 3, "after a held statement"),
+        StatementReleased(0.3, 4, "c = 2\n", 5, 0.3),
+        StatementHeld(0.3, 4, "after a held statement"),
+        PieceStreamed(0.4, "```\n\nThat's it.\n", "prose"),
+        StatementStarted(0.5, 1, 2),
+        StatementFinished(0.51, 1, 0.01),
+        StatementStarted(0.52, 2, 2),
+        StatementFinished(0.53, 2, 0.01),
+        StatementStarted(0.54, 3, 2),
+        StatementFailed(0.55, 3, 0.01, "ZeroDivisionError: division by zero", "ZeroDivisionError"),
+        StatementSkipped(0.55, 4, "an earlier statement failed"),
+        RunEnded(0.6, "error", "statement 4 (line 4) failed"),
+    )
+    view.close()
+    shown = display.markdown()
+    header, blocks = shown[0], shown[1:]
+    first_lines = [b.split("\n")[1] for b in blocks[:5]]
+    assert first_lines == ["a = 1", "import os", "os.getpid()", "b = 1 / 0", "c = 2"]
+    assert "held until generation ended: uses os.getpid" in blocks[2]
+    assert "skipped: an earlier statement failed" in blocks[4]
+    assert blocks[-1] == "That's it."  # the closing prose, without its fence line
+    updates = [b for b, kw in display.calls if kw.get("update") and kw["display_id"].endswith("head")]
+    final_header = updates[-1]
+    assert final_header["text/markdown"].startswith("Here you go:\n\n**eager**")
+    assert "```" not in final_header["text/markdown"]
+    assert "failed" in final_header["text/markdown"] and "1 error" in final_header["text/markdown"]
+    failed_updates = [b for b, kw in display.calls if kw.get("update") and "✗" in b["text/markdown"]]
+    assert failed_updates and "ZeroDivisionError" in failed_updates[0]["text/markdown"]
+    assert header.startswith("**eager**")
+
+
+def test_a_fast_statement_costs_one_display():
+    display, builder = Display(), RecordBuilder()
+    view = PlainView(display, record=builder.record, updates_per_second=0.001)
+    feed(
+        view,
+        builder,
+        RunStarted(0.0, "s", "eager"),
+        StatementReleased(0.1, 0, "x = 1\n", 1, 0.1),
+        StatementStarted(0.1, 0, 1),
+        StatementFinished(0.1001, 0, 0.0001),
+    )
+    block_messages = [kw for _, kw in display.calls if kw.get("display_id", "").endswith("-0")]
+    assert len(block_messages) == 1
+
+
+def test_terminal_mode_prints_only_blocks_and_a_summary():
+    display, builder = Display(), RecordBuilder()
+    view = PlainView(display, record=builder.record, live=False)
+    feed(
+        view,
+        builder,
+        RunStarted(0.0, "s", "eager"),
+        PieceStreamed(0.1, "x = 1\n", "code", 0),
+        StatementReleased(0.1, 0, "x = 1\n", 1, 0.1),
+        StatementStarted(0.1, 0, 1),
+        StatementFinished(0.2, 0, 0.1),
+        RunEnded(0.3, "ok"),
+    )
+    assert not any(kw.get("update") for _, kw in display.calls)
+    assert len(display.calls) == 2 and "**eager**" in display.calls[-1][0]["text/markdown"]
+
+
+def test_bundles():
+    assert fenced("x = '```'") == "````python\nx = '```'\n````"
+    bundle = code_block_bundle("\n\n# c\ny = 2\n", "✓ done")
+    assert bundle["text/plain"] == "# c\ny = 2\n# ✓ done"
+    assert prose_text(["~~~py\n", "text\n", "~~~\n"]) == "text"
