@@ -101,7 +101,8 @@ def test_traceback_shows_the_program_line_and_source(kernel):
     # on iopub only for the cell; the statement's traceback is printed through showtraceback
     text = "\n".join("\n".join(m["content"].get("traceback", [])) for m in r.of_type("error"))
     text = re.sub(r"\x1b\[[0-9;]*m", "", text)
-    assert "Cell In[" in text and "line 7" in text and "----> 7 f()" in text
+    number = r.reply["content"]["execution_count"]
+    assert f"Cell In[{number}], line 7" in text and "----> 7 f()" in text
     assert "statement 3 (line 7)" in r.reply["content"]["evalue"]
     assert "return undefined_name" in text
 
