@@ -25,8 +25,10 @@ Code, GitHub or a notebook reopened without a kernel would show nothing. So when
 - ``text/markdown`` and ``text/plain``: the plain view's summary line, for everything else;
 
 followed by the plain view's rendering, as ordinary outputs: each statement's code block
-(``plain.code_block_bundle``) and then its captured outputs, published again in order (streams,
-displays with their display ids, errors), skipped statements and the model's closing words last.
+(``plain.code_block_bundle``, plus ``application/vnd.eager-jupyter.statement+json``, which the
+labextension draws as the live block: status beside highlighted code) and then its captured outputs,
+published again in order (streams, displays with their display ids, errors), skipped statements and
+the model's closing words last.
 The saved notebook thus holds what the plain view would have produced, readable anywhere; the widget
 model is closed. In JupyterLab the live view turns into the header plus that rendering.
 
@@ -54,17 +56,26 @@ from ..events import Event, RunStarted
 from ..record import StatementRecord
 from .capture import capture, publish
 from .plain import code_block_bundle, summary_line
-from .widget_state import Delta, LiveState, Output, Pacer, Snapshot, json_size
+from .widget_state import Delta, LiveState, Output, Pacer, Snapshot, StatementState, json_size
 
 try:
     from ipywidgets import Widget
 except ImportError:  # pragma: no cover - ipywidgets is a dependency
     Widget = object
 
-__all__ = ["MODULE_NAME", "MODULE_VERSION", "RUN_MIME", "EagerWidget", "WidgetView", "npm_version"]
+__all__ = [
+    "MODULE_NAME",
+    "MODULE_VERSION",
+    "RUN_MIME",
+    "STATEMENT_MIME",
+    "EagerWidget",
+    "WidgetView",
+    "npm_version",
+]
 
 MODULE_NAME = "eager-jupyter"
 RUN_MIME = "application/vnd.eager-jupyter.run+json"
+STATEMENT_MIME = "application/vnd.eager-jupyter.statement+json"
 
 
 def npm_version(version: str) -> str:
@@ -255,14 +266,21 @@ class WidgetView:
                 self._cond.wait(wait)
                 continue
             delta = self.state.peek_delta()
-            if not self.pacer.affordable(delta, self.state.generated_bytes):
-                outputs = self.state.take_outputs()
-                if outputs is not None:
-                    self.pacer.sent(outputs, now)
-                    return outputs
-                self._retry_at = now + self.pacer.interval  # more code will pay for it
-                continue
-            self.state.take_delta()
+            statuses = True
+            if not self.pacer.affordable(delta, self.state.generated_bytes) and not self.pacer.overdue(now):
+                # code first: it streams even while statuses wait for the budget (they coalesce)
+                statuses = False
+                delta = self.state.peek_delta(statuses=False)
+                if not ("c" in delta or "p" in delta) or not self.pacer.affordable(
+                    delta, self.state.generated_bytes
+                ):
+                    outputs = self.state.take_outputs()
+                    if outputs is not None:
+                        self.pacer.sent(outputs, now)
+                        return outputs
+                    self._retry_at = now + self.pacer.interval  # more code will pay for it
+                    continue
+            delta = self.state.take_delta(statuses)
             self.pacer.sent(delta, now)
             return delta
         return None
@@ -291,12 +309,18 @@ class WidgetView:
         records = {s.index: s for s in record.statements}
         for stmt in statements:
             rec = records.get(stmt.index)
-            self._display(code_block_bundle(stmt.code, _block_status(rec, stmt.note)), raw=True)
+            bundle: dict[str, Any] = dict(code_block_bundle(stmt.code, _block_status(rec, stmt.note)))
+            bundle[STATEMENT_MIME] = _statement_data(stmt, rec)
+            self._display(bundle, raw=True)
             for output in stmt.outputs:
                 publish(self.shell, output)
         tail = state.tail()
         if any(line.strip() and not line.lstrip().startswith("#") for line in tail.splitlines()):
-            self._display(code_block_bundle(tail, "not run: generated after the last statement"), raw=True)
+            note = "not run: generated after the last statement"
+            bundle = dict(code_block_bundle(tail, note))
+            data = {"index": len(statements), "status": "skipped", "code": tail, "note": note}
+            bundle[STATEMENT_MIME] = data
+            self._display(bundle, raw=True)
         after = state.prose[len(state.prose_before) :].strip()
         if after:
             self._markdown(after)
@@ -306,6 +330,30 @@ class WidgetView:
 
     def _markdown(self, text: str) -> None:
         self._display({"text/markdown": text, "text/plain": text}, raw=True)
+
+
+def _ms(t: float | None) -> int | None:
+    return None if t is None else round(t * 1000)
+
+
+def _statement_data(stmt: StatementState, rec: StatementRecord | None) -> dict[str, Any]:
+    """What the labextension draws a finished statement's block from (times in ms)."""
+    data: dict[str, Any] = {
+        "index": stmt.index,
+        "line": stmt.line,
+        "status": stmt.status,
+        "code": stmt.code,
+        "note": stmt.note,
+    }
+    if rec is not None:
+        data.update(
+            generated=_ms(rec.generated_at),
+            released=_ms(rec.released_at),
+            started=_ms(rec.started_at),
+            finished=_ms(rec.finished_at),
+            batch=rec.batch,
+        )
+    return data
 
 
 def _block_status(rec: StatementRecord | None, note: str | None = None, slow_s: float = 0.5) -> str | None:

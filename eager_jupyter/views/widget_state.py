@@ -17,10 +17,10 @@ Status ops are JSON arrays; times are integer ms since the request::
 
     ["B", source, model, mode]            the run began (at 0)
     ["T", t]                              the first piece arrived
-    ["R", gap, length, gen, delay(, line)] the next statement (index = statements so far) was released:
+    ["R", gap, length, gen, delay, line]  the next statement (index = statements so far) was released:
                                           its code starts ``gap`` characters after the previous one's
                                           end, was generated at ``gen`` and released ``delay`` ms later;
-                                          ``line`` only when it is not the code text's own line number
+                                          ``line`` is null when it is the code text's own line number
     ["H", i, reason]                      held by the gate
     ["S", i, t, batch]                    started
     ["D", i, run]                         finished, ``run`` ms after it started
@@ -29,6 +29,11 @@ Status ops are JSON arrays; times are integer ms since the request::
     ["P", round, failed_index]            a repair round started
     ["G", t, stopped, output_tokens]      generation ended
     ["E", t, status, error]               the run ended
+
+A statement's ops that travel in the same delta are merged (``coalesce``): ``R`` takes the started
+time, batch, run time and error after its own fields (``["R", gap, length, gen, delay, line, t,
+batch, run, error]``), and ``S`` takes the run time and error (``["S", i, t, batch, run, error]``);
+a run time means finished, an error failed. Trailing nulls are dropped.
 
 Output ops: ``["a", i, output]`` appends an nbformat output dict to statement i,
 ``["s", i, name, text]`` appends stream text (merged into the last output when it is the same stream),
@@ -40,15 +45,16 @@ what its code costs; dicts with names would cost three times that and break the 
 own. For the same reason a delta carries no sequence number or timestamp (the comm is ordered; the
 frontend extrapolates the clock from the last time it was told).
 
-Budget. ``Pacer`` sends at most ``max_rate`` deltas a second, and keeps the bytes of the live view
-(everything but output ops, message envelope included) within ``ratio`` (2.8) times the code
+Budget. ``Pacer`` sends at most ``max_rate`` (20) deltas a second, and keeps the bytes of the live
+view (everything but output ops, message envelope included) within ``ratio`` (2.8) times the code
 generated so far plus ``initial`` (200) bytes, so the first messages go at once; that is within 3x
-from 1 kB of code on. A delta carrying only code may spend down to a reserve (``reserve`` times the
-code size) kept for status changes: a code-only message waits until enough code has come to be worth
-its envelope (~110 bytes), and statuses still get through after generation has ended. A delta waits
-(and grows) until it is affordable, so bursts of tiny statements coalesce instead of flooding the
-wire. What that gives (``tests/test_widget_kernel.py`` measures it on a real kernel's iopub): 1-3
-messages a second at 60 tokens/s on the benchmark programs; the 20/s cap binds only for fast models.
+from 1 kB of code on. When a whole delta does not fit, the code alone goes if it fits (code streams
+first; statuses wait and coalesce), with a reserve (``reserve`` times the code size) kept for the
+statuses: a code-only message waits until enough code has come to be worth its envelope (~110
+bytes). Liveness comes before the budget: whatever is pending goes at least every ``max_wait`` (0.5 s).
+So a program of long statements stays within budget at 2-4 updates a second, and one of many tiny
+statements (each costs ~35 bytes of status, more than its code) goes over it at two updates a second.
+``tests/test_widget_kernel.py`` measures the bytes on a real kernel's iopub.
 
 A frontend that joins late rebuilds from ``snapshot()``: the code, the prose and the whole op log
 (replaying the ops gives the same state as having received every delta).
@@ -81,7 +87,16 @@ from ..events import (
 )
 from ..record import RecordBuilder, RunRecord
 
-__all__ = ["Delta", "LiveState", "Output", "Pacer", "Snapshot", "StatementState", "json_size"]
+__all__ = [
+    "Delta",
+    "LiveState",
+    "Output",
+    "Pacer",
+    "Snapshot",
+    "StatementState",
+    "coalesce",
+    "json_size",
+]
 
 Op = list[Any]
 Output = dict[str, Any]  # an nbformat v4 output: stream, display_data, execute_result or error
@@ -152,7 +167,7 @@ class LiveState:
         self._sent_pieces = 0
         self._ops_sent = 0
         self._outs: list[Op] = []
-        self._announced: set[int] = set()  # statements whose release the frontend has been sent
+        self._known = 0  # statements whose release the frontend has been sent (they go in index order)
 
     @property
     def record(self) -> RunRecord:
@@ -185,7 +200,7 @@ class LiveState:
                 stmt = StatementState(event.index, event.code, -1, event.start_line)
                 self.statements[event.index] = stmt
                 gen, rel = _ms(event.generated_at) or 0, _ms(event.t) or 0
-                op: Op = ["R", None, len(event.code), gen, rel - gen]
+                op: Op = ["R", None, len(event.code), gen, rel - gen, event.start_line]
                 self.ops.append(op)
                 self._unresolved.append((stmt, op))
                 self._resolve()
@@ -227,9 +242,8 @@ class LiveState:
                 start = self._search_from
             stmt.start = start
             op[1] = start - self._search_from
-            line = self.code.count("\n", 0, start) + 1
-            if line != stmt.line:
-                op.append(stmt.line)
+            if self.code.count("\n", 0, start) + 1 == stmt.line:
+                op[5] = None  # the frontend counts it from the code
             self._search_from = start + len(stmt.code)
             self._unresolved.pop(0)
 
@@ -306,21 +320,25 @@ class LiveState:
         self._outs.append(["c", index, False])
 
     # ---- deltas ----------------------------------------------------------------------------------
-    def has_changes(self) -> bool:
+    def _pending_ops(self) -> list[Op]:
+        """Status ops not sent yet, up to the first release not yet placed in the code."""
+        end = len(self.ops)
         if self._unresolved:
-            return False
+            first = self._unresolved[0][1]
+            end = next(k for k in range(self._ops_sent, len(self.ops)) if self.ops[k] is first)
+        return self.ops[self._ops_sent : end]
+
+    def has_changes(self) -> bool:
         return (
             self._sent_code < len(self.code)
             or self._sent_prose < len(self.prose)
-            or self._ops_sent < len(self.ops)
-            or bool(self._outs)
+            or bool(self._pending_ops())
+            or any(op[1] < self._known for op in self._outs)
         )
 
-    def has_status(self) -> bool:
-        return self._ops_sent < len(self.ops)
-
-    def peek_delta(self) -> Delta:
-        """The delta that ``take_delta`` would return, without marking anything sent."""
+    def peek_delta(self, statuses: bool = True) -> Delta:
+        """What ``take_delta`` would return, without marking anything sent. Without ``statuses``: only
+        the code, prose and piece count (and outputs of statements the frontend knows)."""
         delta: Delta = {}
         if self._sent_code < len(self.code):
             delta["o"] = self._sent_code
@@ -329,34 +347,38 @@ class LiveState:
             delta["p"] = self.prose[self._sent_prose :]
         if self.pieces != self._sent_pieces:
             delta["n"] = self.pieces
-        if self._ops_sent < len(self.ops):
-            delta["s"] = self.ops[self._ops_sent :]
-        if self._outs:
-            delta["x"] = list(self._outs)
+        known = self._known
+        if statuses:
+            pending = self._pending_ops()
+            if pending:
+                delta["s"] = coalesce(pending, self._known)
+                known += sum(1 for op in pending if op[0] == "R")
+        outputs = [op for op in self._outs if op[1] < known]
+        if outputs:
+            delta["x"] = outputs
         return delta
 
-    def take_delta(self) -> Delta:
-        delta = self.peek_delta()
+    def take_delta(self, statuses: bool = True) -> Delta:
+        delta = self.peek_delta(statuses)
         self.seq += 1
         self._sent_code = len(self.code)
         self._sent_prose = len(self.prose)
         self._sent_pieces = self.pieces
-        for op in self.ops[self._ops_sent :]:
-            if op[0] == "R":
-                self._announced.add(len(self._announced))  # statements are released in index order
-        self._ops_sent = len(self.ops)
-        self._outs = []
+        if statuses:
+            pending = self._pending_ops()
+            self._known += sum(1 for op in pending if op[0] == "R")
+            self._ops_sent += len(pending)
+        if "x" in delta:
+            self._outs = [op for op in self._outs if op[1] >= self._known]
         return delta
 
     def take_outputs(self) -> Delta | None:
-        """A delta with only the pending outputs of statements the frontend knows, or None. Outputs
-        are not the live view's bytes: they go even when the budget holds the rest back."""
-        if self._unresolved:
-            return None
-        ready = [op for op in self._outs if op[1] in self._announced]
+        """Only the pending outputs of statements the frontend knows, or None. Outputs are not the live
+        view's bytes: they go even when the budget holds the rest back."""
+        ready = [op for op in self._outs if op[1] < self._known]
         if not ready:
             return None
-        self._outs = [op for op in self._outs if op[1] not in self._announced]
+        self._outs = [op for op in self._outs if op[1] >= self._known]
         self.seq += 1
         return {"x": ready}
 
@@ -384,6 +406,7 @@ class Pacer:
         ratio: float = 2.8,
         reserve: float = 0.5,
         initial: int = 200,
+        max_wait: float = 0.5,
         envelope: int = 80,
         measure: Callable[[Any], int] = json_size,
     ) -> None:
@@ -391,6 +414,7 @@ class Pacer:
         self.ratio = ratio
         self.reserve = reserve
         self.initial = initial  # credit at the start, so the first messages go at once
+        self.max_wait = max_wait  # liveness: whatever the budget, changes wait at most this long
         self.envelope = envelope  # bytes a message costs around its delta (comm id, method)
         self.measure = measure
         self.last_sent: float | None = None
@@ -414,6 +438,10 @@ class Pacer:
             return 0.0
         return max(0.0, self.last_sent + self.interval - now)
 
+    def overdue(self, now: float) -> bool:
+        """True when the last message is ``max_wait`` old: the next delta goes, budget or not."""
+        return self.last_sent is not None and now - self.last_sent >= self.max_wait
+
     def affordable(self, delta: Delta, generated: int) -> bool:
         """Whether ``delta`` fits the budget, ``generated`` being the bytes generated so far."""
         live, _ = self.cost(delta)
@@ -430,3 +458,34 @@ class Pacer:
         self.output_bytes += outputs
         self.messages += 1
         self.last_sent = now
+
+
+def coalesce(ops: list[Op], first_index: int) -> list[Op]:
+    """Merge a statement's ops that travel in the same delta: ``R`` + ``S`` (+ ``D``/``F``) becomes
+    one extended ``R``, ``S`` + ``D``/``F`` one extended ``S`` (see the module docstring). Order
+    between statements does not matter to a frontend, so merging moves nothing it could see."""
+    out: list[Op] = []
+    where: dict[int, int] = {}  # statement index -> position of its R or S op in ``out``
+    index = first_index
+    for op in ops:
+        kind = op[0]
+        if kind == "R":
+            where[index] = len(out)
+            out.append(list(op))
+            index += 1
+        elif kind == "S" and op[1] in where and out[where[op[1]]][0] == "R":
+            out[where[op[1]]] += [op[2], op[3]]
+        elif kind == "S":
+            where[op[1]] = len(out)
+            out.append(list(op))
+        elif kind in ("D", "F") and op[1] in where and op[2] is not None:
+            target = out[where[op[1]]]
+            target.append(op[2])
+            if kind == "F":
+                target.append(op[3])
+        else:
+            out.append(list(op))
+    for op in out:
+        while op and op[-1] is None:
+            op.pop()
+    return out

@@ -10,7 +10,7 @@ import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 
 import { registerProbe } from './probe';
 import { services } from './services';
-import { runRendererFactory } from './summary';
+import { runRendererFactory, statementRendererFactory } from './summary';
 import { MODULE_NAME, MODULE_VERSION } from './version';
 import { EagerModel, EagerView } from './widget';
 
@@ -36,6 +36,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       exports: { EagerModel, EagerView }
     });
     rendermime?.addFactory(runRendererFactory, runRendererFactory.defaultRank);
+    rendermime?.addFactory(statementRendererFactory, statementRendererFactory.defaultRank);
     if (notebooks) {
       registerProbe(notebooks);
     }

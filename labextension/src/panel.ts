@@ -57,7 +57,7 @@ const STATUS_TEXT: { [status: string]: string } = {
 };
 
 /** One statement: status beside its code, its outputs under it. */
-class StatementBlock extends Panel {
+export class StatementBlock extends Panel {
   readonly index: number;
   private badge: HTMLElement;
   private codeNode: HTMLElement;
@@ -186,7 +186,7 @@ export class RunPanel extends Panel {
     this.titleNode = div('eager-title', this.headerNode);
     this.figuresNode = div('eager-figures', this.headerNode);
     const buttons = div('eager-buttons', this.headerNode);
-    const code = () => this.state.code.replace(/\s+$/, '') + '\n';
+    const code = () => this.state.code.replace(/\s+$/, '');
     button('Insert as cell', 'Put the generated code in a new code cell below', buttons, () =>
       options.actions.insert(code())
     );
@@ -341,7 +341,7 @@ export class RunPanel extends Panel {
     const total = state.statements.filter(s => !!s).length;
     const rate = state.tokensPerSecond(now);
     const figures: [string, string, string][] = [
-      ['tokens', `${state.tokens()}`, 'tokens generated'],
+      ['tokens', `${state.tokens()} tokens`, 'tokens generated (pieces streamed, or the model\'s count at the end)'],
       ['rate', rate === null ? '-' : `${rate.toFixed(0)} tok/s`, 'generation speed'],
       ['ran', `${ran}/${total} run`, 'statements run / released'],
       ['elapsed', seconds(now, 1), 'since the request']

@@ -143,15 +143,15 @@ export class RunState {
         changes.run = true;
         return;
       case 'R': {
+        // ["R", gap, length, gen, delay, line, started, batch, run, error] (from "started" on: merged S/D/F)
         const index = this.statements.length;
         const prev = this.statements[index - 1];
         const start = (prev ? prev.start + prev.length : 0) + (a ?? 0);
-        const line = e ?? this.code.slice(0, start).split('\n').length;
-        this.statements[index] = {
+        const stmt: IStatement = {
           index,
           start,
           length: b,
-          line,
+          line: e ?? this.code.slice(0, start).split('\n').length,
           status: 'queued',
           generated: c,
           released: c + d,
@@ -161,7 +161,11 @@ export class RunState {
           note: null,
           outputs: []
         };
+        this.statements[index] = stmt;
         this.seen(c + d);
+        if (op.length > 6) {
+          this.startOp(stmt, op.slice(6));
+        }
         changes.released.push(index);
         changes.statements.add(index);
         return;
@@ -193,10 +197,7 @@ export class RunState {
         stmt.note = b;
         break;
       case 'S':
-        stmt.status = 'running';
-        stmt.started = b;
-        stmt.batch = c;
-        this.seen(b);
+        this.startOp(stmt, op.slice(2));
         break;
       case 'D':
         stmt.status = 'done';
@@ -213,6 +214,23 @@ export class RunState {
         stmt.status = 'skipped';
         stmt.note = b ?? null;
         break;
+    }
+  }
+
+  /** [started, batch, run?, error?]: started; finished after `run` ms; failed if `error`. */
+  private startOp(stmt: IStatement, [started, batch, run, error]: any[]): void {
+    stmt.status = 'running';
+    stmt.started = started;
+    stmt.batch = batch ?? null;
+    this.seen(started);
+    if (typeof run === 'number') {
+      stmt.finished = started + run;
+      stmt.status = error ? 'error' : 'done';
+      stmt.note = error ?? stmt.note;
+      this.seen(stmt.finished);
+    } else if (error) {
+      stmt.status = 'error';
+      stmt.note = error;
     }
   }
 
@@ -308,7 +326,7 @@ export class RunState {
    * model without its setup term: generation end + every run time - end to end. Null until known.
    */
   saved(): number | null {
-    if (!this.ended || this.generationEnd === null || this.mode !== 'eager') {
+    if (!this.ended || this.ended.status === 'interrupted' || this.generationEnd === null || this.mode !== 'eager') {
       return null;
     }
     const finished = this.statements.filter(s => s && s.finished !== null).map(s => s.finished as number);

@@ -1,21 +1,21 @@
 /**
- * The post-run rendering: when a run ends, the kernel replaces the live widget (through its display
- * id) with a `RUN_MIME` bundle, followed by the plain outputs (code blocks and outputs, in order).
- * This renderer draws that bundle's header and timeline with the same `RunPanel`, from data saved in
- * the notebook itself: a reopened notebook shows it without any widget state or kernel.
+ * The post-run rendering. When a run ends, the kernel replaces the live widget (through its display
+ * id) with a `RUN_MIME` bundle, followed by the plain view's outputs: each statement's code block,
+ * then its outputs. A code block bundle also carries `STATEMENT_MIME`. These renderers draw both as
+ * the live widget drew them (header, timeline, buttons; status beside highlighted code), from data
+ * saved in the notebook itself: a reopened notebook shows them without widget state or a kernel.
+ * Frontends without this extension show the bundles' Markdown instead.
  */
 import { Clipboard } from '@jupyterlab/apputils';
 import { IRenderMime } from '@jupyterlab/rendermime-interfaces';
-import { Widget } from '@lumino/widgets';
+import { Panel } from '@lumino/widgets';
 
-import { RunPanel } from './panel';
+import { RunPanel, StatementBlock } from './panel';
 import { insertCellBelow } from './services';
-import { ISnapshot, RunState } from './state';
-import { RUN_MIME } from './version';
+import { ISnapshot, IStatement, RunState } from './state';
+import { RUN_MIME, STATEMENT_MIME } from './version';
 
-export class RenderedRun extends Widget implements IRenderMime.IRenderer {
-  private panel: RunPanel | null = null;
-
+export class RenderedRun extends Panel implements IRenderMime.IRenderer {
   constructor() {
     super();
     this.addClass('eager-rendered-run');
@@ -24,25 +24,56 @@ export class RenderedRun extends Widget implements IRenderMime.IRenderer {
   async renderModel(model: IRenderMime.IMimeModel): Promise<void> {
     const data = model.data[RUN_MIME] as unknown as { snapshot: ISnapshot };
     const state = RunState.fromSnapshot(data?.snapshot);
-    this.panel?.dispose();
-    this.node.replaceChildren();
-    this.panel = new RunPanel(
-      {
-        live: false,
-        rendermime: null,
-        actions: {
-          insert: code => insertCellBelow(this.node, code) || Clipboard.copyToSystem(code),
-          copy: code => Clipboard.copyToSystem(code)
-        }
-      },
-      state
+    for (const widget of [...this.widgets]) {
+      widget.dispose();
+    }
+    this.addWidget(
+      new RunPanel(
+        {
+          live: false,
+          rendermime: null,
+          actions: {
+            insert: code => insertCellBelow(this.node, code) || Clipboard.copyToSystem(code),
+            copy: code => Clipboard.copyToSystem(code)
+          }
+        },
+        state
+      )
     );
-    Widget.attach(this.panel, this.node);
+  }
+}
+
+/** One statement's code block after the run: `{statement: IStatement-like fields, code}`. */
+export class RenderedStatement extends Panel implements IRenderMime.IRenderer {
+  constructor() {
+    super();
+    this.addClass('eager-rendered-statement');
+    this.addClass('eager-run');
   }
 
-  dispose(): void {
-    this.panel?.dispose();
-    super.dispose();
+  async renderModel(model: IRenderMime.IMimeModel): Promise<void> {
+    const data = model.data[STATEMENT_MIME] as unknown as IStatement & { code: string };
+    for (const widget of [...this.widgets]) {
+      widget.dispose();
+    }
+    const stmt: IStatement = {
+      index: data.index ?? 0,
+      start: 0,
+      length: data.code?.length ?? 0,
+      line: data.line ?? 0,
+      status: data.status ?? 'done',
+      generated: data.generated ?? 0,
+      released: data.released ?? 0,
+      started: data.started ?? null,
+      finished: data.finished ?? null,
+      batch: data.batch ?? null,
+      note: data.note ?? null,
+      outputs: []
+    };
+    const block = new StatementBlock(stmt, null);
+    block.setCode((data.code ?? '').replace(/^(?:[ \t]*\r?\n)+/, '').replace(/\s+$/, ''));
+    block.setStatus(stmt, stmt.finished ?? 0);
+    this.addWidget(block);
   }
 }
 
@@ -51,4 +82,11 @@ export const runRendererFactory: IRenderMime.IRendererFactory = {
   mimeTypes: [RUN_MIME],
   defaultRank: 40,
   createRenderer: () => new RenderedRun()
+};
+
+export const statementRendererFactory: IRenderMime.IRendererFactory = {
+  safe: true,
+  mimeTypes: [STATEMENT_MIME],
+  defaultRank: 40,
+  createRenderer: () => new RenderedStatement()
 };

@@ -12,5 +12,8 @@ export const MODULE_VERSION: string = data.version;
 /** The post-run rendering of a run (header and timeline), saved in the notebook. */
 export const RUN_MIME = 'application/vnd.eager-jupyter.run+json';
 
+/** One statement's code block after the run (beside the plain view's Markdown of it). */
+export const STATEMENT_MIME = 'application/vnd.eager-jupyter.statement+json';
+
 /** The comm target a kernel opens at `%load_ext eager_jupyter` to learn that this extension is here. */
 export const PROBE_TARGET = 'eager_jupyter.probe';

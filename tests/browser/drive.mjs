@@ -1,0 +1,214 @@
+// Drive JupyterLab in Debian's chromium through playwright-core, for tests/test_widget_browser.py.
+//
+//   node drive.mjs <config.json>
+//
+// config: {url, token, notebook, reopen, artifacts, chromium, eagerCell, stopCell}
+// The server is started (and stopped) by the Python test; this script only drives the browser and
+// prints one JSON report on stdout: what the page showed while the eager cell ran (sampled every
+// ~60 ms), what the cell shows after the run, what "Insert as cell" inserted, what the notebook shows
+// when reopened in a fresh kernel, and what Stop did. Screenshots go to config.artifacts.
+import { chromium } from 'playwright-core';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const config = JSON.parse(readFileSync(process.argv[2], 'utf8'));
+const report = { samples: [], screenshots: [], log: [] };
+const log = msg => report.log.push(`${new Date().toISOString()} ${msg}`);
+const sleep = ms => new Promise(resolve => setTimeout(resolve, ms));
+
+async function shot(page, name) {
+  const path = join(config.artifacts, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  report.screenshots.push(path);
+}
+
+async function openNotebook(page, name) {
+  await page.goto(`${config.url}/lab/tree/${name}?token=${config.token}`);
+  await page.waitForSelector('.jp-Notebook .jp-Cell', { timeout: 60000 });
+  await page.waitForSelector('.jp-Notebook-ExecutionIndicator[data-status="idle"]', { timeout: 60000 });
+  await sleep(500);
+}
+
+async function runCell(page, index) {
+  const cell = page.locator('.jp-Notebook .jp-Cell').nth(index);
+  await cell.locator('.jp-InputArea-editor').click();
+  await page.keyboard.press('Control+Enter');
+}
+
+// What an eager cell shows right now (the live widget, or the rendering after the takeover).
+function inspect(index) {
+  const cell = document.querySelectorAll('.jp-Notebook .jp-Cell')[index];
+  if (!cell) {
+    return null;
+  }
+  const text = el => (el ? el.textContent : null);
+  const widget = cell.querySelector('.eager-widget');
+  const stmts = widget
+    ? Array.from(widget.querySelectorAll('.eager-stmt[data-index]')).map(el => {
+        const outputs = el.querySelector('.eager-outputs');
+        return {
+          index: Number(el.dataset.index),
+          status: el.dataset.status,
+          badge: text(el.querySelector('.eager-badge')),
+          note: text(el.querySelector('.eager-note')),
+          code: text(el.querySelector('.eager-code')),
+          stdout: outputs ? Array.from(outputs.querySelectorAll('[data-mime-type="application/vnd.jupyter.stdout"]')).map(o => o.textContent).join('') : '',
+          stderr: outputs ? Array.from(outputs.querySelectorAll('[data-mime-type="application/vnd.jupyter.stderr"]')).map(o => o.textContent).join('') : '',
+          images: outputs ? outputs.querySelectorAll('img').length : 0
+        };
+      })
+    : [];
+  const tail = widget ? widget.querySelector('.eager-tail') : null;
+  const outputs = Array.from(cell.querySelectorAll('.jp-OutputArea-child')).filter(el => !el.closest('.eager-widget') || el.querySelector('.eager-widget'));
+  const kinds = outputs.map(el => {
+    if (el.querySelector('.eager-widget')) return { kind: 'widget' };
+    if (el.querySelector('.eager-rendered-run')) return { kind: 'header', text: text(el.querySelector('.eager-header')) };
+    const block = el.querySelector('.eager-rendered-statement');
+    if (block) return { kind: 'statement', status: block.querySelector('.eager-stmt')?.dataset.status, text: text(block) };
+    if (el.querySelector('img')) return { kind: 'image' };
+    const md = el.querySelector('.jp-RenderedMarkdown');
+    if (md) return { kind: 'markdown', text: md.textContent };
+    const out = el.querySelector('[data-mime-type="application/vnd.jupyter.stdout"]');
+    if (out) return { kind: 'stdout', text: out.textContent };
+    const err = el.querySelector('[data-mime-type="application/vnd.jupyter.stderr"]');
+    if (err) return { kind: 'stderr', text: err.textContent };
+    const plain = el.querySelector('.jp-RenderedText');
+    if (plain) return { kind: 'text', text: plain.textContent };
+    return { kind: 'other', text: el.textContent };
+  });
+  return {
+    t: performance.now(),
+    prompt: text(cell.querySelector('.jp-InputPrompt')),
+    live: !!widget,
+    header: widget ? text(widget.querySelector('.eager-header')) : null,
+    stmts,
+    tail: tail && tail.style.display !== 'none' ? text(tail.querySelector('.eager-code')) : '',
+    timeline: widget ? widget.querySelectorAll('.eager-tl-row').length : 0,
+    outputs: kinds
+  };
+}
+
+const finished = s => s && /\[\d+\]/.test(s.prompt ?? '');
+
+const userDataDir = mkdtempSync(join(tmpdir(), 'eager-chromium-'));
+const context = await chromium.launchPersistentContext(userDataDir, {
+  executablePath: config.chromium,
+  headless: true,
+  viewport: { width: 1280, height: 1000 },
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+    '--disable-dev-shm-usage'
+  ]
+});
+try {
+  const page = context.pages()[0] ?? (await context.newPage());
+  page.on('console', msg => {
+    if (msg.type() === 'error') {
+      report.log.push(`console: ${msg.text()}`);
+    }
+  });
+  await openNotebook(page, config.notebook);
+  log('notebook open');
+
+  // 1. %load_ext, which also asks the frontend whether it has the labextension
+  await runCell(page, 0);
+  await page.waitForFunction(() => /\[\d+\]/.test(document.querySelectorAll('.jp-Notebook .jp-Cell')[0].querySelector('.jp-InputPrompt').textContent));
+  report.loadExt = await page.evaluate(inspect, 0);
+
+  // 2. the eager run: sample the live widget until the cell ends
+  await runCell(page, config.eagerCell);
+  const started = Date.now();
+  let shotRunning = false;
+  let last = null;
+  while (Date.now() - started < 120000) {
+    const s = await page.evaluate(inspect, config.eagerCell);
+    report.samples.push(s);
+    last = s;
+    if (!shotRunning && s && s.live && s.stmts.some(x => x.status === 'running') && s.tail) {
+      shotRunning = true;
+      await shot(page, '1-live-running');
+    }
+    if (finished(s)) {
+      break;
+    }
+    await sleep(60);
+  }
+  const liveSamples = report.samples.filter(s => s && s.live);
+  report.lastLive = liveSamples[liveSamples.length - 1] ?? null;
+  await sleep(1000);
+  report.after = await page.evaluate(inspect, config.eagerCell);
+  await page.locator('.jp-Notebook .jp-Cell').nth(config.eagerCell).scrollIntoViewIfNeeded();
+  await shot(page, '2-after-run');
+  log(`eager cell ended: ${last && last.prompt}`);
+
+  // 3. "Insert as cell" in the post-run header
+  const cellsBefore = await page.locator('.jp-Notebook .jp-Cell').count();
+  await page.locator('.jp-Notebook .jp-Cell').nth(config.eagerCell).locator('.eager-rendered-run .eager-button-insert').click();
+  await sleep(800);
+  const cellsAfter = await page.locator('.jp-Notebook .jp-Cell').count();
+  const inserted = await page.evaluate(i => {
+    const cell = document.querySelectorAll('.jp-Notebook .jp-Cell')[i];
+    return { type: cell.classList.contains('jp-CodeCell') ? 'code' : 'other', text: cell.querySelector('.cm-content')?.innerText ?? '' };
+  }, config.eagerCell + 1);
+  report.insert = { cellsBefore, cellsAfter, inserted };
+  await shot(page, '3-inserted-cell');
+
+  // 4. Stop: interrupt a run that would go on for a long time
+  if (config.stopCell !== null && config.stopCell !== undefined) {
+    const stopIndex = config.stopCell + 1; // the inserted cell moved it down
+    await runCell(page, stopIndex);
+    const t0 = Date.now();
+    let running = null;
+    while (Date.now() - t0 < 60000) {
+      running = await page.evaluate(inspect, stopIndex);
+      if (running && running.live && running.stmts.some(x => x.status === 'running')) break;
+      await sleep(60);
+    }
+    report.stopBefore = running;
+    await shot(page, '4-before-stop');
+    await page.locator('.jp-Notebook .jp-Cell').nth(stopIndex).locator('.eager-widget .eager-button-stop').click();
+    const t1 = Date.now();
+    let s = null;
+    while (Date.now() - t1 < 30000) {
+      s = await page.evaluate(inspect, stopIndex);
+      if (finished(s)) break;
+      await sleep(60);
+    }
+    await sleep(800);
+    report.stopAfter = await page.evaluate(inspect, stopIndex);
+    await shot(page, '5-after-stop');
+  }
+
+  // 5. save, then open a copy in a fresh kernel: no widget state, only what the file holds
+  await page.keyboard.press('Control+s');
+  await sleep(1500);
+  const api = `${config.url}/api/contents`;
+  const headers = { Authorization: `token ${config.token}`, 'Content-Type': 'application/json' };
+  const copy = await fetch(`${api}/${config.reopen}`, {
+    method: 'PUT',
+    headers,
+    body: JSON.stringify({ type: 'notebook', format: 'json', content: (await (await fetch(`${api}/${config.notebook}?content=1`, { headers })).json()).content })
+  });
+  report.copyStatus = copy.status;
+  const page2 = await context.newPage();
+  await openNotebook(page2, config.reopen);
+  await sleep(1500);
+  report.reopened = await page2.evaluate(inspect, config.eagerCell);
+  await page2.locator('.jp-Notebook .jp-Cell').nth(config.eagerCell).scrollIntoViewIfNeeded();
+  await shot(page2, '6-reopened');
+} catch (error) {
+  report.error = String(error && error.stack ? error.stack : error);
+  for (const p of context.pages()) {
+    await shot(p, `error-${context.pages().indexOf(p)}`).catch(() => undefined);
+  }
+} finally {
+  await context.close();
+  rmSync(userDataDir, { recursive: true, force: true });
+}
+process.stdout.write(JSON.stringify(report));
