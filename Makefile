@@ -5,12 +5,12 @@ BIN    := $(VENV)/bin
 STAMP_DEMO := $(VENV)/.installed-demo
 STAMP_TEST := $(VENV)/.installed-test
 
-.PHONY: demo test lint alt-pythons
+.PHONY: demo test lint alt-pythons browser-deps
 
 demo: $(STAMP_DEMO)
 	$(BIN)/eager-jupyter demo
 
-test: $(STAMP_TEST) alt-pythons
+test: $(STAMP_TEST) alt-pythons browser-deps
 	$(BIN)/python -m pytest
 
 lint: $(STAMP_TEST)
@@ -39,3 +39,29 @@ alt-pythons: $(STAMP_TEST)
 	      || echo "could not set up Python $$v; its tests will be skipped"; \
 	  fi; \
 	done
+
+# What the browser test (tests/test_widget_browser.py) needs: Debian's chromium, playwright-core
+# (npm ci, no browser download), and the labextension built from these sources and linked into .venv
+# (`jupyter labextension develop`, so a rebuild shows without reinstalling). Each step runs only when
+# something is missing or out of date.
+LABEXT_BUILT   := eager_jupyter/labextension/package.json
+LABEXT_SOURCES := $(wildcard labextension/src/*.ts labextension/style/*) labextension/package.json \
+                  labextension/tsconfig.json eager_jupyter/_version.py
+LABEXT_LINK    := $(VENV)/share/jupyter/labextensions/eager-jupyter
+
+browser-deps: $(STAMP_TEST) /usr/bin/chromium tests/browser/node_modules/.package-lock.json $(LABEXT_BUILT)
+	@test -L $(LABEXT_LINK) || PATH="$(abspath $(BIN)):$$PATH" $(BIN)/jupyter labextension develop --overwrite .
+
+/usr/bin/chromium:
+	apt-get update -q
+	apt-get install -y -q chromium
+
+tests/browser/node_modules/.package-lock.json: tests/browser/package-lock.json
+	cd tests/browser && npm ci --no-audit --no-fund
+
+labextension/node_modules/.package-lock.json: labextension/package-lock.json
+	cd labextension && npm ci --no-audit --no-fund
+
+$(LABEXT_BUILT): $(LABEXT_SOURCES) labextension/node_modules/.package-lock.json
+	cd labextension && npm run build
+	touch $@
