@@ -56,7 +56,16 @@ from ..events import Event, RunStarted
 from ..record import StatementRecord
 from .capture import capture, publish
 from .plain import code_block_bundle, summary_line
-from .widget_state import Delta, LiveState, Output, Pacer, Snapshot, StatementState, json_size
+from .widget_state import (
+    Delta,
+    LiveState,
+    Output,
+    Pacer,
+    Snapshot,
+    StatementState,
+    json_size,
+    next_delta,
+)
 
 try:
     from ipywidgets import Widget
@@ -156,7 +165,7 @@ class WidgetView:
         shell: Any = None,
         *,
         max_rate: float = 20.0,
-        ratio: float = 2.8,
+        ratio: float = 2.5,
         takeover: bool = True,
         display: Callable[..., Any] | None = None,
         send: Callable[[Delta], None] | None = None,
@@ -185,7 +194,6 @@ class WidgetView:
         self._shown = False
         self._closing = False
         self._closed = False
-        self._retry_at = 0.0
         self._thread: threading.Thread | None = None
 
     # ---- View protocol ---------------------------------------------------------------------------
@@ -257,32 +265,10 @@ class WidgetView:
     def _next_delta(self) -> Delta | None:
         """Wait (under the lock) until a delta may go; None once closing."""
         while not self._closing:
-            now = self._clock()
-            if not self.state.has_changes():
-                self._cond.wait()
-                continue
-            wait = max(self.pacer.wait(now), self._retry_at - now)
-            if wait > 0:
-                self._cond.wait(wait)
-                continue
-            delta = self.state.peek_delta()
-            statuses = True
-            if not self.pacer.affordable(delta, self.state.generated_bytes) and not self.pacer.overdue(now):
-                # code first: it streams even while statuses wait for the budget (they coalesce)
-                statuses = False
-                delta = self.state.peek_delta(statuses=False)
-                if not ("c" in delta or "p" in delta) or not self.pacer.affordable(
-                    delta, self.state.generated_bytes
-                ):
-                    outputs = self.state.take_outputs()
-                    if outputs is not None:
-                        self.pacer.sent(outputs, now)
-                        return outputs
-                    self._retry_at = now + self.pacer.interval  # more code will pay for it
-                    continue
-            delta = self.state.take_delta(statuses)
-            self.pacer.sent(delta, now)
-            return delta
+            choice = next_delta(self.state, self.pacer, self._clock())
+            if isinstance(choice, dict):
+                return choice
+            self._cond.wait(choice)  # None: until something changes
         return None
 
     # ---- the takeover ----------------------------------------------------------------------------

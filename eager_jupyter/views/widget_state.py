@@ -7,7 +7,7 @@ it, status and times, the outputs) and, separately, what has changed since the l
 
 Wire format (a ``Delta``, the ``content`` of an ipywidgets custom message; every key optional)::
 
-    {"o": 1830, "c": "...",    code appended at offset o (the offset shows nothing was missed)
+    {"c": "...",               code appended
      "p": "...",               prose appended (a model's words around its code block)
      "n": 512,                 pieces (tokens) streamed so far
      "s": [op, ...],           statement and run changes, in order (below)
@@ -17,10 +17,11 @@ Status ops are JSON arrays; times are integer ms since the request::
 
     ["B", source, model, mode]            the run began (at 0)
     ["T", t]                              the first piece arrived
-    ["R", gap, length, gen, delay, line]  the next statement (index = statements so far) was released:
+    ["R", gap, length, gen, delay]        the next statement (index = statements so far) was released:
                                           its code starts ``gap`` characters after the previous one's
-                                          end, was generated at ``gen`` and released ``delay`` ms later;
-                                          ``line`` is null when it is the code text's own line number
+                                          end, was generated at ``gen`` and released ``delay`` ms later
+                                          (a 10th element, after 4 nulls, gives its line when that is
+                                          not the code text's own line number: repair rounds)
     ["H", i, reason]                      held by the gate
     ["S", i, t, batch]                    started
     ["D", i, run]                         finished, ``run`` ms after it started
@@ -31,8 +32,8 @@ Status ops are JSON arrays; times are integer ms since the request::
     ["E", t, status, error]               the run ended
 
 A statement's ops that travel in the same delta are merged (``coalesce``): ``R`` takes the started
-time, batch, run time and error after its own fields (``["R", gap, length, gen, delay, line, t,
-batch, run, error]``), and ``S`` takes the run time and error (``["S", i, t, batch, run, error]``);
+time, batch, run time and error after its own fields (``["R", gap, length, gen, delay, t, batch,
+run, error, line]``), and ``S`` takes the run time and error (``["S", i, t, batch, run, error]``);
 a run time means finished, an error failed. Trailing nulls are dropped.
 
 Output ops: ``["a", i, output]`` appends an nbformat output dict to statement i,
@@ -42,19 +43,19 @@ Output ops: ``["a", i, output]`` appends an nbformat output dict to statement i,
 
 Why arrays, relative offsets and ms integers: a statement costs ~50 bytes of ops over its life, about
 what its code costs; dicts with names would cost three times that and break the byte budget on their
-own. For the same reason a delta carries no sequence number or timestamp (the comm is ordered; the
-frontend extrapolates the clock from the last time it was told).
+own. For the same reason a delta carries no sequence number, offset or timestamp (a comm is ordered
+and loses nothing; the frontend extrapolates the clock from the last time it was told).
 
 Budget. ``Pacer`` sends at most ``max_rate`` (20) deltas a second, and keeps the bytes of the live
-view (everything but output ops, message envelope included) within ``ratio`` (2.8) times the code
-generated so far plus ``initial`` (200) bytes, so the first messages go at once; that is within 3x
-from 1 kB of code on. When a whole delta does not fit, the code alone goes if it fits (code streams
-first; statuses wait and coalesce), with a reserve (``reserve`` times the code size) kept for the
-statuses: a code-only message waits until enough code has come to be worth its envelope (~110
-bytes). Liveness comes before the budget: whatever is pending goes at least every ``max_wait`` (0.5 s).
-So a program of long statements stays within budget at 2-4 updates a second, and one of many tiny
-statements (each costs ~35 bytes of status, more than its code) goes over it at two updates a second.
-``tests/test_widget_kernel.py`` measures the bytes on a real kernel's iopub.
+view (everything but output ops; the comm envelope around each delta, ~80 bytes, included) within
+``ratio`` (2.5) times the code generated so far plus ``initial`` (200) bytes, so the first messages
+go at once. When a whole delta does not fit, the code alone goes if it fits (code streams first;
+statuses wait and coalesce), with a reserve (``reserve`` times the code size) kept for statuses: a
+code-only message waits until enough code has come to be worth its envelope. Liveness comes before
+the budget: whatever is pending goes at least every ``max_wait`` (0.6 s). On the 26 benchmark
+programs (``tests/test_widget_state.py`` simulates them; ``tests/test_widget_kernel.py`` measures a
+real kernel's iopub) that gives 2.0-2.7x at 100 tokens/s (3 updates a second), 2.5-2.9x at 60
+(2 a second), and 3.3-3.9x at 30, where the 0.6 s refresh costs more than the code it carries.
 
 A frontend that joins late rebuilds from ``snapshot()``: the code, the prose and the whole op log
 (replaying the ops gives the same state as having received every delta).
@@ -96,6 +97,7 @@ __all__ = [
     "StatementState",
     "coalesce",
     "json_size",
+    "next_delta",
 ]
 
 Op = list[Any]
@@ -104,7 +106,6 @@ Status = Literal["queued", "held", "running", "done", "error", "skipped"]
 
 
 class Delta(TypedDict):
-    o: NotRequired[int]
     c: NotRequired[str]
     p: NotRequired[str]
     n: NotRequired[int]
@@ -200,7 +201,7 @@ class LiveState:
                 stmt = StatementState(event.index, event.code, -1, event.start_line)
                 self.statements[event.index] = stmt
                 gen, rel = _ms(event.generated_at) or 0, _ms(event.t) or 0
-                op: Op = ["R", None, len(event.code), gen, rel - gen, event.start_line]
+                op: Op = ["R", None, len(event.code), gen, rel - gen]
                 self.ops.append(op)
                 self._unresolved.append((stmt, op))
                 self._resolve()
@@ -242,8 +243,8 @@ class LiveState:
                 start = self._search_from
             stmt.start = start
             op[1] = start - self._search_from
-            if self.code.count("\n", 0, start) + 1 == stmt.line:
-                op[5] = None  # the frontend counts it from the code
+            if self.code.count("\n", 0, start) + 1 != stmt.line:  # else the frontend counts it
+                op += [None, None, None, None, stmt.line]
             self._search_from = start + len(stmt.code)
             self._unresolved.pop(0)
 
@@ -341,7 +342,6 @@ class LiveState:
         the code, prose and piece count (and outputs of statements the frontend knows)."""
         delta: Delta = {}
         if self._sent_code < len(self.code):
-            delta["o"] = self._sent_code
             delta["c"] = self.code[self._sent_code :]
         if self._sent_prose < len(self.prose):
             delta["p"] = self.prose[self._sent_prose :]
@@ -403,10 +403,10 @@ class Pacer:
         self,
         *,
         max_rate: float = 20.0,
-        ratio: float = 2.8,
+        ratio: float = 2.5,
         reserve: float = 0.5,
         initial: int = 200,
-        max_wait: float = 0.5,
+        max_wait: float = 0.6,
         envelope: int = 80,
         measure: Callable[[Any], int] = json_size,
     ) -> None:
@@ -418,6 +418,7 @@ class Pacer:
         self.envelope = envelope  # bytes a message costs around its delta (comm id, method)
         self.measure = measure
         self.last_sent: float | None = None
+        self.retry_at = 0.0  # after a delta did not fit: when to look again
         self.live_bytes = 0
         self.output_bytes = 0
         self.messages = 0
@@ -460,6 +461,34 @@ class Pacer:
         self.last_sent = now
 
 
+def next_delta(state: LiveState, pacer: Pacer, now: float) -> Delta | float | None:
+    """What to send at ``now``: a delta (marked sent), or seconds to wait, or None (nothing pending).
+
+    The whole pending delta if it fits the budget, or when the last message is ``max_wait`` old;
+    else the code alone if it fits (statuses wait and coalesce); else the outputs alone (never held
+    back); else wait one interval for more code to pay for it.
+    """
+    if not state.has_changes():
+        return None
+    wait = max(pacer.wait(now), pacer.retry_at - now)
+    if wait > 0:
+        return wait
+    statuses = True
+    if not pacer.affordable(state.peek_delta(), state.generated_bytes) and not pacer.overdue(now):
+        statuses = False
+        code = state.peek_delta(statuses=False)
+        if not ("c" in code or "p" in code) or not pacer.affordable(code, state.generated_bytes):
+            outputs = state.take_outputs()
+            if outputs is not None:
+                pacer.sent(outputs, now)
+                return outputs
+            pacer.retry_at = now + pacer.interval
+            return pacer.interval
+    delta = state.take_delta(statuses)
+    pacer.sent(delta, now)
+    return delta
+
+
 def coalesce(ops: list[Op], first_index: int) -> list[Op]:
     """Merge a statement's ops that travel in the same delta: ``R`` + ``S`` (+ ``D``/``F``) becomes
     one extended ``R``, ``S`` + ``D``/``F`` one extended ``S`` (see the module docstring). Order
@@ -469,20 +498,21 @@ def coalesce(ops: list[Op], first_index: int) -> list[Op]:
     index = first_index
     for op in ops:
         kind = op[0]
-        if kind == "R":
+        if kind == "R":  # -> ["R", gap, length, gen, delay, started, batch, run, error, line]
             where[index] = len(out)
-            out.append(list(op))
+            out.append([*op[:5], None, None, None, None, op[9] if len(op) > 9 else None])
             index += 1
         elif kind == "S" and op[1] in where and out[where[op[1]]][0] == "R":
-            out[where[op[1]]] += [op[2], op[3]]
-        elif kind == "S":
+            out[where[op[1]]][5:7] = [op[2], op[3]]
+        elif kind == "S":  # -> ["S", i, started, batch, run, error]
             where[op[1]] = len(out)
-            out.append(list(op))
+            out.append([*op[:4], None, None])
         elif kind in ("D", "F") and op[1] in where and op[2] is not None:
             target = out[where[op[1]]]
-            target.append(op[2])
+            at = 7 if target[0] == "R" else 4
+            target[at] = op[2]
             if kind == "F":
-                target.append(op[3])
+                target[at + 1] = op[3]
         else:
             out.append(list(op))
     for op in out:

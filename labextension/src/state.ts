@@ -12,7 +12,6 @@ export type Op = any[];
 export type Output = { output_type: string; [key: string]: any };
 
 export interface IDelta {
-  o?: number;
   c?: string;
   p?: string;
   n?: number;
@@ -53,7 +52,6 @@ export interface IChanges {
   statements: Set<number>; // statements whose status changed
   outputs: Op[]; // output ops, in order (the view applies them to its output areas)
   run: boolean; // header figures (source, generation end, run end)
-  gap: boolean; // code was missed: the view should redraw from the state
 }
 
 export class RunState {
@@ -77,7 +75,7 @@ export class RunState {
     if (!snapshot) {
       return state;
     }
-    state.apply({ o: 0, c: snapshot.c, p: snapshot.p, n: snapshot.n, s: snapshot.s });
+    state.apply({ c: snapshot.c, p: snapshot.p, n: snapshot.n, s: snapshot.s });
     for (const [key, outputs] of Object.entries(snapshot.x ?? {})) {
       const stmt = state.statements[Number(key)];
       if (stmt) {
@@ -94,15 +92,10 @@ export class RunState {
       released: [],
       statements: new Set(),
       outputs: [],
-      run: false,
-      gap: false
+      run: false
     };
-    if (delta.c !== undefined) {
-      const offset = delta.o ?? this.code.length;
-      if (offset !== this.code.length) {
-        changes.gap = true;
-      }
-      this.code = this.code.slice(0, offset).padEnd(offset) + delta.c;
+    if (delta.c) {
+      this.code += delta.c;
       changes.code = true;
     }
     if (delta.p) {
@@ -130,7 +123,7 @@ export class RunState {
   }
 
   private applyOp(op: Op, changes: IChanges): void {
-    const [kind, a, b, c, d, e] = op;
+    const [kind, a, b, c, d] = op;
     const stmt = kind !== 'R' && typeof a === 'number' ? this.statements[a] : undefined;
     switch (kind) {
       case 'B':
@@ -143,7 +136,7 @@ export class RunState {
         changes.run = true;
         return;
       case 'R': {
-        // ["R", gap, length, gen, delay, line, started, batch, run, error] (from "started" on: merged S/D/F)
+        // ["R", gap, length, gen, delay, started, batch, run, error, line] (merged S/D/F; line if not the code's)
         const index = this.statements.length;
         const prev = this.statements[index - 1];
         const start = (prev ? prev.start + prev.length : 0) + (a ?? 0);
@@ -151,7 +144,7 @@ export class RunState {
           index,
           start,
           length: b,
-          line: e ?? this.code.slice(0, start).split('\n').length,
+          line: op[9] ?? this.code.slice(0, start).split('\n').length,
           status: 'queued',
           generated: c,
           released: c + d,
@@ -163,8 +156,8 @@ export class RunState {
         };
         this.statements[index] = stmt;
         this.seen(c + d);
-        if (op.length > 6) {
-          this.startOp(stmt, op.slice(6));
+        if (typeof op[5] === 'number') {
+          this.startOp(stmt, op.slice(5, 9));
         }
         changes.released.push(index);
         changes.statements.add(index);

@@ -46,7 +46,7 @@ export class EagerModel extends DOMWidgetModel {
   applyDelta(delta: IDelta): void {
     const changes: IChanges = this.run.apply(delta);
     this.localAtDelta = Date.now();
-    this.trigger(changes.gap ? 'run:reset' : 'run:delta', changes);
+    this.trigger('run:delta', changes);
   }
 }
 

@@ -1,0 +1,30 @@
+// Apply the kernel's deltas with the labextension's own RunState (labextension/lib/state.js), and
+// rebuild the same run from the snapshot; print both, for tests/test_widget_state.py to compare.
+//   node replay_state.mjs <labextension/lib/state.js>  < {"deltas": [...], "snapshot": {...}}
+import { readFileSync } from 'node:fs';
+
+const source = readFileSync(process.argv[2], 'utf8');
+const { RunState } = await import('data:text/javascript,' + encodeURIComponent(source));
+const input = JSON.parse(readFileSync(0, 'utf8'));
+
+const plain = state => ({
+  code: state.code,
+  prose: state.prose,
+  pieces: state.pieces,
+  source: state.source,
+  model: state.model,
+  mode: state.mode,
+  firstToken: state.firstToken,
+  generationEnd: state.generationEnd,
+  ended: state.ended,
+  statements: state.statements.map(s => ({ ...s })),
+  tail: state.tail(),
+  blocks: state.statements.map(s => state.blockText(s.index)),
+  saved: state.saved()
+});
+
+const live = new RunState();
+for (const delta of input.deltas) {
+  live.apply(delta);
+}
+process.stdout.write(JSON.stringify({ live: plain(live), snapshot: plain(RunState.fromSnapshot(input.snapshot)) }));
