@@ -35,7 +35,7 @@ BROWSER_DIR = ROOT / "tests" / "browser"
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 CHROMIUM = "/usr/bin/chromium"
 
-# A figure, a statement that waits 4 s (the code after it keeps streaming meanwhile), a statement
+# A figure, a widget, a statement that waits 4 s (the code after it keeps streaming meanwhile), a statement
 # the gate holds until generation ends, an error, and a statement skipped after it.
 PROGRAM = '''import select
 import matplotlib.pyplot as plt
@@ -44,6 +44,9 @@ fig, ax = plt.subplots(figsize=(4, 2.5))
 ax.plot([1, 3, 2, 4])
 ax.set_title("eager figure")
 plt.show()
+import ipywidgets
+slider = ipywidgets.IntSlider(value=3, description="n")
+display(slider)
 _ = select.select([], [], [], 4.0)  # waits: the code below streams meanwhile
 total = sum(range(1000))
 print("total", total)
@@ -221,8 +224,10 @@ def test_live_outputs_sit_under_their_statement(report: dict[str, Any]) -> None:
     show = _stmt(last, "plt.show()")
     assert start is not None and "start" in start["stdout"]
     assert show is not None and show["images"] == 1
-    others = [s for s in last["stmts"] if s is not start and s is not show]
-    assert all(s["images"] == 0 for s in others)
+    shown = _stmt(last, "display(slider)")
+    assert shown is not None and shown["sliders"] == 1  # rendered by the widget manager
+    others = [s for s in last["stmts"] if s not in (start, show, shown)]
+    assert all(s["images"] == 0 and s["sliders"] == 0 for s in others)
     assert all("start" not in s["stdout"] for s in others)
 
 
@@ -241,6 +246,7 @@ def test_after_the_run_the_plain_rendering_takes_over(report: dict[str, Any]) ->
     assert outputs[start_block + 1] == {"kind": "stdout", "text": "start\n"}
     show_block = position("plt.show()")
     assert outputs[show_block + 1]["kind"] == "image"
+    assert outputs[position("display(slider)") + 1]["kind"] == "slider"
     total_block = position('print("total", total)')
     assert "total 499500" in outputs[total_block + 1]["text"]
     failed = position("ratio = total / missing_name")
@@ -282,13 +288,14 @@ def test_saved_notebook_keeps_code_and_outputs(report: dict[str, Any]) -> None:
     cell = report["saved"].cells[1]
     types = [o["output_type"] for o in cell.outputs]
     assert "application/vnd.eager-jupyter.run+json" in cell.outputs[0]["data"]
-    assert not any(
-        "application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in cell.outputs
-    ), "no widget reference may remain in the saved outputs"
+    widget_view = "application/vnd.jupyter.widget-view+json"
+    views = [k for k, o in enumerate(cell.outputs) if widget_view in o.get("data", {})]
+    # the live widget is gone; the one widget view left is the slider the program displayed
+    assert len(views) == 1 and "display(slider)" in cell.outputs[views[0] - 1]["data"]["text/plain"]
     assert "stream" in types and "error" in types
     assert any("image/png" in o.get("data", {}) for o in cell.outputs)
     blocks = [o for o in cell.outputs if "application/vnd.eager-jupyter.statement+json" in o.get("data", {})]
-    assert len(blocks) == 14 and all("text/markdown" in o["data"] for o in blocks)
+    assert len(blocks) == 17 and all("text/markdown" in o["data"] for o in blocks)
 
 
 def test_reopened_without_widget_state(report: dict[str, Any]) -> None:
@@ -296,5 +303,5 @@ def test_reopened_without_widget_state(report: dict[str, Any]) -> None:
     kinds = [o["kind"] for o in reopened["outputs"]]
     assert kinds[0] == "header", kinds  # drawn by the labextension from the saved bundle alone
     assert "image" in kinds and "stderr" in kinds and "stdout" in kinds
-    assert kinds.count("statement") == 14, kinds  # every statement's block, drawn from the saved data
+    assert kinds.count("statement") == 17, kinds  # every statement's block, drawn from the saved data
     assert any('print("start")' in o.get("text", "") for o in reopened["outputs"])

@@ -55,7 +55,8 @@ function inspect(index) {
           code: text(el.querySelector('.eager-code')),
           stdout: outputs ? Array.from(outputs.querySelectorAll('[data-mime-type="application/vnd.jupyter.stdout"]')).map(o => o.textContent).join('') : '',
           stderr: outputs ? Array.from(outputs.querySelectorAll('[data-mime-type="application/vnd.jupyter.stderr"]')).map(o => o.textContent).join('') : '',
-          images: outputs ? outputs.querySelectorAll('img').length : 0
+          images: outputs ? outputs.querySelectorAll('img').length : 0,
+          sliders: outputs ? outputs.querySelectorAll('.widget-slider').length : 0
         };
       })
     : [];
@@ -63,6 +64,7 @@ function inspect(index) {
   const outputs = Array.from(cell.querySelectorAll('.jp-OutputArea-child')).filter(el => !el.closest('.eager-widget') || el.querySelector('.eager-widget'));
   const kinds = outputs.map(el => {
     if (el.querySelector('.eager-widget')) return { kind: 'widget' };
+    if (el.querySelector('.widget-slider')) return { kind: 'slider' };
     if (el.querySelector('.eager-rendered-run')) return { kind: 'header', text: text(el.querySelector('.eager-header')) };
     const block = el.querySelector('.eager-rendered-statement');
     if (block) return { kind: 'statement', status: block.querySelector('.eager-stmt')?.dataset.status, text: text(block) };
