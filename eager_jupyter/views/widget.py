@@ -285,7 +285,7 @@ class WidgetView:
         source = record.source + (f" · {record.model}" if record.model else "")
         line = f"**eager** · {source} · {status} · {summary_line(record)}"
         header = {
-            RUN_MIME: {"version": 1, "snapshot": snapshot},
+            RUN_MIME: {"version": 1, "snapshot": snapshot, "program": record.program or record.code},
             "text/markdown": line,
             "text/plain": line.replace("**", ""),
         }

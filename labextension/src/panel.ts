@@ -186,7 +186,7 @@ export class RunPanel extends Panel {
     this.titleNode = div('eager-title', this.headerNode);
     this.figuresNode = div('eager-figures', this.headerNode);
     const buttons = div('eager-buttons', this.headerNode);
-    const code = () => this.state.code.replace(/\s+$/, '');
+    const code = () => (this.state.program ?? this.state.code).replace(/\s+$/, '');
     button('Insert as cell', 'Put the generated code in a new code cell below', buttons, () =>
       options.actions.insert(code())
     );

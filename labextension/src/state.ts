@@ -56,6 +56,7 @@ export interface IChanges {
 
 export class RunState {
   code = '';
+  program: string | null = null; // the finished program, when it differs from the code streamed
   prose = '';
   pieces = 0;
   now = 0; // the latest kernel time we were told of, ms since the request

@@ -22,8 +22,11 @@ export class RenderedRun extends Panel implements IRenderMime.IRenderer {
   }
 
   async renderModel(model: IRenderMime.IMimeModel): Promise<void> {
-    const data = model.data[RUN_MIME] as unknown as { snapshot: ISnapshot };
+    const data = model.data[RUN_MIME] as unknown as { snapshot: ISnapshot; program?: string };
     const state = RunState.fromSnapshot(data?.snapshot);
+    if (typeof data?.program === 'string') {
+      state.program = data.program; // as repaired (--fix): what "Insert as cell" and "Copy" take
+    }
     for (const widget of [...this.widgets]) {
       widget.dispose();
     }
