@@ -35,7 +35,8 @@ from eager_jupyter.events import (
     StatementStarted,
 )
 from eager_jupyter.sources import split_tokens
-from eager_jupyter.views.widget_state import Delta, LiveState, Pacer, coalesce, json_size, next_delta
+from eager_jupyter.views.widget_pacing import Pacer, json_size, next_delta
+from eager_jupyter.views.widget_state import Delta, LiveState, coalesce
 
 ROOT = Path(__file__).resolve().parent.parent
 STATE_JS = ROOT / "labextension" / "lib" / "state.js"

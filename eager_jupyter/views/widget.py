@@ -56,16 +56,8 @@ from ..events import Event, RunStarted
 from ..record import StatementRecord
 from .capture import capture, publish
 from .plain import code_block_bundle, summary_line
-from .widget_state import (
-    Delta,
-    LiveState,
-    Output,
-    Pacer,
-    Snapshot,
-    StatementState,
-    json_size,
-    next_delta,
-)
+from .widget_pacing import Pacer, json_size, next_delta
+from .widget_state import Delta, LiveState, Output, Snapshot, StatementState
 
 try:
     from ipywidgets import Widget

@@ -3,7 +3,7 @@
 ``LiveState`` is fed the engine's events (``apply``) and each statement's captured outputs
 (``output_*``). It keeps everything a view needs to draw the run (the code, every statement's place in
 it, status and times, the outputs) and, separately, what has changed since the last message:
-``take_delta()`` returns that change as one small JSON object. ``Pacer`` decides when a delta may go.
+``take_delta()`` returns that change as one small JSON object; ``widget_pacing`` decides when.
 
 Wire format (a ``Delta``, the ``content`` of an ipywidgets custom message; every key optional)::
 
@@ -46,29 +46,18 @@ what its code costs; dicts with names would cost three times that and break the 
 own. For the same reason a delta carries no sequence number, offset or timestamp (a comm is ordered
 and loses nothing; the frontend extrapolates the clock from the last time it was told).
 
-Budget. ``Pacer`` sends at most ``max_rate`` (20) deltas a second, and keeps the bytes of the live
-view (everything but output ops; the comm envelope around each delta, ~80 bytes, included) within
-``ratio`` (2.5) times the code generated so far plus ``initial`` (200) bytes, so the first messages
-go at once. When a whole delta does not fit, the code alone goes if it fits (code streams first;
-statuses wait and coalesce), with a reserve (``reserve`` times the code size) kept for statuses: a
-code-only message waits until enough code has come to be worth its envelope. Liveness comes before
-the budget: whatever is pending goes at least every ``max_wait`` (0.6 s). On the 26 benchmark
-programs (``tests/test_widget_state.py`` simulates them; ``tests/test_widget_kernel.py`` measures a
-real kernel's iopub) that gives 2.0-2.7x at 100 tokens/s (3 updates a second), 2.5-2.9x at 60
-(2 a second), and 3.3-3.9x at 30, where the 0.6 s refresh costs more than the code it carries.
+How fast and how much is sent is ``widget_pacing``'s business (the byte budget).
 
 A frontend that joins late rebuilds from ``snapshot()``: the code, the prose and the whole op log
 (replaying the ops gives the same state as having received every delta).
 
-To validate a change: ``tests/test_widget_state.py`` replays synthetic event sequences and checks that
-applying every delta to an empty state gives the snapshot, that ops follow the event order, and that
-the pacer keeps the budget; ``tests/test_widget_bytes.py`` measures the bytes on a real kernel's iopub.
+To validate a change: ``tests/test_widget_state.py`` streams programs through a simulated run and
+checks, with the labextension's own ``RunState`` (in node), that applying every delta gives the same
+state as the snapshot and as the events.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, NotRequired, TypedDict
 
@@ -88,17 +77,7 @@ from ..events import (
 )
 from ..record import RecordBuilder, RunRecord
 
-__all__ = [
-    "Delta",
-    "LiveState",
-    "Output",
-    "Pacer",
-    "Snapshot",
-    "StatementState",
-    "coalesce",
-    "json_size",
-    "next_delta",
-]
+__all__ = ["Delta", "LiveState", "Output", "Snapshot", "StatementState", "coalesce"]
 
 Op = list[Any]
 Output = dict[str, Any]  # an nbformat v4 output: stream, display_data, execute_result or error
@@ -121,11 +100,6 @@ class Snapshot(TypedDict):
     n: int
     s: list[Op]
     x: dict[str, list[Output]]
-
-
-def json_size(obj: Any) -> int:
-    """Bytes of ``obj`` as jupyter_client's default JSON packer writes it."""
-    return len(json.dumps(obj, ensure_ascii=False).encode("utf-8", "surrogateescape"))
 
 
 def _ms(t: float | None) -> int | None:
@@ -394,99 +368,6 @@ class LiveState:
     def tail(self) -> str:
         """Generated code after the last released statement (what is still streaming, or was never run)."""
         return self.code[self._search_from :]
-
-
-class Pacer:
-    """When a delta may be sent: rate cap and byte budget (see the module docstring)."""
-
-    def __init__(
-        self,
-        *,
-        max_rate: float = 20.0,
-        ratio: float = 2.5,
-        reserve: float = 0.5,
-        initial: int = 200,
-        max_wait: float = 0.6,
-        envelope: int = 80,
-        measure: Callable[[Any], int] = json_size,
-    ) -> None:
-        self.interval = 1.0 / max_rate
-        self.ratio = ratio
-        self.reserve = reserve
-        self.initial = initial  # credit at the start, so the first messages go at once
-        self.max_wait = max_wait  # liveness: whatever the budget, changes wait at most this long
-        self.envelope = envelope  # bytes a message costs around its delta (comm id, method)
-        self.measure = measure
-        self.last_sent: float | None = None
-        self.retry_at = 0.0  # after a delta did not fit: when to look again
-        self.live_bytes = 0
-        self.output_bytes = 0
-        self.messages = 0
-
-    def cost(self, delta: Delta) -> tuple[int, int]:
-        """(live-view bytes, output bytes) that sending ``delta`` costs, envelope included."""
-        total = self.measure(delta) + self.envelope
-        if "x" not in delta:
-            return total, 0
-        if not any(key in delta for key in ("c", "p", "n", "s")):
-            return 0, total  # a message that only carries outputs is the outputs' cost
-        outputs = self.measure(delta["x"]) + len('"x": , ')
-        return total - outputs, outputs
-
-    def wait(self, now: float) -> float:
-        """Seconds until the rate cap allows the next message."""
-        if self.last_sent is None:
-            return 0.0
-        return max(0.0, self.last_sent + self.interval - now)
-
-    def overdue(self, now: float) -> bool:
-        """True when the last message is ``max_wait`` old: the next delta goes, budget or not."""
-        return self.last_sent is not None and now - self.last_sent >= self.max_wait
-
-    def affordable(self, delta: Delta, generated: int) -> bool:
-        """Whether ``delta`` fits the budget, ``generated`` being the bytes generated so far."""
-        live, _ = self.cost(delta)
-        if live == 0:
-            return True
-        limit = self.initial + self.ratio * generated
-        if "s" not in delta:  # code alone waits until enough came to be worth a message
-            limit -= self.reserve * generated  # and leaves room for the statuses still to come
-        return self.live_bytes + live <= limit
-
-    def sent(self, delta: Delta, now: float) -> None:
-        live, outputs = self.cost(delta)
-        self.live_bytes += live
-        self.output_bytes += outputs
-        self.messages += 1
-        self.last_sent = now
-
-
-def next_delta(state: LiveState, pacer: Pacer, now: float) -> Delta | float | None:
-    """What to send at ``now``: a delta (marked sent), or seconds to wait, or None (nothing pending).
-
-    The whole pending delta if it fits the budget, or when the last message is ``max_wait`` old;
-    else the code alone if it fits (statuses wait and coalesce); else the outputs alone (never held
-    back); else wait one interval for more code to pay for it.
-    """
-    if not state.has_changes():
-        return None
-    wait = max(pacer.wait(now), pacer.retry_at - now)
-    if wait > 0:
-        return wait
-    statuses = True
-    if not pacer.affordable(state.peek_delta(), state.generated_bytes) and not pacer.overdue(now):
-        statuses = False
-        code = state.peek_delta(statuses=False)
-        if not ("c" in code or "p" in code) or not pacer.affordable(code, state.generated_bytes):
-            outputs = state.take_outputs()
-            if outputs is not None:
-                pacer.sent(outputs, now)
-                return outputs
-            pacer.retry_at = now + pacer.interval
-            return pacer.interval
-    delta = state.take_delta(statuses)
-    pacer.sent(delta, now)
-    return delta
 
 
 def coalesce(ops: list[Op], first_index: int) -> list[Op]:
