@@ -14,7 +14,14 @@ from .chunker import Chunk, Chunker
 if TYPE_CHECKING:
     from .record import RunRecord
 
-__all__ = ["Chunk", "Chunker", "__version__", "last_run", "load_ipython_extension"]
+__all__ = [
+    "Chunk",
+    "Chunker",
+    "__version__",
+    "last_run",
+    "load_ipython_extension",
+    "unload_ipython_extension",
+]
 
 
 def load_ipython_extension(ipython: Any) -> None:
@@ -22,6 +29,12 @@ def load_ipython_extension(ipython: Any) -> None:
     from .magic import load
 
     load(ipython)
+
+
+def unload_ipython_extension(ipython: Any) -> None:
+    from .magic import unload
+
+    unload(ipython)
 
 
 def last_run() -> RunRecord | None:

@@ -29,6 +29,7 @@ from .sources._prompt import Conversation
 from .sources.base import Source
 from .sources.replay import ReplaySource, TraceSource
 from .trace import TraceError
+from .views import frontend
 from .views.base import View
 from .views.plain import PlainView
 
@@ -125,8 +126,10 @@ class EagerMagics(Magics):
         source, request = self._source(args, body)
         mode: Mode = "serial" if args.serial else "no-exec" if args.no_exec else "eager"
         gate = self.settings.make_gate(args.gate or self.settings.gate)
-        view = self._view(args.view or self.settings.view)
         rounds = args.fix if args.fix is not None else self.settings.fix
+        repair = self._repair(args, source) if rounds and mode == "eager" else None
+        # last, after every check that can fail: a widget view opens its comm when it is made
+        view = self._view(args.view or self.settings.view)
         engine = Engine(
             self.shell,
             source,
@@ -134,7 +137,7 @@ class EagerMagics(Magics):
             gate=gate if mode == "eager" else None,
             view=view,
             request=request,
-            repair=self._repair(args, source) if rounds and mode == "eager" else None,
+            repair=repair,
             max_repairs=rounds,
         )
         if isinstance(view, PlainView):
@@ -251,8 +254,14 @@ class EagerMagics(Magics):
         return path
 
     def _view(self, choice: str) -> View:
-        # a kernel's frontend applies display updates; a terminal would print each one again
+        """The live widget where a frontend with our labextension answered at ``%load_ext``
+        (``views.frontend``), else plain outputs. A kernel's frontend applies display updates; a
+        terminal would print each one again, so there the plain view shows only its summary."""
         live = getattr(self.shell, "kernel", None) is not None
+        if live and (choice == "widget" or (choice == "auto" and frontend.widget_frontend())):
+            from .views.widget import WidgetView
+
+            return WidgetView(self.shell)
         return PlainView(live=live)
 
 
@@ -273,3 +282,9 @@ def load(shell: Any) -> None:
     cleanup = shell.input_transformers_cleanup
     if _empty_body_gets_a_newline not in cleanup:
         cleanup.append(_empty_body_gets_a_newline)
+    if getattr(shell, "kernel", None) is not None:
+        frontend.announce()  # ask the frontend now: it cannot be asked during a run
+
+
+def unload(shell: Any) -> None:
+    frontend.forget()

@@ -97,8 +97,9 @@ class Producer:
         if not text or self._stopped.is_set():
             return
         if kind == "code":
-            self.queue.put((t, text))
+            # views first: a statement is never released before a view has its last piece
             self._on_piece(PieceStreamed(t, text, "code", self._offset))
             self._offset += len(text)
+            self.queue.put((t, text))
         else:
             self._on_piece(PieceStreamed(t, text, "prose", 0))
