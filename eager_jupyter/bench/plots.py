@@ -52,6 +52,7 @@ def plot_e2el_vs_rate(rows: Sequence[Row], path: Path) -> Path:
         left.plot(*zip(*bound, strict=True), ls="--", color="k", lw=1, label="lower bound (gate off)")
     left.set(xscale="log", xlabel="tokens/s", ylabel="mean end-to-end latency (s)", title="E2EL against rate")
     left.set_xticks(rates, [f"{r:g}" for r in rates])
+    left.set_xticks([], minor=True)
     left.legend()
     for mode in EAGER_MODES:
         matched = pairs(rows, mode)
@@ -69,6 +70,7 @@ def plot_e2el_vs_rate(rows: Sequence[Row], path: Path) -> Path:
     right.set(xscale="log", xlabel="tokens/s", ylabel="E2EL / serial E2EL (median over tasks)",
               title="Relative to serial")
     right.set_xticks(rates, [f"{r:g}" for r in rates])
+    right.set_xticks([], minor=True)
     right.legend(fontsize="small")
     fig.savefig(path, dpi=110)
     return path
