@@ -1,8 +1,13 @@
-// Drive JupyterLab in Debian's chromium through playwright-core, for tests/test_widget_browser.py.
+// Drive JupyterLab or Notebook 7 in Debian's chromium through playwright-core, for
+// tests/test_widget_browser.py and tests/test_widget_notebook7.py.
 //
 //   node drive.mjs <config.json>
 //
-// config: {url, token, notebook, reopen, artifacts, chromium, eagerCell, stopCell}
+// config: {url, token, notebook, reopen, artifacts, chromium, eagerCell, stopCell, app?, autoCell?}
+// app: "lab" (default, /lab/tree/<file>) or "notebook" (Notebook 7, /notebooks/<file>); both use
+// JupyterLab's notebook DOM (.jp-Notebook, .jp-Cell, the execution indicator), so only the page differs.
+// autoCell (optional, an index before "Insert as cell" added a cell): a `--view auto` run, sampled and
+// inspected after the Stop step.
 // The server is started (and stopped) by the Python test; this script only drives the browser and
 // prints one JSON report on stdout: what the page showed while the eager cell ran (sampled every
 // ~60 ms), what the cell shows after the run, what "Insert as cell" inserted, what the notebook shows
@@ -13,7 +18,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const config = JSON.parse(readFileSync(process.argv[2], 'utf8'));
-const report = { samples: [], screenshots: [], log: [] };
+const app = config.app ?? 'lab';
+const report = { app, samples: [], screenshots: [], log: [] };
 const log = msg => report.log.push(`${new Date().toISOString()} ${msg}`);
 const sleep = ms => new Promise(resolve => setTimeout(resolve, ms));
 
@@ -24,7 +30,8 @@ async function shot(page, name) {
 }
 
 async function openNotebook(page, name) {
-  await page.goto(`${config.url}/lab/tree/${name}?token=${config.token}`);
+  const path = app === 'notebook' ? `notebooks/${name}` : `lab/tree/${name}`;
+  await page.goto(`${config.url}/${path}?token=${config.token}`);
   await page.waitForSelector('.jp-Notebook .jp-Cell', { timeout: 60000 });
   await page.waitForSelector('.jp-Notebook-ExecutionIndicator[data-status="idle"]', { timeout: 60000 });
   await sleep(500);
@@ -185,6 +192,24 @@ try {
     await sleep(800);
     report.stopAfter = await page.evaluate(inspect, stopIndex);
     await shot(page, '5-after-stop');
+  }
+
+  // 4b. a `--view auto` run (after %load_ext ran in its own cell): sample it until the cell ends
+  if (config.autoCell !== null && config.autoCell !== undefined) {
+    const autoIndex = config.autoCell + 1; // the inserted cell moved it down
+    await runCell(page, autoIndex);
+    const t0 = Date.now();
+    report.autoSamples = [];
+    while (Date.now() - t0 < 60000) {
+      const s = await page.evaluate(inspect, autoIndex);
+      report.autoSamples.push(s);
+      if (finished(s)) break;
+      await sleep(60);
+    }
+    await sleep(1000);
+    report.autoAfter = await page.evaluate(inspect, autoIndex);
+    await page.locator('.jp-Notebook .jp-Cell').nth(autoIndex).scrollIntoViewIfNeeded();
+    await shot(page, '5b-auto-view');
   }
 
   // 5. save, then open a copy in a fresh kernel: no widget state, only what the file holds
