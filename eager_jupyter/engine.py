@@ -136,32 +136,17 @@ class Engine:
             RunStarted(0.0, self.source.label, self.mode, self.source.model, self.request)
         )
         source: Source | None = self.source
-        round_ = 0
-        base_line, program_prefix = 1, ""
+        base_line = 1
         try:
             while source is not None:
                 failure = self._round(source, base_line)
                 if failure is None:
                     break
-                stmt_index, result_error, tb_text = failure
-                source = None
-                if self.repair is not None and round_ < self.max_repairs:
-                    round_ += 1
-                    failed = self.record.statements[stmt_index]
-                    context = RepairContext(
-                        round=round_,
-                        code_ran=program_prefix + self._code_ran(),
-                        failed_code=failed.code,
-                        failed_line=failed.start_line,
-                        error=one_line(result_error),
-                        traceback=tb_text,
-                    )
-                    source = self.repair(context)
-                    if source is not None:
-                        self.emit(RepairStarted(self.clock(), round_, stmt_index))
-                        base_line = failed.start_line
+                index, error, tb_text = failure
+                source = self._repair_source(index, error, tb_text)
                 if source is None:
-                    self._fail(stmt_index, result_error)
+                    self._fail(index, error)
+                base_line = self.record.statements[index].start_line
             self._flush_figures()
             self.emit(RunEnded(self.clock(), "ok"))
             return self.record
@@ -179,6 +164,25 @@ class Engine:
         finally:
             self._stop_producer()
             self.view.close()
+
+    def _repair_source(self, index: int, error: BaseException, tb_text: str) -> Source | None:
+        """``--fix``: a continuation from the failing statement, while rounds remain."""
+        round_ = self.record.repairs + 1
+        if self.repair is None or round_ > self.max_repairs:
+            return None
+        failed = self.record.statements[index]
+        context = RepairContext(
+            round=round_,
+            code_ran=self._code_ran(),
+            failed_code=failed.code,
+            failed_line=failed.start_line,
+            error=one_line(error),
+            traceback=tb_text,
+        )
+        source = self.repair(context)
+        if source is not None:
+            self.emit(RepairStarted(self.clock(), round_, index))
+        return source
 
     _running: int | None = None
     _producer: Producer | None = None
@@ -269,11 +273,8 @@ class Engine:
             decision = self.gate.check(prepared.transformed, prepared.tree)
             held, reason = decision.held, decision.reason
             merge = is_definition_only(prepared.tree)
-        elif self.gate is not None and scheduler.held:
-            held, reason = True, "after a held statement"
-        scheduler.add(index, held=held, merge=merge)
-        if held:
-            self.emit(StatementHeld(self.clock(), index, reason or "held by the gate"))
+        if scheduler.add(index, held=held, merge=merge):
+            self.emit(StatementHeld(self.clock(), index, reason or "after a held statement"))
 
     def _run_batch(self, batch: list[int], serial: bool) -> tuple[int, BaseException, str] | None:
         self._batch += 1

@@ -95,6 +95,7 @@ class Executor:
         self.filename = f"<eager-{run_name}>"
         self.last_value: Any = _NOTHING
         self._lines: list[str] = []  # transformed program so far, for tracebacks
+        _retain(self.filename)
         filename_map = getattr(getattr(shell, "compile", None), "_filename_map", None)
         if isinstance(filename_map, dict):
             # the running cell registered itself last (IPython has already counted past it), so its
@@ -205,10 +206,6 @@ class Executor:
         value, self.last_value = self.last_value, _NOTHING
         return None if value is _NOTHING else value
 
-    def forget(self) -> None:
-        """Drop this run's source from linecache (kept until the next run for %tb and %debug)."""
-        linecache.cache.pop(self.filename, None)
-
     # ---- internals -----------------------------------------------------------------------------
     def _eval(self, code: CodeType) -> Any:
         shell = self.shell
@@ -232,6 +229,17 @@ class Executor:
     def _fix_lineno(error: SyntaxError, start_line: int) -> None:
         if error.lineno is not None:
             error.lineno += start_line - 1
+
+
+_KEEP_RUNS = 20
+_recent: list[str] = []  # file names of the latest runs, whose source linecache keeps
+
+
+def _retain(filename: str) -> None:
+    """Keep the source of the latest runs for tracebacks, %tb and %debug; drop older ones."""
+    _recent.append(filename)
+    while len(_recent) > _KEEP_RUNS:
+        linecache.cache.pop(_recent.pop(0), None)
 
 
 def _run_coroutine(shell: Any, coro: Any) -> Any:

@@ -118,10 +118,6 @@ class Gate:
         self._holding: str | None = None
         self._shadowed: set[str] = set()  # denied names the program rebound (``time = df.t``)
 
-    @property
-    def holding(self) -> bool:
-        return self._holding is not None
-
     def check(self, transformed_code: str, tree: ast.Module | None = None) -> GateDecision:
         """Decide for the next statement (IPython-transformed source) and learn its imports."""
         if tree is None:

@@ -138,10 +138,6 @@ class RunRecord:
         """The program as it stands: what repair rounds replaced is left out (``.code`` keeps all)."""
         return "".join(s.code for s in self.statements if not s.superseded)
 
-    @property
-    def ran(self) -> list[StatementRecord]:
-        return [s for s in self.statements if s.started_at is not None]
-
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serialisable copy, with the derived figures included."""
         data = asdict(self)

@@ -29,13 +29,16 @@ class Scheduler:
         self._held: deque[int] = deque()  # waiting for the end of generation
         self.generation_done = False
 
-    def add(self, index: int, *, held: bool = False, merge: bool = False) -> None:
-        if held or self._held:
+    def add(self, index: int, *, held: bool = False, merge: bool = False) -> bool:
+        """Queue a released statement; True if it waits for the end of generation (held, or after
+        a held one: the program's order is kept)."""
+        if (held or self._held) and not self.generation_done:
             self._held.append(index)
-            return
+            return True
         self._ready.append(index)
         if merge:
             self._merge.add(index)
+        return False
 
     def end_generation(self) -> None:
         self.generation_done = True

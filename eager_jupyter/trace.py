@@ -20,7 +20,7 @@ Anthropic source writes one with ``--record FILE``. One JSON object per line::
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -127,6 +127,3 @@ class TraceWriter:
         self.stream.write(json.dumps(obj, ensure_ascii=False) + "\n")
         self.stream.flush()
 
-
-def iter_pieces(trace: Trace) -> Iterator[tuple[float, str]]:
-    yield from trace.pieces

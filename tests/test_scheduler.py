@@ -53,3 +53,12 @@ def test_abort_returns_everything_not_handed_out():
     s.add(2)
     assert s.abort() == [0, 1, 2]
     assert s.idle() and s.next_batch() == []
+
+
+def test_add_says_whether_the_statement_waits():
+    s = Scheduler()
+    assert s.add(0) is False
+    assert s.add(1, held=True) is True
+    assert s.add(2) is True  # after a held statement
+    s.end_generation()
+    assert s.add(3) is False and s.next_batch() == [1, 2, 3]

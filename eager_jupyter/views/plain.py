@@ -318,8 +318,8 @@ class PlainView:
         if final and self.record is not None:
             status = f"**eager** · {self._source} · {self._state} · {summary_line(self.record)}"
         else:
-            done = sum(1 for i in self._blocks)
-            status = f"**eager** · {self._source} · {self._state} · {done} started · {self._t_last:.1f} s"
+            started = len(self._blocks)
+            status = f"**eager** · {self._source} · {self._state} · {started} started · {self._t_last:.1f} s"
         lines.append(status)
         plain = [status.replace("**", "")]
         if self._held and not final:
