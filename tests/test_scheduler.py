@@ -58,6 +58,7 @@ def test_abort_returns_everything_not_handed_out():
 def test_add_says_whether_the_statement_waits():
     s = Scheduler()
     assert s.add(0) is False
+    assert s.next_batch() == [0]
     assert s.add(1, held=True) is True
     assert s.add(2) is True  # after a held statement
     s.end_generation()
