@@ -11,6 +11,7 @@ Needs ``/usr/bin/chromium`` and ``npm ci`` in ``tests/browser`` (``make test`` i
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import json
 import os
@@ -89,6 +90,63 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@contextlib.contextmanager
+def serve(root: Path, module: str, name: str, extra: list[str]) -> Iterator[dict[str, Any]]:
+    """A Jupyter server (``python -m <module>``) on 127.0.0.1 with a token, serving ``root``.
+
+    It stops by itself (``timeout 600``, 120 s without activity) whatever happens to the test, and is
+    stopped at the end of the ``with``.
+    """
+    port, token = _free_port(), secrets.token_hex(16)
+    env = {
+        **os.environ,
+        "JUPYTER_CONFIG_DIR": str(root / ".jupyter-config"),
+        "JUPYTER_RUNTIME_DIR": str(root / ".jupyter-runtime"),
+        "JUPYTERLAB_WORKSPACES_DIR": str(root / ".workspaces"),
+        "JUPYTERLAB_SETTINGS_DIR": str(root / ".settings"),
+    }
+    news = root / ".settings" / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
+    news.parent.mkdir(parents=True)
+    news.write_text(json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+    log = open(root / "server.log", "w")  # noqa: SIM115 - closed in the teardown
+    server = subprocess.Popen(
+        [
+            "timeout", "600",  # stops by itself, whatever happens to this test
+            sys.executable, "-m", module, "--no-browser", "--allow-root",
+            "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
+            f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
+            "--ServerApp.shutdown_no_activity_timeout=120",
+            "--MappingKernelManager.cull_idle_timeout=300",
+            *extra,
+        ],
+        cwd=root,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                with urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                if server.poll() is not None:
+                    pytest.fail(f"{name} exited: {(root / 'server.log').read_text()[-2000:]}")
+                time.sleep(0.2)
+        else:
+            pytest.fail(f"{name} did not start within 60 s")
+        yield {"url": url, "token": token, "root": root}
+    finally:
+        server.terminate()
+        try:
+            server.wait(20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     if not Path(CHROMIUM).exists():
@@ -106,54 +164,8 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         nbformat.v4.new_code_cell(_eager_cell(STOP_PROGRAM, 30)),
     ]
     nbformat.write(nb, root / "eager.ipynb")
-    port, token = _free_port(), secrets.token_hex(16)
-    env = {
-        **os.environ,
-        "JUPYTER_CONFIG_DIR": str(root / ".jupyter-config"),
-        "JUPYTER_RUNTIME_DIR": str(root / ".jupyter-runtime"),
-        "JUPYTERLAB_WORKSPACES_DIR": str(root / ".workspaces"),
-        "JUPYTERLAB_SETTINGS_DIR": str(root / ".settings"),
-    }
-    news = root / ".settings" / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
-    news.parent.mkdir(parents=True)
-    news.write_text(json.dumps({"fetchNews": "false", "checkForUpdates": False}))
-    log = open(root / "server.log", "w")  # noqa: SIM115 - closed in the teardown
-    server = subprocess.Popen(
-        [
-            "timeout", "600",  # stops by itself, whatever happens to this test
-            sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root",
-            "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
-            f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
-            "--ServerApp.shutdown_no_activity_timeout=120",
-            "--MappingKernelManager.cull_idle_timeout=300",
-            f"--LabApp.workspaces_dir={root / '.workspaces'}",
-        ],
-        cwd=root,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                with urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                if server.poll() is not None:
-                    pytest.fail(f"JupyterLab exited: {(root / 'server.log').read_text()[-2000:]}")
-                time.sleep(0.2)
-        else:
-            pytest.fail("JupyterLab did not start within 60 s")
-        yield {"url": url, "token": token, "root": root}
-    finally:
-        server.terminate()
-        try:
-            server.wait(20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
+    with serve(root, "jupyterlab", "JupyterLab", [f"--LabApp.workspaces_dir={root / '.workspaces'}"]) as lab:
+        yield lab
 
 
 @pytest.fixture(scope="module")

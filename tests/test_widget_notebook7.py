@@ -15,20 +15,15 @@ chromium, ``tests/browser/node_modules``, node or the ``notebook`` package is mi
 from __future__ import annotations
 
 import json
-import os
-import secrets
 import shutil
 import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import nbformat
 import pytest
-from test_widget_browser import BROWSER_DIR, CHROMIUM, PROGRAM, ROOT, STOP_PROGRAM, _free_port, _stmt
+from test_widget_browser import BROWSER_DIR, CHROMIUM, PROGRAM, ROOT, STOP_PROGRAM, _stmt, serve
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(420)]
 
@@ -62,53 +57,8 @@ def notebook7(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, An
         nbformat.v4.new_code_cell(f"%%eager --replay --rate 40 --view auto\n{AUTO_PROGRAM}"),
     ]
     nbformat.write(nb, root / "eager.ipynb")
-    port, token = _free_port(), secrets.token_hex(16)
-    env = {
-        **os.environ,
-        "JUPYTER_CONFIG_DIR": str(root / ".jupyter-config"),
-        "JUPYTER_RUNTIME_DIR": str(root / ".jupyter-runtime"),
-        "JUPYTERLAB_WORKSPACES_DIR": str(root / ".workspaces"),
-        "JUPYTERLAB_SETTINGS_DIR": str(root / ".settings"),
-    }
-    news = root / ".settings" / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
-    news.parent.mkdir(parents=True)
-    news.write_text(json.dumps({"fetchNews": "false", "checkForUpdates": False}))
-    log = open(root / "server.log", "w")  # noqa: SIM115 - closed in the teardown
-    server = subprocess.Popen(
-        [
-            "timeout", "600",  # stops by itself, whatever happens to this test
-            sys.executable, "-m", "notebook", "--no-browser", "--allow-root",
-            "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
-            f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
-            "--ServerApp.shutdown_no_activity_timeout=120",
-            "--MappingKernelManager.cull_idle_timeout=300",
-        ],
-        cwd=root,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                with urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                if server.poll() is not None:
-                    pytest.fail(f"Notebook 7 exited: {(root / 'server.log').read_text()[-2000:]}")
-                time.sleep(0.2)
-        else:
-            pytest.fail("Notebook 7 did not start within 60 s")
-        yield {"url": url, "token": token, "root": root}
-    finally:
-        server.terminate()
-        try:
-            server.wait(20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
+    with serve(root, "notebook", "Notebook 7", []) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
