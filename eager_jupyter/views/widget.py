@@ -57,7 +57,7 @@ from ..record import StatementRecord
 from .capture import capture, publish
 from .plain import code_block_bundle, summary_line
 from .widget_pacing import Pacer, json_size, next_delta
-from .widget_state import Delta, LiveState, Output, Snapshot, StatementState
+from .widget_state import Delta, LiveState, Output, Snapshot, StatementState, to_ms
 
 try:
     from ipywidgets import Widget
@@ -310,10 +310,6 @@ class WidgetView:
         self._display({"text/markdown": text, "text/plain": text}, raw=True)
 
 
-def _ms(t: float | None) -> int | None:
-    return None if t is None else round(t * 1000)
-
-
 def _statement_data(stmt: StatementState, rec: StatementRecord | None) -> dict[str, Any]:
     """What the labextension draws a finished statement's block from (times in ms)."""
     data: dict[str, Any] = {
@@ -325,10 +321,10 @@ def _statement_data(stmt: StatementState, rec: StatementRecord | None) -> dict[s
     }
     if rec is not None:
         data.update(
-            generated=_ms(rec.generated_at),
-            released=_ms(rec.released_at),
-            started=_ms(rec.started_at),
-            finished=_ms(rec.finished_at),
+            generated=to_ms(rec.generated_at),
+            released=to_ms(rec.released_at),
+            started=to_ms(rec.started_at),
+            finished=to_ms(rec.finished_at),
             batch=rec.batch,
         )
     return data

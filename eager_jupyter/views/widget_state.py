@@ -77,7 +77,7 @@ from ..events import (
 )
 from ..record import RecordBuilder, RunRecord
 
-__all__ = ["Delta", "LiveState", "Output", "Snapshot", "StatementState", "coalesce"]
+__all__ = ["Delta", "LiveState", "Output", "Snapshot", "StatementState", "coalesce", "to_ms"]
 
 Op = list[Any]
 Output = dict[str, Any]  # an nbformat v4 output: stream, display_data, execute_result or error
@@ -102,7 +102,8 @@ class Snapshot(TypedDict):
     x: dict[str, list[Output]]
 
 
-def _ms(t: float | None) -> int | None:
+def to_ms(t: float | None) -> int | None:
+    """Seconds to whole milliseconds, as the frontend takes times."""
     return None if t is None else round(t * 1000)
 
 
@@ -157,7 +158,7 @@ class LiveState:
                 self._op("B", event.source, event.model, event.mode)
             case PieceStreamed():
                 if self.pieces == 0:
-                    self._op("T", _ms(event.t))
+                    self._op("T", to_ms(event.t))
                 self.pieces += 1
                 self.generated_bytes += len(event.text.encode("utf-8", "surrogateescape"))
                 if event.kind == "code":
@@ -174,7 +175,7 @@ class LiveState:
             case StatementReleased():
                 stmt = StatementState(event.index, event.code, -1, event.start_line)
                 self.statements[event.index] = stmt
-                gen, rel = _ms(event.generated_at) or 0, _ms(event.t) or 0
+                gen, rel = to_ms(event.generated_at) or 0, to_ms(event.t) or 0
                 op: Op = ["R", None, len(event.code), gen, rel - gen]
                 self.ops.append(op)
                 self._unresolved.append((stmt, op))
@@ -184,7 +185,7 @@ class LiveState:
                 self._op("H", event.index, event.reason)
             case StatementStarted():
                 self._set(event.index, "running")
-                self._started[event.index] = _ms(event.t) or 0
+                self._started[event.index] = to_ms(event.t) or 0
                 self._op("S", event.index, self._started[event.index], event.batch)
             case StatementFinished():
                 self._set(event.index, "done")
@@ -199,10 +200,10 @@ class LiveState:
                 self._round_base = len(self.code)
                 self._op("P", event.round, event.failed_index)
             case GenerationEnded():
-                self._op("G", _ms(event.t), event.stopped, event.usage.get("output_tokens"))
+                self._op("G", to_ms(event.t), event.stopped, event.usage.get("output_tokens"))
             case RunEnded():
                 self._resolve(force=True)
-                self._op("E", _ms(event.t), event.status, event.error)
+                self._op("E", to_ms(event.t), event.status, event.error)
 
     def _resolve(self, force: bool = False) -> None:
         """Place released statements in the code. The engine emits pieces from the producer thread, so a
@@ -224,7 +225,7 @@ class LiveState:
 
     def _run_ms(self, index: int, t: float) -> int | None:
         started = self._started.get(index)
-        return None if started is None else max(0, (_ms(t) or 0) - started)
+        return None if started is None else max(0, (to_ms(t) or 0) - started)
 
     def _set(self, index: int, status: Status, note: str | None = None) -> None:
         stmt = self.statements.get(index)
