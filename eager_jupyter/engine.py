@@ -197,6 +197,7 @@ class Engine:
         arrival_times: list[float] = []
         consumed = 0
         gen_done = False
+        source_error: BaseException | None = None
         producer.start()
         while True:
             block = not gen_done and not scheduler.ready()
@@ -206,7 +207,8 @@ class Engine:
                     released = chunker.finish()
                     gen_done = True
                 elif isinstance(item, Failed):
-                    raise self._source_failed(item.error)
+                    source_error = item.error
+                    break
                 else:
                     t_piece, text = item
                     consumed += len(text)
@@ -228,6 +230,8 @@ class Engine:
                             if stmt.status == "pending":
                                 self.emit(StatementSkipped(self.clock(), stmt.index, "--no-exec"))
                     scheduler.end_generation()
+            if source_error is not None:
+                return self._drain_after_failure(source_error, scheduler)
             if self.mode == "serial" and not gen_done:
                 continue
             batch = scheduler.next_batch()
@@ -237,6 +241,25 @@ class Engine:
                     return failure
             elif gen_done and scheduler.idle():
                 return None
+
+    def _drain_after_failure(
+        self, error: BaseException, scheduler: Scheduler
+    ) -> tuple[int, BaseException, str] | None:
+        """The source failed (dropped stream, max_tokens, an API error): the half-written statement is
+        never released; statements already complete and free to run still run, in order, whichever way
+        the pieces happened to reach this thread. Held statements wait for a generation that will not
+        end, so they are skipped; ``--serial`` runs nothing of a failed generation."""
+        self._stop_producer()
+        self.emit(GenerationEnded(self.clock(), True, dict(self.source.usage)))
+        if self.mode == "eager":
+            for index in scheduler.drop_held():
+                self.emit(StatementSkipped(self.clock(), index, "generation failed"))
+            scheduler.end_generation()
+            while batch := scheduler.next_batch():
+                failure = self._run_batch(batch, serial=False)
+                if failure is not None:
+                    return failure
+        raise self._source_failed(error)
 
     def _take(self, producer: Producer, block: bool) -> list[Any]:
         items: list[Any] = []

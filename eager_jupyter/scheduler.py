@@ -67,6 +67,12 @@ class Scheduler:
         self._merge.difference_update(batch)
         return batch
 
+    def drop_held(self) -> list[int]:
+        """Give back the held statements (generation will not end well); the rest stays queued."""
+        held = list(self._held)
+        self._held.clear()
+        return held
+
     def idle(self) -> bool:
         """Nothing waits: every released statement has been handed out."""
         return not self._ready and not self._held

@@ -142,6 +142,56 @@ def test_source_failure_keeps_what_ran_and_runs_nothing_half_generated(ip):
     assert "half" not in ip.user_ns
 
 
+class BurstSource:
+    """Every piece and the failure reach the engine in one take: it is busy with a statement."""
+
+    label, model, kind = "burst", None, "code"
+
+    def __init__(self, *pieces: str) -> None:
+        self.pieces = pieces
+        self.usage: dict[str, int] = {}
+
+    def stream(self) -> Iterator[str]:
+        yield "busy = sum(range(3_000_000))\n"
+        yield from self.pieces
+        raise SourceError("stopped at max_tokens (test)")
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize("gate", [None, Gate()])
+def test_complete_statements_before_a_source_failure_run_however_they_arrive(ip, gate):
+    ip.user_ns.pop("whole", None)
+    ip.user_ns["cut"] = None
+    engine = Engine(ip, BurstSource("whole = 1\n", "def f():\n    return 2\n", "cut = whole + "), gate=gate)
+    with pytest.raises(GenerationError, match="max_tokens"):
+        engine.run()
+    assert ip.user_ns["whole"] == 1 and ip.user_ns["f"]() == 2
+    assert ip.user_ns["cut"] is None  # the half-written statement never ran
+    assert [s.status for s in engine.record.statements] == ["done", "done", "done"]
+    assert engine.record.status == "error"
+
+
+def test_held_statements_are_skipped_when_generation_fails(ip):
+    ip.user_ns.pop("after_held", None)
+    source = BurstSource("import time\n", "time.sleep(5)\n", "after_held = 1\n", "half = (")
+    engine = Engine(ip, source, gate=Gate())
+    with pytest.raises(GenerationError):
+        engine.run()
+    assert "after_held" not in ip.user_ns
+    statuses = [s.status for s in engine.record.statements]
+    assert statuses == ["done", "done", "skipped", "skipped"]
+
+
+def test_serial_runs_nothing_of_a_failed_generation(ip):
+    ip.user_ns.pop("busy", None)
+    engine = Engine(ip, BurstSource("whole_serial = 1\n", "half = ("), mode="serial")
+    with pytest.raises(GenerationError):
+        engine.run()
+    assert "busy" not in ip.user_ns and "whole_serial" not in ip.user_ns
+
+
 def test_markdown_source_runs_only_the_fenced_code(ip):
     reply = "Sure, here it is:\n\n```python\nmd = 40\nmd + 2\n```\n\nThat prints 42.\n"
     view = Recorder()

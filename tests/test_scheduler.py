@@ -63,3 +63,13 @@ def test_add_says_whether_the_statement_waits():
     assert s.add(2) is True  # after a held statement
     s.end_generation()
     assert s.add(3) is False and s.next_batch() == [1, 2, 3]
+
+
+def test_drop_held_gives_back_only_the_waiting_statements():
+    s = Scheduler()
+    s.add(0, merge=True)
+    s.add(1, held=True)
+    s.add(2)
+    assert s.drop_held() == [1, 2]
+    s.end_generation()
+    assert s.next_batch() == [0] and s.idle()
