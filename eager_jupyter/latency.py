@@ -31,13 +31,10 @@ How a measured run maps onto per-chunk terms (``chunks_from_record``):
   with nothing held it equals the lower bound. The prediction hands a held statement over when the
   engine noticed the end (``generation_done_at``).
 
-The end of generation (``T_FT + L/v_gen``, the start of NEL) is the record's ``generation_done_at``
-unless that is later than an estimate from the producer's own timestamps: the last statement's last
-character arrived at its ``generated_at``, and the text after it (a newline, a trailing comment) takes
-as many more tokens at the stream's mean pace ``(generated_at - first_token_at) / tokens``. The engine
-notices the end of the stream on the kernel's main thread, which cannot look while a statement runs,
-so ``generation_done_at`` can be late by up to that statement's run time. A stopped generation ends
-at the stop. Every mode is measured the same way (``generation_end``).
+The end of generation (``T_FT + L/v_gen``, the start of NEL) is the record's ``generation_done_at``:
+the producer thread stamps it when the stream ends (or is stopped), not the kernel's main thread when
+it next looks, so a long statement running at that moment does not delay it. Every mode is measured
+the same way (``generation_end``).
 
 Whatever the executor does between two statements that is neither detection nor setup (event
 handlers, view updates) is in no term: it shows up as ``end_to_end - predicted``.
@@ -52,8 +49,6 @@ import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Any
-
-from .sources.replay import split_tokens
 
 __all__ = [
     "Chunk",
@@ -171,18 +166,8 @@ def _with_holds(chunks: Sequence[Chunk], noticed: float) -> list[Chunk]:
 
 
 def generation_end(record: Mapping[str, Any], default: float = 0.0) -> float:
-    """When generation ended: ``generation_done_at``, or earlier by the estimate the module describes."""
-    done = _f(record.get("generation_done_at"), default)
-    statements = record.get("statements", [])
-    if record.get("generation_stopped") or not statements:
-        return done
-    last = max(statements, key=lambda s: _f(s.get("generated_at")))
-    last_char, first = _f(last.get("generated_at")), _f(record.get("first_token_at"))
-    code, piece = str(record.get("code", "")), str(last.get("code", "")).rstrip()
-    end = code.rfind(piece) + len(piece) if piece and piece in code else len(code)
-    before, after = len(split_tokens(code[:end])), len(split_tokens(code[end:]))
-    pace = (last_char - first) / (before - 1) if before > 1 and last_char > first else 0.0
-    return min(done, last_char + after * pace)
+    """When generation ended (or was stopped): the record's ``generation_done_at``, else ``default``."""
+    return _f(record.get("generation_done_at"), default)
 
 
 def chunks_from_record(record: Mapping[str, Any]) -> list[Chunk]:
@@ -273,8 +258,7 @@ def analyse(record: Mapping[str, Any]) -> RunAnalysis:
     chunks = chunks_from_record(record)
     e2e = _f(record.get("end_to_end"))
     gen_done = record.get("generation_done_at")
-    done = _f(gen_done, e2e)
-    done = generation_end(record, done)
+    done = generation_end(record, e2e)
     lower = critical_path(chunks)
     gated = gate_bound(chunks, done)
     bare = [Chunk(c.generated_at, c.run_s) for c in chunks]

@@ -72,13 +72,13 @@ def _record(mode: str, *, fail: bool = False) -> dict[str, Any]:
     gens, runs = [1.0, 2.0, 3.0], [0.5, 1.5, 0.2]
     if mode == "serial":
         total = sum(runs[:2] if fail else runs)
-        stmts = [_stmt(i, g, 3.51, 3.51 + total, 0) for i, g in enumerate(gens)]
+        stmts = [_stmt(i, g, 3.26, 3.26 + total, 0) for i, g in enumerate(gens)]
         if fail:
             stmts[2].update(started_at=None, finished_at=None, run_s=None, status="skipped")
-        batches = [{"batch": 0, "handed_at": 3.5, "setup_s": 0.01, "statements": [0, 1, 2]}]
+        batches = [{"batch": 0, "handed_at": 3.25, "setup_s": 0.01, "statements": [0, 1, 2]}]
         return {"mode": "serial", "code": "x = 1\n" * 3, "status": "error" if fail else "ok",
                 "error": "KeyError: 'a'" if fail else None, "first_token_at": 0.5,
-                "generation_done_at": 3.5, "generation_stopped": False, "end_to_end": 3.51 + total,
+                "generation_done_at": 3.25, "generation_stopped": False, "end_to_end": 3.26 + total,
                 "non_overlapped": 0.01 + total, "statements": stmts, "batches": batches}
     stmts, t = [], 0.0
     for i, (g, r) in enumerate(zip(gens, runs, strict=True)):
@@ -90,7 +90,7 @@ def _record(mode: str, *, fail: bool = False) -> dict[str, Any]:
     end = stmts[-1]["finished_at"]
     return {"mode": "eager", "code": "x = 1\n" * len(stmts), "status": "error" if fail else "ok",
             "error": "KeyError: 'a'" if fail else None, "first_token_at": 0.5,
-            "generation_done_at": end if fail else 3.5, "generation_stopped": fail, "end_to_end": end,
+            "generation_done_at": end if fail else 3.25, "generation_stopped": fail, "end_to_end": end,
             "non_overlapped": 0.0, "statements": stmts,
             "batches": [{"batch": i, "handed_at": 0.0, "setup_s": 0.001, "statements": [i]}
                         for i in range(len(stmts))]}
@@ -123,13 +123,12 @@ def test_row_figures_by_hand() -> None:
     # starts: 1.011 (released at 1.01, 1 ms hand-off), 2.011, then 3.512 (1 ms after the previous)
     assert eager["end_to_end_s"] == pytest.approx(3.712)
     serial = rows["sales_summary", "serial"]
-    # one chunk, the whole program, available when generation ended (3.5), then 2.2 s of run
-    assert serial["lower_bound_s"] == pytest.approx(3.5 + 2.2)
-    # NEL counts from the end of generation: the last character at 3.0, then one newline token at the
-    # stream's pace (2.5 s for 10 tokens after the first): 3.25
+    # one chunk, the whole program, available when generation ended (3.25), then 2.2 s of run
+    assert serial["lower_bound_s"] == pytest.approx(3.25 + 2.2)
+    # NEL counts from the end of generation as the record stamps it
     assert serial["generation_end_s"] == pytest.approx(3.25)
-    assert serial["non_overlapped_s"] == pytest.approx(5.71 - 3.25)
-    assert serial["end_to_end_s"] == pytest.approx(5.71)
+    assert serial["non_overlapped_s"] == pytest.approx(5.46 - 3.25)
+    assert serial["end_to_end_s"] == pytest.approx(5.46)
     failing = rows["err_plot_nameerror", "eager"]
     assert failing["generation_stopped"] and failing["ran"] == 2
 
@@ -139,7 +138,7 @@ def test_summary_and_pairs() -> None:
     assert len(pairs(rows, "eager")) == 2
     s = summarise(rows)
     m = s["modes"]["eager"]
-    assert m["e2e_reduction_best"] == pytest.approx(3.712 / 5.71 - 1)
+    assert m["e2e_reduction_best"] == pytest.approx(3.712 / 5.46 - 1)
     assert m["nel_reduction"] is not None and m["nel_reduction"] < 0
     # serial model with the eager run's own run times: 3.25 generation + 0.01 setup + 2.2 run
     assert m["same_work_reduction_best"] == pytest.approx(3.712 / 5.46 - 1)

@@ -138,13 +138,13 @@ def test_analyse_eager_record() -> None:
     # prediction: 1.01 + .002 + 1.5 = 2.512; max(2.512, 2.513) + .003 + .1 = 2.616; max(2.616, 2.513) + .5
     # = 3.116; max(3.116, 3.905) + .002 + .593 = 4.5
     assert a.predicted_s == pytest.approx(4.5)
-    # generation ends when the last statement's last character arrived (3.9), not at the record's 4.0
-    assert a.generation_end_s == 3.9 and a.generation_done_s == 4.0
-    assert a.end_to_end_s == 4.5 and a.non_overlapped_s == pytest.approx(0.6)
+    assert a.generation_end_s == 4.0 == a.generation_done_s
+    assert a.end_to_end_s == 4.5 and a.non_overlapped_s == pytest.approx(0.5)
     assert a.bound_ratio == pytest.approx(4.5 / 4.493)
     assert a.within_goal and a.within_gate_goal and a.gate_bound_s == a.lower_bound_s
-    # what the critical path leaves after generation: exactly the last statement's run
-    assert a.nel_floor_s == pytest.approx(0.593) == a.last_run_s
+    # what the critical path leaves after generation (4.0): the last statement's run, less the 0.1 s
+    # the stream took after its last character
+    assert a.nel_floor_s == pytest.approx(0.493)
     assert a.first_output_s == pytest.approx(2.512)
     assert a.last_run_s == pytest.approx(0.593)
     assert (a.statements, a.ran, a.held, a.batches) == (4, 4, 0, 3)
@@ -156,6 +156,7 @@ def test_analyse_eager_record() -> None:
 
 def test_analyse_held_statement() -> None:
     rec = _eager_record()
+    rec["generation_done_at"] = 3.9
     # the gate held statement 2 (and so 3) until generation ended (3.9): 3.9 + 0.5 + 0.593 = 4.993
     rec["statements"][1].update(started_at=2.516, finished_at=2.616)
     rec["statements"][2].update(held_reason="uses os", started_at=3.905, finished_at=4.405, batch=2)
@@ -169,9 +170,9 @@ def test_analyse_held_statement() -> None:
     assert a.gate_bound_s == pytest.approx(4.993)
     assert not a.within_goal  # 4.998 > 1.03 * 4.493 + 0.02: the gate's cost, not the engine's
     assert a.gate_bound_ratio == pytest.approx(4.998 / 4.993)
-    # prediction: 2.616 as before; the held ones are handed over when the engine noticed the end (4.0),
-    # 4.0 + 0.002 setup + 0.5 + 0.593 = 5.095
-    assert a.predicted_s == pytest.approx(5.095)
+    # prediction: 2.616 as before; the held ones are handed over at the end of generation (3.9),
+    # 3.9 + 0.002 setup + 0.5 + 0.593 = 4.995
+    assert a.predicted_s == pytest.approx(4.995)
     assert a.within_gate_goal
 
 
@@ -195,24 +196,12 @@ def test_analyse_serial_record() -> None:
     assert chunks_from_record(rec) == [Chunk(4.0, pytest.approx(2.7), 0.0, pytest.approx(0.01))]
 
 
-def test_generation_end_from_the_last_character() -> None:
+def test_generation_end_is_the_records_stamp() -> None:
     rec = _eager_record()
-    rec["generation_done_at"] = 6.9  # noticed late, after a long statement
-    assert analyse(rec).generation_end_s == 3.9
-    rec["generation_stopped"] = True  # stopped: the stop itself is the end
-    assert analyse(rec).generation_end_s == 6.9
-    rec.update(generation_stopped=False, generation_done_at=None)
-    assert analyse(rec).generation_end_s == 3.9
-
-
-def test_generation_end_adds_the_tail_at_the_stream_pace() -> None:
-    # tokens: a, " =", " 1", \n, b, " =", " 2" | \n, #, " end", \n. The last statement's last character
-    # (token 7) arrives at 2.0 s, the first token at 0.5 s: 0.25 s a token; 4 tokens follow: 3.0 s
-    rec = {"first_token_at": 0.5, "generation_done_at": 9.0, "code": "a = 1\nb = 2\n# end\n",
-           "statements": [{"code": "a = 1\n", "generated_at": 1.0}, {"code": "b = 2\n", "generated_at": 2.0}]}
-    assert generation_end(rec) == pytest.approx(3.0)
-    rec["generation_done_at"] = 2.8  # an earlier measured end wins
-    assert generation_end(rec) == 2.8
+    rec["generation_done_at"] = 6.9  # the producer stamped it: taken as it is
+    assert analyse(rec).generation_end_s == 6.9 and generation_end(rec) == 6.9
+    rec["generation_done_at"] = None  # a record without it: the caller's default (analyse: the end)
+    assert generation_end(rec, 2.0) == 2.0 and analyse(rec).generation_end_s == rec["end_to_end"]
 
 
 def test_analyse_empty_and_failed_runs() -> None:
