@@ -35,6 +35,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO, Any
 
+from ._text import strip_ansi
+
 __all__ = [
     "RECORD_EXPRESSION",
     "RunPrinter",
@@ -52,7 +54,6 @@ RECORD_EXPRESSION = "__import__('json').dumps(_eager.to_dict()) if '_eager' in g
 _BLOCK = re.compile(r"^eager-[0-9a-f]+-(\d+)$")
 _HEAD = re.compile(r"^eager-[0-9a-f]+-head$")
 _HELD = re.compile(r"held until generation ends: statement (.*)$")
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 _SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 
 
@@ -92,7 +93,7 @@ class Screen:
     def line(self, text: str = "") -> None:
         with self._lock:
             self._clear()
-            self.stream.write((text if self.color else _ANSI.sub("", text)) + "\n")
+            self.stream.write((text if self.color else strip_ansi(text)) + "\n")
             self._draw()
             self.stream.flush()
 

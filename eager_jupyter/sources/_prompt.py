@@ -26,6 +26,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, TypedDict
 
+from .._text import strip_ansi
 from ..context import is_secret_name
 from .base import SourceError
 
@@ -75,7 +76,6 @@ Plots use matplotlib inline: build one figure per plot and finish it with `plt.s
 
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _MAX_VALUE_CHARS = 20_000
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
 def expand_request(
@@ -123,7 +123,7 @@ def user_message(request: str, context: str = "") -> str:
 
 def clean_traceback(text: str, limit: int = 4000) -> str:
     """A traceback as plain text (no terminal colours), its last ``limit`` characters."""
-    text = _ANSI.sub("", text).strip()
+    text = strip_ansi(text).strip()
     if len(text) > limit:
         text = "...\n" + text[-limit:]
     return text
