@@ -9,10 +9,11 @@ and prints every statement's times (written, released, started, finished) and th
 
 Why read iopub instead of observing the engine's events: it is what every frontend sees, so the
 terminal shows exactly what the saved notebook will hold, and it needs nothing in the kernel but the
-magic. The plain view's protocol (``views.plain``) is what is read: a statement's block is a display
-whose id ends in ``-<index>``, shown when it starts and updated with a status line (``# ✓ …``,
-``# ✗ …``); the header (id ending in ``-head``) carries the live state and the held statements. The
-release of a statement is not visible there until it starts; the table at the end has its time.
+magic. What is read is the metadata the plain view puts on each of its outputs (``views.plain``:
+``{"eager_jupyter": {"part": "header" | "statement" | "prose", ...}}``), never the text meant for
+people: a statement's block is shown when it starts and updated when it ends slow or failed; the header
+carries the live state and the held statements. The release of a statement is not visible there until
+it starts; the table at the end has its time.
 
 Ctrl-C interrupts the kernel (the run ends with what already ran kept, as in a notebook), prints the
 record and exits with 130; a second Ctrl-C leaves at once.
@@ -25,7 +26,6 @@ import ast
 import json
 import os
 import queue
-import re
 import shutil
 import sys
 import tempfile
@@ -51,9 +51,6 @@ __all__ = [
 #: evaluated in the kernel (``user_expressions``) after a run: the record as JSON, or None
 RECORD_EXPRESSION = "__import__('json').dumps(_eager.to_dict()) if '_eager' in globals() else None"
 
-_BLOCK = re.compile(r"^eager-[0-9a-f]+-(\d+)$")
-_HEAD = re.compile(r"^eager-[0-9a-f]+-head$")
-_HELD = re.compile(r"held until generation ends: statement (.*)$")
 _SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 
 
@@ -156,7 +153,7 @@ class RunPrinter:
         self.indent = indent
         self.t0 = time.perf_counter()
         self.blocks: dict[str, int] = {}
-        self.held: set[str] = set()
+        self.held: set[int] = set()
         self.state = ""
         self.label = ""
         self.final: str | None = None  # the header's last text: the run's summary line
@@ -184,13 +181,18 @@ class RunPrinter:
 
     def message(self, msg: Mapping[str, Any]) -> None:
         kind, content = msg["msg_type"], msg["content"]
-        transient = content.get("transient") or {}
-        display_id = transient.get("display_id") or ""
         data: dict[str, Any] = content.get("data") or {}
-        if kind in ("display_data", "update_display_data") and _HEAD.match(display_id):
-            self._header(str(data.get("text/plain", "")))
-        elif kind in ("display_data", "update_display_data") and _BLOCK.match(display_id):
-            self._block(display_id, str(data.get("text/plain", "")), update=kind == "update_display_data")
+        ours = (content.get("metadata") or {}).get("eager_jupyter")
+        if kind in ("display_data", "update_display_data") and isinstance(ours, dict):
+            part = ours.get("part")
+            if part == "header":
+                self._header(ours, str(data.get("text/plain", "")))
+            elif part == "statement":
+                self._block(ours, str(data.get("text/plain", "")))
+            elif part == "prose":
+                self._prose(str(data.get("text/plain", "")))
+        elif kind == "update_display_data":
+            return  # a display the program updates: shown when it was first displayed
         elif kind == "stream":
             mark = "│" if content.get("name") == "stdout" else "!"
             self._out(content.get("text", ""), mark)
@@ -203,50 +205,47 @@ class RunPrinter:
                 return  # a statement's own traceback: its block's status line says it next
             self.screen.line(f"{self.indent}{self._t()} {self.screen.style('✗', '31')} {ename}: {evalue}")
 
-    def _header(self, text: str) -> None:
-        lines = text.splitlines()
-        if not lines:
-            return
-        # "eager · <source> · <state> · <n> started · <t> s": the state and the count (time is ours)
-        fields = lines[0].split(" · ")
-        if any(f in ("done", "failed", "interrupted") for f in fields[2:4]):
-            self.final = lines[0]
-        self.state = " · ".join(f for f in fields[2:] if not re.fullmatch(r"[\d.]+ s", f))
+    def _header(self, head: Mapping[str, Any], text: str) -> None:
+        if head.get("final"):
+            self.final = text.splitlines()[0] if text else None
+        self.state = f"{head.get('state', '')} · {head.get('started', 0)} started"
         self.screen.status(" · ".join(p for p in (self.label, self.state) if p))
-        for line in lines[1:]:
-            match = _HELD.search(line)
-            if not match:
-                continue
-            for item in re.split(r", (?=\d+ \()", match.group(1)):
-                number = item.split(" ", 1)[0]
-                if number not in self.held:
-                    self.held.add(number)
-                    reason = item[len(number) :].strip().removeprefix("(").removesuffix(")")
-                    mark = self.screen.style("⏸", "33")
-                    self.screen.line(
-                        f"{self.indent}{self._t()} {mark} [{number}] held until generation ends: {reason}"
-                    )
+        for index, reason in head.get("held") or []:
+            if index not in self.held:
+                self.held.add(index)
+                if str(reason).startswith("after a held statement"):
+                    continue  # the held statement before it has said why
+                mark = self.screen.style("⏸", "33")
+                self.screen.line(
+                    f"{self.indent}{self._t()} {mark} [{index + 1}] held until generation ends: {reason}"
+                )
 
-    def _block(self, display_id: str, text: str, update: bool) -> None:
-        number = int(_BLOCK.match(display_id).group(1)) + 1  # type: ignore[union-attr]
+    def _block(self, block: Mapping[str, Any], text: str) -> None:
+        index, status, note = int(block["index"]), block.get("status"), block.get("note")
+        number = index + 1
+        key = f"{block.get('run')}-{index}"
         lines = text.splitlines()
-        status = None
-        if lines and lines[-1].startswith("# ") and (update or lines[-1][2:].startswith(("✗", "skipped"))):
-            status = lines.pop()[2:]
-        if not update and display_id not in self.blocks:
-            self.blocks[display_id] = number
+        if note and lines and lines[-1] == f"# {note}":
+            lines.pop()
+        if key not in self.blocks:
+            self.blocks[key] = number
             code = [line for line in lines if line.strip()] or [""]
-            skipped = status is not None and status.startswith("skipped")
+            skipped = status == "skipped"
             mark = self.screen.dim("·") if skipped else self.screen.style("▶", "36")
             head = f"{self.indent}{self._t()} {mark} [{number}] "
             self.screen.line(head + (self.screen.dim(code[0]) if skipped else code[0]))
             for line in code[1:]:
                 self.screen.line(" " * (len(self.indent) + 14 + len(str(number))) + line)
-            if status is not None:
-                self.screen.line(f"{self.indent}{' ' * 9}{self.screen.dim(status)}")
-        elif status:
-            mark = self.screen.style("✓", "32") if status.startswith("✓") else self.screen.style("✗", "31")
-            self.screen.line(f"{self.indent}{self._t()} {mark} [{number}] {status.lstrip('✓✗ ')}")
+            if note and status != "done":
+                self.screen.line(f"{self.indent}{' ' * 9}{self.screen.dim(note)}")
+        elif status in ("done", "failed") and note:
+            mark = self.screen.style("✓", "32") if status == "done" else self.screen.style("✗", "31")
+            self.screen.line(f"{self.indent}{self._t()} {mark} [{number}] {note.lstrip('✓✗ ')}")
+
+    def _prose(self, text: str) -> None:
+        """The model's words after its code."""
+        if text.strip():
+            self._out(text.strip(), "¶")
 
     def _display(self, data: Mapping[str, Any], result: bool) -> None:
         if "image/png" in data or "image/svg+xml" in data:
@@ -255,13 +254,6 @@ class RunPrinter:
         text = str(data.get("text/plain", ""))
         if result:
             self._out(text, "", first="Out:")
-        elif "text/markdown" in data and data.get("text/markdown") == text:
-            # the model's words after its code (fence lines are not words)
-            words = [
-                line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("```")
-            ]
-            if words:
-                self._out("\n".join(words), "¶")
         else:
             self._out(text)
 

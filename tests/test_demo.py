@@ -12,6 +12,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,21 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from eager_jupyter.events import (
+    GenerationEnded,
+    PieceStreamed,
+    RunEnded,
+    RunStarted,
+    StatementFailed,
+    StatementFinished,
+    StatementHeld,
+    StatementReleased,
+    StatementSkipped,
+    StatementStarted,
+)
+from eager_jupyter.record import RecordBuilder
 from eager_jupyter.terminal import RunPrinter, Screen, kernel_env, record_lines
+from eager_jupyter.views.plain import PlainView
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "demo_notebooks"
@@ -266,44 +281,64 @@ def _msg(kind: str, **content: Any) -> dict[str, Any]:
     return {"msg_type": kind, "content": content}
 
 
-def test_printer_reads_the_plain_views_messages() -> None:
+class _Iopub:
+    """A display function for ``PlainView`` that records what a kernel would publish on iopub."""
+
+    def __init__(self) -> None:
+        self.messages: list[dict[str, Any]] = []
+
+    def __call__(self, bundle: dict[str, Any], *, raw: bool = False, display_id: str | None = None,
+                 update: bool = False, metadata: dict[str, Any] | None = None) -> None:
+        kind = "update_display_data" if update else "display_data"
+        content = {"data": bundle, "metadata": metadata or {}, "transient": {"display_id": display_id}}
+        self.messages.append(_msg(kind, **content))
+
+
+def test_printer_follows_the_plain_views_own_messages() -> None:
+    iopub, builder = _Iopub(), RecordBuilder()
+    view = PlainView(iopub, record=builder.record, updates_per_second=10_000)
+
+    def event(*events: Any) -> None:
+        for e in events:
+            builder.handle(e)
+            view.handle(e)
+            time.sleep(0.001)  # past the throttle: every header update is sent at once
+
+    event(
+        RunStarted(0.0, "replay", "eager"),
+        PieceStreamed(0.1, "x = 1\n", "code", 0),
+        StatementReleased(0.1, 0, "x = 1\n", 1, 0.1),
+        StatementStarted(0.1, 0, 1),
+    )
+    iopub.messages.append(_msg("stream", name="stdout", text="hello\n"))
+    event(
+        StatementFinished(0.71, 0, 0.61),
+        PieceStreamed(0.8, "os.remove(p)\nx + 1\n", "code", 6),
+        StatementReleased(0.8, 1, "os.remove(p)\n", 2, 0.8),
+        StatementHeld(0.8, 1, "uses os.remove (process and file-system calls)"),
+        StatementReleased(0.8, 2, "x + 1\n", 3, 0.8),
+        StatementHeld(0.8, 2, "after a held statement"),
+        PieceStreamed(0.9, "That removes p.\n", "prose"),
+        GenerationEnded(0.9, False, {}),
+        StatementStarted(0.9, 1, 2),
+        StatementFailed(0.91, 1, 0.01, "FileNotFoundError: p", "FileNotFoundError"),
+        StatementSkipped(0.91, 2, "an earlier statement failed"),
+        RunEnded(0.92, "error", "statement 2 failed"),
+    )
     lines = _Lines()
     printer = RunPrinter(Screen(lines), indent="")
-    head = {"display_id": "eager-abc123-head"}
-    printer.message(
-        _msg("display_data", data={"text/plain": "eager · replay · generating · 0 started"}, transient=head)
-    )
-    printer.message(
-        _msg("display_data", data={"text/plain": "x = 1"}, transient={"display_id": "eager-abc123-0"})
-    )
-    printer.message(_msg("stream", name="stdout", text="hello\n"))
-    printer.message(
-        _msg(
-            "update_display_data",
-            data={
-                "text/plain": "eager · replay · generating · 1 started\nheld until generation ends: "
-                "statement 2 (uses os.remove (process and file-system calls))"
-            },
-            transient=head,
-        )
-    )
-    printer.message(
-        _msg(
-            "update_display_data",
-            data={"text/plain": "x = 1\n# ✓ done in 0.61 s"},
-            transient={"display_id": "eager-abc123-0"},
-        )
-    )
-    printer.message(_msg("execute_result", data={"text/plain": "2\n3"}))
-    printer.message(
-        _msg("update_display_data", data={"text/plain": "eager · replay · done · 2 done"}, transient=head)
-    )
+    for message in iopub.messages:
+        printer.message(message)
     text = lines.text
     assert re.search(r"s ▶ \[1\] x = 1\n\s+│ hello\n", text)
-    assert "⏸ [2] held until generation ends: uses os.remove (process and file-system calls)" in text
     assert "✓ [1] done in 0.61 s" in text
-    assert "Out: 2\n" in text and re.search(r"\n\s+3\n", text)
-    assert printer.final == "eager · replay · done · 2 done"
+    assert text.count("held until generation ends") == 1  # once, at the statement the gate held
+    assert "⏸ [2] held until generation ends: uses os.remove (process and file-system calls)" in text
+    assert "▶ [2] os.remove(p)" in text and "✗ [2] FileNotFoundError: p" in text
+    assert re.search(r"· \[3\] x \+ 1\n\s+skipped: an earlier statement failed", text)
+    assert "¶ That removes p." in text
+    assert printer.final is not None and printer.final.startswith("eager · replay · failed")
+    assert "eager · replay" not in text  # the header is the status line, not an output
 
 
 def test_record_lines_lists_every_statement() -> None:

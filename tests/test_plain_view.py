@@ -83,6 +83,16 @@ def test_blocks_prose_held_skipped_and_summary():
     failed_updates = [b for b, kw in display.calls if kw.get("update") and "✗" in b["text/markdown"]]
     assert failed_updates and "ZeroDivisionError" in failed_updates[0]["text/markdown"]
     assert header.startswith("**eager**")
+    # what each output is, for programs (the metadata)
+    meta = [kw["metadata"]["eager_jupyter"] for _, kw in display.calls]
+    blocks_meta = [m for m in meta if m["part"] == "statement"]
+    assert [(m["index"], m["status"]) for m in blocks_meta] == [
+        (0, "running"), (1, "running"), (2, "running"), (3, "running"), (3, "failed"), (4, "skipped")
+    ]
+    assert blocks_meta[2]["note"].startswith("held until generation ended: uses os.getpid")
+    assert blocks_meta[4]["run_s"] == 0.01 and blocks_meta[4]["line"] == 4
+    assert meta[-1]["part"] == "header" and meta[-1]["final"] and meta[-1]["state"] == "failed"
+    assert {m["run"] for m in meta} == {view._id} and [m["part"] for m in meta].count("prose") == 1
 
 
 def test_a_fast_statement_costs_one_display():

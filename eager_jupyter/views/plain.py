@@ -20,6 +20,19 @@ fast statement's cost to one display message.
 
 Bundles are raw MIME bundles with ``text/markdown`` (rendered) and ``text/plain`` (the code itself),
 never ``Markdown(...)`` objects, whose text/plain is useless in a terminal or a diff.
+
+Every output of ours also says what it is in its metadata, for programs that follow a run through the
+kernel's messages or read a saved notebook (``eager-jupyter replay`` and ``demo`` do), so that nobody
+has to parse the text meant for people. Under the key ``eager_jupyter``::
+
+    {"part": "header", "run": id, "state": "generating", "started": 3, "held": [[4, reason], ...],
+     "final": false}
+    {"part": "statement", "run": id, "index": 0, "line": 1, "status": "running" | "done" | "failed"
+     | "skipped", "note": text shown under the code or null, "run_s": seconds (done, failed)}
+    {"part": "prose", "run": id}
+
+``index`` counts from 0; ``state`` is the header's (``done``, ``failed`` or ``interrupted`` once the
+run is over, ``final`` true).
 """
 
 from __future__ import annotations
@@ -243,7 +256,9 @@ class PlainView:
             case RunStarted():
                 self._source = event.source + (f" · {event.model}" if event.model else "")
                 if self.live:
-                    self._display(self._header_bundle(), raw=True, display_id=self._head_id)
+                    self._display(
+                        self._header_bundle(), raw=True, display_id=self._head_id, metadata=self._head_meta()
+                    )
                     self._header_shown = True
             case PieceStreamed(kind="code"):
                 self._code += event.text
@@ -265,10 +280,11 @@ class PlainView:
                 self._throttle.poke()
             case StatementFinished():
                 if event.duration >= self.slow_s and self.live:
-                    self._update_block(event.index, f"✓ done in {event.duration:.2f} s")
+                    note = f"✓ done in {event.duration:.2f} s"
+                    self._update_block(event.index, note, "done", event.duration)
             case StatementFailed():
                 if self.live:
-                    self._update_block(event.index, f"✗ {event.error}")
+                    self._update_block(event.index, f"✗ {event.error}", "failed", event.duration)
             case StatementSkipped():
                 self._skipped[event.index] = event.reason
             case GenerationEnded():
@@ -289,25 +305,48 @@ class PlainView:
     def _block_id(self, index: int) -> str:
         return f"eager-{self._id}-{index}"
 
+    def _meta(self, part: str, **fields: Any) -> dict[str, Any]:
+        return {"eager_jupyter": {"part": part, "run": self._id, **fields}}
+
+    def _block_meta(self, index: int, status: str, note: str | None, run_s: float | None = None) -> Any:
+        stmt = self._statements[index]
+        fields: dict[str, Any] = {"index": index, "line": stmt.start_line, "status": status, "note": note}
+        if run_s is not None:
+            fields["run_s"] = round(run_s, 6)
+        return self._meta("statement", **fields)
+
+    def _head_meta(self, final: bool = False) -> dict[str, Any]:
+        held = [[i, reason] for i, reason in sorted(self._held.items())] if not final else []
+        return self._meta("header", state=self._state, started=len(self._blocks), held=held, final=final)
+
     def _show_block(self, index: int) -> None:
         stmt = self._statements.get(index)
         if stmt is None or index in self._blocks:
             return
-        status = None
+        note, status = None, "running"
         if stmt.syntax_error:
-            status = f"✗ {stmt.syntax_error}"
+            note, status = f"✗ {stmt.syntax_error}", "failed"
         elif index in self._was_held:
-            status = f"held until generation ended: {self._was_held[index]}"
+            note = f"held until generation ended: {self._was_held[index]}"
         self._blocks[index] = self._block_id(index)
-        self._display(code_block_bundle(stmt.code, status), raw=True, display_id=self._blocks[index])
+        self._display(
+            code_block_bundle(stmt.code, note),
+            raw=True,
+            display_id=self._blocks[index],
+            metadata=self._block_meta(index, status, note),
+        )
         self._shown_upto = min(len(self._code), self._shown_upto + len(stmt.code))
 
-    def _update_block(self, index: int, status: str) -> None:
+    def _update_block(self, index: int, note: str, status: str, run_s: float | None) -> None:
         stmt = self._statements.get(index)
         if stmt is None or index not in self._blocks:
             return
         self._display(
-            code_block_bundle(stmt.code, status), raw=True, display_id=self._blocks[index], update=True
+            code_block_bundle(stmt.code, note),
+            raw=True,
+            display_id=self._blocks[index],
+            update=True,
+            metadata=self._block_meta(index, status, note, run_s),
         )
 
     def _header_bundle(self, final: bool = False) -> dict[str, str]:
@@ -334,7 +373,13 @@ class PlainView:
     def _update_header(self) -> None:
         with self._lock:
             if self._header_shown:
-                self._display(self._header_bundle(), raw=True, display_id=self._head_id, update=True)
+                self._display(
+                    self._header_bundle(),
+                    raw=True,
+                    display_id=self._head_id,
+                    update=True,
+                    metadata=self._head_meta(),
+                )
 
     def _finish(self) -> None:
         self._throttle.close()
@@ -342,15 +387,20 @@ class PlainView:
             stmt = self._statements.get(index)
             if stmt is not None and index not in self._blocks:
                 self._blocks[index] = self._block_id(index)
+                note = f"skipped: {reason}"
                 self._display(
-                    code_block_bundle(stmt.code, f"skipped: {reason}"),
+                    code_block_bundle(stmt.code, note),
                     raw=True,
                     display_id=self._blocks[index],
+                    metadata=self._block_meta(index, "skipped", note),
                 )
         outro = prose_text(self._prose_after)
         if outro:
-            self._display({"text/markdown": outro, "text/plain": outro}, raw=True)
+            bundle = {"text/markdown": outro, "text/plain": outro}
+            self._display(bundle, raw=True, metadata=self._meta("prose"))
+        final = self._head_meta(final=True)
         if self._header_shown:
-            self._display(self._header_bundle(final=True), raw=True, display_id=self._head_id, update=True)
+            bundle = self._header_bundle(final=True)
+            self._display(bundle, raw=True, display_id=self._head_id, update=True, metadata=final)
         else:
-            self._display(self._header_bundle(final=True), raw=True)
+            self._display(self._header_bundle(final=True), raw=True, metadata=final)
