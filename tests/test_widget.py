@@ -58,7 +58,8 @@ class Recorder:
 
     def publish(self, data: dict[str, Any], metadata: Any = None, source: Any = None, *,
                 transient: Any = None, update: bool = False, **kwargs: Any) -> None:
-        self.log.append(("update" if update else "display", {"data": data, "transient": transient}))
+        entry = {"data": data, "transient": transient, "metadata": metadata}
+        self.log.append(("update" if update else "display", entry))
 
     def clear_output(self, wait: bool = False) -> None:
         self.log.append(("clear", wait))
@@ -210,6 +211,13 @@ def test_takeover_replaces_the_widget_with_the_plain_rendering(ip: Any, recorder
         ("stdout", "[1, 2, 3]\n"),
         ("block", "missing + 1", "error"),
     ]  # generation stopped at the error: 'print("never")' was never generated
+    # the same metadata as the plain view's outputs, for programs reading the saved notebook
+    ours = [item["metadata"]["eager_jupyter"] for kind, item in log[1:]
+            if kind in ("display", "update") and (item["metadata"] or {}).get("eager_jupyter")]
+    assert ours[0]["part"] == "header" and ours[0]["final"] and ours[0]["state"] == "failed"
+    statuses = [(m["index"], m["status"]) for m in ours if m["part"] == "statement"]
+    assert statuses == [(0, "done"), (1, "done"), (2, "done"), (3, "done"), (4, "done"), (5, "failed")]
+    assert ours[-1]["note"].startswith("✗ NameError") and {m["run"] for m in ours} == {display_id}
     errors = [item for kind, item in log if kind == "stderr"]
     assert any("NameError" in text for text in errors)  # the traceback (a terminal prints it)
     assert view.widget.comm is None or not view.widget.comm.kernel  # closed (or never had a kernel)

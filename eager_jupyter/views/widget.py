@@ -281,15 +281,27 @@ class WidgetView:
             "text/markdown": line,
             "text/plain": line.replace("**", ""),
         }
-        self._display(header, raw=True, display_id=self.display_id, update=True)
+        # the same metadata as the plain view's outputs (``views.plain``), for programs
+        started = sum(1 for s in record.statements if s.started_at is not None)
+        head_meta = self._meta("header", state=status, started=started, held=[], final=True)
+        self._display(header, raw=True, display_id=self.display_id, update=True, metadata=head_meta)
         if state.prose_before.strip():
-            self._markdown(state.prose_before.strip())
+            self._markdown(state.prose_before.strip(), prose=True)
         records = {s.index: s for s in record.statements}
         for stmt in statements:
             rec = records.get(stmt.index)
-            bundle: dict[str, Any] = dict(code_block_bundle(stmt.code, _block_status(rec, stmt.note)))
+            note = _block_status(rec, stmt.note)
+            bundle: dict[str, Any] = dict(code_block_bundle(stmt.code, note))
             bundle[STATEMENT_MIME] = _statement_data(stmt, rec)
-            self._display(bundle, raw=True)
+            fields: dict[str, Any] = {
+                "index": stmt.index,
+                "line": stmt.line,
+                "status": "failed" if stmt.status == "error" else stmt.status,
+                "note": note,
+            }
+            if rec is not None and rec.run_s is not None:
+                fields["run_s"] = round(rec.run_s, 6)
+            self._display(bundle, raw=True, metadata=self._meta("statement", **fields))
             for output in stmt.outputs:
                 publish(self.shell, output)
         tail = state.tail()
@@ -298,16 +310,21 @@ class WidgetView:
             bundle = dict(code_block_bundle(tail, note))
             data = {"index": len(statements), "status": "skipped", "code": tail, "note": note}
             bundle[STATEMENT_MIME] = data
-            self._display(bundle, raw=True)
+            meta = self._meta("statement", index=len(statements), line=None, status="skipped", note=note)
+            self._display(bundle, raw=True, metadata=meta)
         after = state.prose[len(state.prose_before) :].strip()
         if after:
-            self._markdown(after)
+            self._markdown(after, prose=True)
         for stream in (sys.stdout, sys.stderr):
             with contextlib.suppress(Exception):
                 stream.flush()
 
-    def _markdown(self, text: str) -> None:
-        self._display({"text/markdown": text, "text/plain": text}, raw=True)
+    def _markdown(self, text: str, prose: bool = False) -> None:
+        meta = self._meta("prose") if prose else None
+        self._display({"text/markdown": text, "text/plain": text}, raw=True, metadata=meta)
+
+    def _meta(self, part: str, **fields: Any) -> dict[str, Any]:
+        return {"eager_jupyter": {"part": part, "run": self.display_id, **fields}}
 
 
 def _statement_data(stmt: StatementState, rec: StatementRecord | None) -> dict[str, Any]:
