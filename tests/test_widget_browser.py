@@ -12,7 +12,6 @@ Needs ``/usr/bin/chromium`` and ``npm ci`` in ``tests/browser`` (``make test`` i
 from __future__ import annotations
 
 import contextlib
-import inspect
 import json
 import os
 import secrets
@@ -64,24 +63,8 @@ print("not reached")
 '''
 
 
-def _magic_has_widget() -> bool:
-    from eager_jupyter import magic
-
-    return "WidgetView" in inspect.getsource(magic)
-
-
 def _eager_cell(program: str, rate: int) -> str:
-    if _magic_has_widget():
-        return f"%%eager --replay --rate {rate} --view widget\n{program}"
-    # until %%eager can pick the widget: the same engine, driven from a plain cell
-    return (
-        "from eager_jupyter.engine import Engine\n"
-        "from eager_jupyter.gate import Gate\n"
-        "from eager_jupyter.sources import ReplaySource\n"
-        "from eager_jupyter.views.widget import WidgetView\n"
-        f"source = ReplaySource({program!r}, rate={rate})\n"
-        "Engine(get_ipython(), source, view=WidgetView(), gate=Gate()).run();"
-    )
+    return f"%%eager --replay --rate {rate} --view widget\n{program}"
 
 
 def _free_port() -> int:

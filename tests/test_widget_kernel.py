@@ -139,6 +139,46 @@ def test_nbconvert_html_shows_code_and_outputs_in_order(executed: tuple[Any, Pat
     assert html.count("data:image/png;base64") >= 1
 
 
+OUTPUT_WIDGET_PROGRAM = '''import ipywidgets as widgets
+out = widgets.Output()
+display(out)
+with out:
+    print("inside the output widget")
+    display(widgets.HTML("<i>shown inside</i>"))
+with out:
+    1 / 0
+print("under the statement")
+'''
+
+
+def test_an_output_widget_of_the_program_gets_what_is_printed_inside_it(tmp_path: Path) -> None:
+    """While the generated code is inside ``with out:``, its outputs go where the frontend routes
+    them (the Output widget), not under the statement; nbclient keeps them in the widget state."""
+    from nbclient import NotebookClient
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [
+        nbformat.v4.new_code_cell("%load_ext eager_jupyter"),
+        nbformat.v4.new_code_cell(_eager_cell(OUTPUT_WIDGET_PROGRAM, 400)),
+    ]
+    NotebookClient(nb, timeout=180, kernel_name="python3", allow_errors=True, store_widget_state=True,
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    cell = nb.cells[1]
+    text = "\n".join(_texts(o) for o in cell.outputs)
+    assert not [o for o in cell.outputs if o["output_type"] == "error"], text
+    streams = "".join(o["text"] for o in cell.outputs if o["output_type"] == "stream")
+    assert streams == "under the statement\n", text
+    assert "ZeroDivisionError" not in text
+    state = nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    captured = [m["state"].get("outputs", []) for m in state.values() if m["model_name"] == "OutputModel"]
+    assert len(captured) == 1, state
+    inside = captured[0]
+    assert inside[0]["output_type"] == "stream" and inside[0]["text"] == "inside the output widget\n"
+    assert inside[1]["output_type"] == "display_data" and WIDGET_MIME in inside[1]["data"]
+    assert inside[2]["output_type"] == "error" and inside[2]["ename"] == "ZeroDivisionError"
+
+
 def test_probe_tells_whether_a_frontend_has_the_extension() -> None:
     """A client that answers the probe like the labextension does, and one that does not."""
     sys.path.insert(0, str(ROOT / "tests"))

@@ -19,8 +19,13 @@ Exceptions propagate out of the block untouched. What is not captured (it goes t
 writes to the process's file descriptors (C extensions, subprocesses not run through ``!``), streams
 held from before the statement (a logging handler made in an earlier cell), outputs of threads after
 the statement ended, and ``execute_result`` (the engine lets IPython display the program's last value
-after the run, as a cell does). An ipywidgets ``Output`` entered by the generated code (``interact``'s
-first call) does not get what is printed inside it during the run: it lands under the statement.
+after the run, as a cell does).
+
+While the generated code is inside an ipywidgets ``Output`` (``with out:``, ``interact``'s calls,
+``@out.capture()``), everything passes through to the real streams, publisher and traceback display:
+the frontend routes those messages into that ``Output`` by their parent's msg_id, as in any cell.
+Whether one is entered is read from the ``Output`` widgets alive (a non-empty ``msg_id``), kept in a
+list that is rebuilt only when the number of widgets changes.
 
 ``publish(shell, output)`` sends a captured output to the cell as an ordinary output (the post-run
 takeover in ``widget``): streams through ``sys.stdout``/``sys.stderr``, displays through the shell's
@@ -64,6 +69,28 @@ def jsonable(value: Any) -> Any:
     return value
 
 
+class _OutputWidgets:
+    """Is an ipywidgets ``Output`` context entered right now? (see the module docstring)"""
+
+    def __init__(self) -> None:
+        self._count = -1
+        self._outputs: list[Any] = []
+
+    def active(self) -> bool:
+        widget = sys.modules.get("ipywidgets.widgets.widget")
+        module = sys.modules.get("ipywidgets.widgets.widget_output")
+        instances = getattr(widget, "_instances", None)
+        if module is None or not isinstance(instances, dict):
+            return False
+        if len(instances) != self._count:
+            self._count = len(instances)
+            self._outputs = [w for w in list(instances.values()) if isinstance(w, module.Output)]
+        return any(getattr(w, "msg_id", "") for w in self._outputs)
+
+
+_output_widgets = _OutputWidgets()
+
+
 class _Stream(io.TextIOBase):
     """``sys.stdout``/``sys.stderr`` during a statement: every write goes to the sink."""
 
@@ -77,7 +104,7 @@ class _Stream(io.TextIOBase):
     def write(self, text: str) -> int:
         if not isinstance(text, str):
             raise TypeError(f"write() argument must be str, not {type(text).__name__}")
-        if self.active:
+        if self.active and not _output_widgets.active():
             self.sink.stream(self.name_, text)
         else:
             self.original.write(text)
@@ -88,7 +115,7 @@ class _Stream(io.TextIOBase):
             self.write(line)
 
     def flush(self) -> None:
-        if not self.active:
+        if not self.active or _output_widgets.active():
             self.original.flush()
 
     def writable(self) -> bool:
@@ -133,6 +160,9 @@ class _Publisher:
         update: bool = False,
         **kwargs: Any,
     ) -> None:
+        if _output_widgets.active():
+            self.original.publish(data, metadata, transient=transient, update=update, **kwargs)
+            return
         output: Output = {
             "output_type": "display_data",
             "data": jsonable(data),
@@ -148,6 +178,9 @@ class _Publisher:
         self.sink.add(output, display_id)
 
     def clear_output(self, wait: bool = False) -> None:
+        if _output_widgets.active():
+            self.original.clear_output(wait)
+            return
         self.sink.clear(wait)
 
     def __getattr__(self, name: str) -> Any:
@@ -167,6 +200,12 @@ def capture(shell: Any, sink: OutputSink) -> Iterator[None]:
     saved_showtraceback = vars(shell).get("_showtraceback")
 
     def showtraceback(etype: type[BaseException], evalue: BaseException, stb: list[str]) -> None:
+        if _output_widgets.active():  # an Output's __exit__ shows the error it swallows, inside it
+            if had_showtraceback:
+                saved_showtraceback(etype, evalue, stb)
+            else:
+                type(shell)._showtraceback(shell, etype, evalue, stb)
+            return
         shell._last_traceback = stb
         error: Output = {
             "output_type": "error",
