@@ -32,7 +32,6 @@ def test_tokens_look_like_model_tokens():
 def test_replay_paces_against_the_clock_and_stops_on_close():
     source = ReplaySource("a = 1\n" * 200, rate=200.0)
     got: list[str] = []
-    start = time.perf_counter()
 
     def consume() -> None:
         got.extend(source.stream())
@@ -44,7 +43,6 @@ def test_replay_paces_against_the_clock_and_stops_on_close():
     thread.join(2)
     assert not thread.is_alive()
     assert 0 < len(got) < 800  # stopped part-way
-    assert time.perf_counter() - start < 2
 
 
 def test_replay_rejects_bad_rates():
