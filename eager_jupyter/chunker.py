@@ -45,12 +45,16 @@ which the executor pays anyway).
 Syntax errors never hold the rest back:
 - an unterminated single-quoted string or f-string ends its logical line at the newline (where
   CPython reports it);
-- an unclosed bracket is given up at a line whose first word is a keyword that cannot occur inside
-  an expression (`def class import return pass while with try except finally raise del global
-  nonlocal assert break continue elif`, or `from x import`): at column 0 that line starts a new
-  statement (the broken one is released), indented it continues the enclosing block. Trade-off: an
-  unclosed bracket followed only by expression lines (`print(x)`, `y = 1`) is held until such a
-  keyword or `finish()`, because valid code can have any of those inside brackets, even at column 0;
+- an unclosed bracket is given up at a line that no continuation could make valid: one whose first
+  word is a keyword that cannot occur inside an expression (`def class import return pass while with
+  try except finally raise del global nonlocal assert break continue elif`, or `from x import`), or
+  one that starts with a name (not a keyword, not a string prefix) right after a line whose code
+  ended with an operand (a name or number that is not a keyword, `True`/`False`/`None`, a string's
+  closing quote, a closing bracket): two operands side by side are an error wherever they stand,
+  as in `df = load("a.csv"` then `print(df)`. At column 0 that line starts a new statement (the
+  broken one is released), indented it continues the enclosing block. What stays held until such a
+  line or `finish()`: an unclosed bracket followed by lines that could still belong inside it (a line
+  ending in `,` or an operator, then `y = 1`, is a keyword argument as far as anyone can know);
 - an unexpected indented line with nothing to continue is its own (failing) statement;
 - a decorator followed by anything but a def, class or decorator is released alone;
 - an unterminated triple-quoted string holds everything to the end, as it must: it is valid text.
@@ -73,6 +77,7 @@ eager_jupyter.bench.chunker_speed` prints the speed figures (typing.py vs one pa
 from __future__ import annotations
 
 import ast
+import keyword
 import re
 import warnings
 from dataclasses import dataclass
@@ -166,6 +171,11 @@ _RECOVER = re.compile(
     r"[ \t\f]*(?:(?:def|class|import|return|pass|while|with|try|except|finally|raise|del|global"
     r"|nonlocal|assert|break|continue|elif)\b|from[ \t\f]+[\w.]+[ \t\f]+import\b)"
 )
+_LAST_WORD = re.compile(r"\w+\Z")
+# A physical line that starts with a name: not followed by a quote (a string prefix, `rb"..."`).
+_NAME_START = re.compile(r"[ \t\f]*([^\W\d]\w*)(?![\w'\"])")
+_KEYWORDS = frozenset(keyword.kwlist)
+_CONSTANTS = frozenset({"True", "False", "None"})
 _KIND_NAME: dict[int, ChunkKind] = {
     _NONE: "comment", _SIMPLE: "simple", _COMPOUND: "compound", _DECOR: "compound"
 }
@@ -178,7 +188,7 @@ class Chunker:
     """
 
     __slots__ = ("_clauses", "_head", "_ipy", "_kind", "_lex", "_line_no", "_lines", "_n_stmt",
-                 "_offset", "_out", "_partial", "_watch")
+                 "_offset", "_operand", "_out", "_partial", "_watch")
 
     def __init__(self) -> None:
         self._partial: list[str] = []  # pieces of the current, incomplete line
@@ -192,6 +202,7 @@ class Chunker:
         self._ipy: list[int] = []  # stream lines with IPython syntax in the pending text
         self._lex = Lexer()
         self._watch = _OFF  # a compound waits for the first token of the partial line
+        self._operand = False  # inside brackets: the code so far ends with an operand
         self._out: list[Chunk] = []
 
     @property
@@ -240,6 +251,7 @@ class Chunker:
         self._lex.reset()
         self._kind = _NONE
         self._watch = _OFF
+        self._operand = False
         return out
 
     # -- internals -----------------------------------------------------------------------------
@@ -298,19 +310,50 @@ class Chunker:
         """One complete physical line (ends in "\\n" unless it is the stream's last)."""
         lex = self._lex
         if not lex.at_start():
-            if not lex.bs and lex.in_code() and _RECOVER.match(line) is not None:
-                # A keyword that cannot be inside brackets: give up the open bracket (see docstring).
+            if not lex.bs and lex.in_code() and self._cannot_continue(line):
+                # No continuation makes this valid: give up the open bracket (see docstring).
                 lex.reset()
                 if self._kind == _SIMPLE:
                     self._emit(len(self._lines), "simple")
             else:
                 self._lines.append(line)
                 self._n_stmt = len(self._lines)
-                cpos = lex.scan(line, 0)
+                cpos = self._scan(line, 0)
                 if self._kind == _SIMPLE and lex.at_start():
                     self._end_simple(line, cpos)
                 return
         self._logical_start(line)
+
+    def _cannot_continue(self, line: str) -> bool:
+        """Inside brackets: does this line make the open logical line an error whatever follows?"""
+        if _RECOVER.match(line) is not None:
+            return True
+        if not self._operand:
+            return False
+        m = _NAME_START.match(line)
+        return m is not None and m.group(1) not in _KEYWORDS
+
+    def _scan(self, line: str, pos: int) -> int:
+        """Lex the line (returns where its comment starts); while the logical line goes on, note
+        whether its code ends with an operand."""
+        lex = self._lex
+        cpos = lex.scan(line, pos)
+        if lex.stack or lex.bs or not lex.depth:  # only inside brackets, outside any string
+            self._operand = False
+            return cpos
+        code = line[pos:cpos].rstrip()
+        if code:  # a blank or comment line inside brackets decides nothing
+            last = code[-1]
+            if last in "\"')]}":
+                self._operand = True
+            elif last.isalnum() or last == "_":
+                # the last word, if it is short enough to be a keyword (none is longer than 8)
+                m = _LAST_WORD.search(code, max(0, len(code) - 9))
+                word = m.group() if m is not None else ""
+                self._operand = word not in _KEYWORDS or word in _CONSTANTS
+            else:
+                self._operand = False
+        return cpos
 
     def _logical_start(self, line: str) -> None:
         m = _START.match(line)
@@ -352,7 +395,7 @@ class Chunker:
         self._n_stmt = len(self._lines)
         if not word and line.startswith("@", p):
             self._kind = _DECOR
-            self._lex.scan(line, p)
+            self._scan(line, p)
             return
         clauses = _CLAUSES.get(word)
         if clauses is not None:
@@ -361,10 +404,10 @@ class Chunker:
                 word, clauses = "for", _LOOP
             self._head = word
             self._clauses = clauses
-            self._lex.scan(line, p)
+            self._scan(line, p)
             return
         self._kind = _SIMPLE
-        cpos = self._lex.scan(line, p)
+        cpos = self._scan(line, p)
         if self._lex.at_start():
             self._end_simple(line, cpos)
 
@@ -377,7 +420,7 @@ class Chunker:
             return
         self._lines.append(line)
         self._n_stmt = len(self._lines)
-        self._lex.scan(line, p)
+        self._scan(line, p)
 
     def _end_simple(self, line: str, cpos: int) -> None:
         """The logical line of a non-keyword statement ended: release it, unless it opens a block."""

@@ -149,7 +149,7 @@ class Executor:
                 if tail_node is not None:
                     prepared.tail = compile(tail_node, self.filename, "eval", flags, dont_inherit=True)
         except Exception as error:  # SyntaxError, ValueError, InputRejected from a transformer
-            prepared.error_before_exec = error
+            prepared.error_before_exec = _plainer(error, padded, self.filename)
         return prepared
 
     # ---- run ---------------------------------------------------------------------------------
@@ -251,3 +251,18 @@ def _run_coroutine(shell: Any, coro: Any) -> Any:
 
     nest_asyncio2.apply(loop)
     return loop.run_until_complete(coro)
+
+
+def _plainer(error: Exception, source: str, filename: str) -> Exception:
+    """IPython compiles as an interactive prompt does, so an unclosed bracket or an unfinished block
+    is "incomplete input"; a statement the chunker released is all there will be, so say what
+    Python says of a whole file instead ("'(' was never closed")."""
+    if not isinstance(error, SyntaxError) or error.msg != "incomplete input":
+        return error
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile(source, filename, "exec", ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+    except SyntaxError as plain:
+        return plain
+    return error

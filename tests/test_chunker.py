@@ -369,6 +369,23 @@ CASES: dict[str, list[tuple[str, int | None]]] = {
         ("import sys\n", 0),
         ("w = 3\n", 0),
     ],
+    "unclosed bracket given up at a name after an operand": [
+        ('df = load("a.csv"\n', len("print(df)\n")),
+        ("print(df)\n", 0),
+        ("x = [1, 2\n  # a comment decides nothing\n\n", len("z = x\n")),
+        ("z = x\n", 0),
+        ("t = (None\n", len("match\n")),  # a soft keyword is a name here
+        ("match\n", 0),
+    ],
+    "an unclosed bracket waits while a continuation could be valid": [
+        # keyword argument, string concatenation, a clause keyword, an attribute across lines
+        ("f(a,\nb = 1,\n'x'\nf'y'\nif c else d.\nattr\n", None),
+    ],
+    "unclosed bracket in a body, given up at a name": [
+        ("def f():\n    x = g(1\n    return x\n", 1),
+        ("if a:\n    y = h(x\n    z = 2\n", 1),
+        ("k = 0\n", 0),
+    ],
     "unclosed bracket in a body": [
         ("def f():\n    x = [1,\n    return x\n", 1),
         ("y = 2\n", 0),

@@ -116,6 +116,17 @@ def test_syntax_error_is_reported_when_the_statement_is_complete(ip):
     assert engine.record.generation_stopped  # reported early, not at the end of the stream
 
 
+def test_an_unclosed_bracket_fails_at_the_next_line_not_at_the_end(ip):
+    # a model that forgot a closing parenthesis: the next line (a name after an operand) proves it
+    code = 'rows = load("a.csv"\nprint(rows)\n' + "".join(f"k{i} = {i}\n" for i in range(300))
+    engine = Engine(ip, ReplaySource(code, 500.0))
+    with pytest.raises(StatementError, match="'\\(' was never closed") as info:
+        engine.run()
+    assert info.value.index == 0 and isinstance(info.value.error, SyntaxError)
+    assert engine.record.generation_stopped and len(engine.record.code) < len(code) / 2
+    assert "k299" not in ip.user_ns
+
+
 class FailingSource:
     label, model, kind = "failing", None, "code"
 
