@@ -127,8 +127,9 @@ class Gate:
                 tree = None
         reason = None
         if tree is not None:
-            self._learn_imports(tree)
-            reason = self._reason(tree)
+            nodes = list(ast.walk(tree))  # one walk for both passes
+            self._learn_imports(tree, nodes)
+            reason = self._reason(nodes)
         if self._holding is not None:
             return GateDecision(True, reason or f"after a held statement ({self._holding})")
         if reason is not None:
@@ -146,10 +147,10 @@ class Gate:
             return dotted
         return f"{target}.{rest}" if rest else target
 
-    def _reason(self, tree: ast.Module) -> str | None:
+    def _reason(self, nodes: list[ast.AST]) -> str | None:
         # only whole chains count: in ``os.path.join`` the inner ``os.path`` and ``os`` are not looked at
-        inner = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
-        for node in ast.walk(tree):
+        inner = {id(n.value) for n in nodes if isinstance(n, ast.Attribute)}
+        for node in nodes:
             if id(node) in inner:
                 continue
             if isinstance(node, ast.Import | ast.ImportFrom):
@@ -195,8 +196,8 @@ class Gate:
                     return f"%{name} {_RISKY_MAGICS[name]}"
         return None
 
-    def _learn_imports(self, tree: ast.Module) -> None:
-        for node in ast.walk(tree):
+    def _learn_imports(self, tree: ast.Module, nodes: list[ast.AST]) -> None:
+        for node in nodes:
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store) and node.id in self.deny:
                 self._shadowed.add(node.id)
                 self._aliases.pop(node.id, None)
