@@ -261,3 +261,23 @@ def test_widget_model_names_match_the_labextension() -> None:
         assert npm_version("0.1.0") == "0.1.0" and MODULE_VERSION.startswith("^")
     finally:
         widget.close()
+
+
+def test_an_entered_output_widget_is_noticed_as_widgets_come_and_go() -> None:
+    import ipywidgets
+
+    from eager_jupyter.views.capture import _OutputWidgets
+
+    watch = _OutputWidgets()
+    first = ipywidgets.Output()
+    assert not watch.active()
+    first.msg_id = "parent-1"  # what ``with first:`` sets in a kernel
+    assert watch.active()
+    first.msg_id = ""
+    first.close()
+    second = ipywidgets.Output()  # as many widgets as before, but a new one
+    second.msg_id = "parent-2"
+    assert watch.active()
+    second.msg_id = ""
+    assert not watch.active()
+    second.close()

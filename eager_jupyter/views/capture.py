@@ -25,7 +25,7 @@ While the generated code is inside an ipywidgets ``Output`` (``with out:``, ``in
 ``@out.capture()``), everything passes through to the real streams, publisher and traceback display:
 the frontend routes those messages into that ``Output`` by their parent's msg_id, as in any cell.
 Whether one is entered is read from the ``Output`` widgets alive (a non-empty ``msg_id``), kept in a
-list that is rebuilt only when the number of widgets changes.
+list that is rebuilt only when the set of widgets changes.
 
 ``publish(shell, output)`` sends a captured output to the cell as an ordinary output (the post-run
 takeover in ``widget``): streams through ``sys.stdout``/``sys.stderr``, displays through the shell's
@@ -73,7 +73,7 @@ class _OutputWidgets:
     """Is an ipywidgets ``Output`` context entered right now? (see the module docstring)"""
 
     def __init__(self) -> None:
-        self._count = -1
+        self._seen: tuple[int, Any] = (-1, None)
         self._outputs: list[Any] = []
 
     def active(self) -> bool:
@@ -82,8 +82,10 @@ class _OutputWidgets:
         instances = getattr(widget, "_instances", None)
         if module is None or not isinstance(instances, dict):
             return False
-        if len(instances) != self._count:
-            self._count = len(instances)
+        # widgets are added at the end of the dict: its size and last key tell whether it changed
+        seen = (len(instances), next(reversed(instances), None))
+        if seen != self._seen:
+            self._seen = seen
             self._outputs = [w for w in list(instances.values()) if isinstance(w, module.Output)]
         return any(getattr(w, "msg_id", "") for w in self._outputs)
 
