@@ -24,7 +24,8 @@ Scripts, taken in order, one per request (``default`` when the queue is empty):
 Every request is recorded (``requests``: path, headers, JSON body) with its connection, and the server
 notes when each connection was closed by the client (``Connection.closed_at``, a
 ``time.perf_counter()`` value; on Linux that clock is system-wide, so it compares with a kernel's).
-While it waits between events it watches the socket, so a client hanging up is seen at once.
+While it waits between events it watches the socket, so a client hanging up is seen at once, and it
+counts the text deltas it wrote on each connection (``Connection.pieces_sent``).
 """
 
 from __future__ import annotations
@@ -100,6 +101,7 @@ class Connection:
     opened_at: float
     closed_at: float | None = None  # when the client hung up, as seen by the server
     closed: threading.Event = field(default_factory=threading.Event)
+    pieces_sent: int = 0  # text deltas written before the reply ended or the client hung up
 
     def mark_closed(self) -> None:
         if self.closed_at is None:
@@ -241,6 +243,7 @@ class _Handler(BaseHTTPRequestHandler):
             }
             if not self._event("content_block_delta", delta):
                 return
+            self.conn_record.pieces_sent += 1
         n = len(script.pieces)
         if script.error_after is not None and script.error_after >= n:
             self._error_event(script)

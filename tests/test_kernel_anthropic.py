@@ -253,7 +253,8 @@ def test_early_interruption_closes_the_stream_at_once(kernel: Any, fake: FakeAnt
     assert r.status == "error" and r.ename == "StatementError"
     latency = close_latency(kernel, fake)
     print(f"\nearly interruption: close() -> server saw the connection close: {latency * 1000:.2f} ms")
-    assert latency < 1.0  # sanity; the figure is printed
+    # the stream was cut, not drained (the figures: tests/bench_stream_close.py)
+    assert fake.last.connection.pieces_sent < len(pieces)
     assert kernel.value("before") == 1 and kernel.value("'after_150' in globals()") is False
     assert_usable(kernel)
 
@@ -268,7 +269,7 @@ def test_kernel_interrupt_closes_the_stream_at_once(kernel: Any, fake: FakeAnthr
     assert r.status == "error" and r.ename == "KeyboardInterrupt"
     latency = close_latency(kernel, fake)
     print(f"\nkernel interrupt: close() -> server saw the connection close: {latency * 1000:.2f} ms")
-    assert latency < 1.0
+    assert fake.last.connection.pieces_sent == 2  # closed while the reply stalled
     assert kernel.value("waiting") == 1
     assert_usable(kernel)
 

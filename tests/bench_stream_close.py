@@ -1,0 +1,160 @@
+"""How soon stopping a run hangs up the Anthropic stream: a benchmark that prints figures.
+
+    .venv/bin/python tests/bench_stream_close.py [--rounds N]
+
+Everything runs on this machine against the loopback stand-in of the Messages API
+(``fake_anthropic.py``), through the real SDK. Three figures, each a median and a worst over N rounds,
+measured from the moment a stop is decided to the moment the server sees the connection close
+(both ``time.perf_counter()``, one system-wide clock on Linux):
+
+1. ``AnthropicSource.close()`` called from another thread while the reply streams, stalls, or has not
+   sent its headers yet (in this process).
+2. Early interruption in a real kernel: a statement fails while the model is still writing; from the
+   failing statement's end (the run record) to the hang-up.
+3. A kernel interrupt (``interrupt_kernel``, as the stop button) while the reply stalls; from the
+   interrupt request to the hang-up.
+
+The goal of the Anthropic-source issue is 100 ms. The tests check the behaviour (the stream is cut, not
+drained); the time is only measured here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from fake_anthropic import FakeAnthropic, Reply, Stall
+from kernel_harness import Kernel
+
+from eager_jupyter.sources.anthropic import AnthropicSource
+
+KEY = "sk-ant-api03-BENCHKEY-" + "b" * 24
+
+# In the kernel: note when each run's clock started, so a record's times become perf_counter values.
+SETUP = """
+import eager_jupyter.engine as _engine
+_t0s = []
+_run = _engine.Engine.run
+def _noting_run(self, _run=_run):
+    try:
+        return _run(self)
+    finally:
+        _t0s.append(self._t0)
+_engine.Engine.run = _noting_run
+"""
+
+
+def hang_up_after(fake: FakeAnthropic, since: float) -> float:
+    connection = fake.last.connection
+    if not connection.closed.wait(10) or connection.closed_at is None:
+        raise RuntimeError("the server never saw the connection close")
+    return connection.closed_at - since
+
+
+def close_in_process(fake: FakeAnthropic, script: Reply | Stall) -> float:
+    """Stream in a thread, call close() once the reply is under way (or the request is in), time it."""
+    requests = len(fake.requests)
+    fake.add(script)
+    src = AnthropicSource("anything", retries=0, backoff=0.0)
+    first = threading.Event()
+
+    def consume() -> None:
+        for _ in src.stream():
+            first.set()
+
+    thread = threading.Thread(target=consume, daemon=True)
+    thread.start()
+    if isinstance(script, Reply):
+        first.wait(10)
+    else:
+        fake.wait_requests(requests + 1)
+    time.sleep(0.1)  # let it block where it blocks
+    t0 = time.perf_counter()
+    src.close()
+    thread.join(10)
+    return hang_up_after(fake, t0)
+
+
+def summary(name: str, seconds: list[float]) -> None:
+    ms = sorted(s * 1000 for s in seconds)
+    print(
+        f"{name:<46} median {statistics.median(ms):7.2f} ms   worst {ms[-1]:7.2f} ms   "
+        f"(n={len(ms)})",
+        flush=True,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=10, help="rounds of each case (default 10)")
+    args = parser.parse_args(argv)
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+        os.environ.pop(name, None)
+
+    with FakeAnthropic(deadline=1800) as fake:
+        os.environ["ANTHROPIC_API_KEY"] = KEY
+        os.environ["ANTHROPIC_BASE_URL"] = fake.url
+        print(f"close() -> hang-up, {args.rounds} rounds each (goal 100 ms):", flush=True)
+        cases: list[tuple[str, Callable[[], Reply | Stall]]] = [
+            ("close() while streaming", lambda: Reply(["x = 1\n"] * 2000, delay=0.01)),
+            ("close() while the reply stalls", lambda: Reply(["a", "b"], stall_after=1, stall=30)),
+            ("close() before the headers", lambda: Stall(30)),
+        ]
+        for label, make in cases:
+            summary(label, [close_in_process(fake, make()) for _ in range(args.rounds)])
+
+        kernel = Kernel(
+            MPLBACKEND="module://matplotlib_inline.backend_inline",
+            ANTHROPIC_API_KEY=KEY,
+            ANTHROPIC_BASE_URL=fake.url,
+            NO_PROXY="127.0.0.1",
+        )
+        try:
+            for code in ("%load_ext eager_jupyter", SETUP):
+                if kernel.execute(code).status != "ok":
+                    raise RuntimeError(f"kernel setup failed: {code!r}")
+            failures, interrupts = [], []
+            for i in range(args.rounds):
+                pieces = ["```python\n", "before = 1\n", "boom = 1 / 0\n"]
+                pieces += [f"after_{k} = {k}\n" for k in range(200)]
+                fake.add(Reply(pieces, delay=0.05))
+                r = kernel.execute("%%eager --new\nanything\n")
+                if r.ename != "StatementError":
+                    raise RuntimeError(f"expected a failed statement, got {r.status} {r.ename}")
+                failed_at = kernel.value(
+                    "_t0s[-1] + [s.finished_at for s in _eager.statements if s.status == 'error'][0]"
+                )
+                failures.append(hang_up_after(fake, failed_at))
+
+                fake.add(Reply(["```python\n", f"waiting = {i}\n", "more = 2\n"], stall_after=2, stall=60))
+                sent: list[float] = []
+
+                def interrupt(sent: list[float] = sent) -> None:
+                    sent.append(time.perf_counter())
+                    kernel.manager.interrupt_kernel()
+
+                timer = threading.Timer(1.0, interrupt)
+                timer.start()
+                r = kernel.execute("%%eager --new\nanything\n")
+                timer.join()
+                if r.ename != "KeyboardInterrupt":
+                    raise RuntimeError(f"expected KeyboardInterrupt, got {r.status} {r.ename}")
+                interrupts.append(hang_up_after(fake, sent[0]))
+            print("in a kernel (the magic, the SDK, the loopback server):", flush=True)
+            summary("failing statement ends -> hang-up", failures)
+            summary("interrupt_kernel() -> hang-up", interrupts)
+        finally:
+            kernel.shutdown()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
