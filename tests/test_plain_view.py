@@ -132,3 +132,54 @@ def test_bundles():
     bundle = code_block_bundle("\n\n# c\ny = 2\n", "✓ done")
     assert bundle["text/plain"] == "# c\ny = 2\n# ✓ done"
     assert prose_text(["~~~py\n", "text\n", "~~~\n"]) == "text"
+
+
+def test_throttle_waits_while_busy_then_delivers_the_last_change():
+    import threading
+
+    from eager_jupyter.views.plain import Throttle
+
+    flushed = threading.Event()
+    calls: list[bool] = []
+    busy = [True]
+
+    def flush() -> None:
+        calls.append(busy[0])
+        flushed.set()
+
+    throttle = Throttle(flush, per_second=50, busy=lambda: busy[0])
+    try:
+        throttle.poke()  # busy: nothing now, the timer keeps trying
+        assert not flushed.wait(0.2) and calls == []
+        busy[0] = False
+        assert flushed.wait(5)
+        assert calls == [False]  # never flushed while busy
+    finally:
+        throttle.close()
+
+
+def test_header_updates_wait_while_code_is_inside_an_output_widget():
+    import threading
+
+    import ipywidgets
+
+    display, builder = Display(), RecordBuilder()
+    updated = threading.Event()
+
+    def noting(*args: Any, **kw: Any) -> None:
+        display(*args, **kw)
+        if kw.get("update"):
+            updated.set()
+
+    view = PlainView(noting, record=builder.record, updates_per_second=50)
+    out = ipywidgets.Output()
+    try:
+        feed(view, builder, RunStarted(0.0, "s", "eager"))
+        out.msg_id = "parent"  # what ``with out:`` sets in a kernel
+        feed(view, builder, PieceStreamed(0.1, "x = 1\n"))
+        assert not updated.wait(0.3)
+        out.msg_id = ""
+        assert updated.wait(5)
+    finally:
+        view.close()
+        out.close()

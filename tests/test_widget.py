@@ -200,6 +200,11 @@ def test_takeover_replaces_the_widget_with_the_plain_rendering(ip: Any, recorder
             shape.append(("display", "text/html" if "text/html" in item["data"] else "other"))
         else:
             shape.append((kind, item))
+    # generation stopped at the error; at 2000 tok/s part of the next line may have streamed by then,
+    # and it is shown as skipped (never run)
+    tail = shape[9:]
+    assert tail in ([], [("block", tail[0][1] if tail else "", "skipped")])
+    assert 'print("never")'.startswith(tail[0][1] if tail else "")
     assert shape == [
         ("block", 'print("start")', "done"),
         ("stdout", "start\n"),
@@ -210,14 +215,17 @@ def test_takeover_replaces_the_widget_with_the_plain_rendering(ip: Any, recorder
         ("block", "print(sorted(values))", "done"),
         ("stdout", "[1, 2, 3]\n"),
         ("block", "missing + 1", "error"),
-    ]  # generation stopped at the error: 'print("never")' was never generated
+        *tail,
+    ]
     # the same metadata as the plain view's outputs, for programs reading the saved notebook
     ours = [item["metadata"]["eager_jupyter"] for kind, item in log[1:]
             if kind in ("display", "update") and (item["metadata"] or {}).get("eager_jupyter")]
     assert ours[0]["part"] == "header" and ours[0]["final"] and ours[0]["state"] == "failed"
     statuses = [(m["index"], m["status"]) for m in ours if m["part"] == "statement"]
-    assert statuses == [(0, "done"), (1, "done"), (2, "done"), (3, "done"), (4, "done"), (5, "failed")]
-    assert ours[-1]["note"].startswith("✗ NameError") and {m["run"] for m in ours} == {display_id}
+    ran = [(0, "done"), (1, "done"), (2, "done"), (3, "done"), (4, "done"), (5, "failed")]
+    assert statuses == ran + [(6, "skipped")] * len(tail)
+    failed = [m for m in ours if m.get("status") == "failed"]
+    assert failed[0]["note"].startswith("✗ NameError") and {m["run"] for m in ours} == {display_id}
     errors = [item for kind, item in log if kind == "stderr"]
     assert any("NameError" in text for text in errors)  # the traceback (a terminal prints it)
     assert view.widget.comm is None or not view.widget.comm.kernel  # closed (or never had a kernel)

@@ -43,7 +43,7 @@ from typing import Any, Protocol
 
 from .widget_state import Output
 
-__all__ = ["OutputSink", "capture", "jsonable", "publish"]
+__all__ = ["OutputSink", "capture", "jsonable", "output_widget_active", "publish"]
 
 
 class OutputSink(Protocol):
@@ -91,6 +91,11 @@ class _OutputWidgets:
 
 
 _output_widgets = _OutputWidgets()
+
+
+def output_widget_active() -> bool:
+    """True while generated code is inside an ipywidgets ``Output`` (in any thread's view)."""
+    return _output_widgets.active()
 
 
 class _Stream(io.TextIOBase):

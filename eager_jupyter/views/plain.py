@@ -61,6 +61,7 @@ from ..events import (
     StatementStarted,
 )
 from ..record import RunRecord
+from .capture import output_widget_active
 
 __all__ = ["PlainView", "Throttle", "code_block_bundle", "fenced", "prose_text", "summary_line"]
 
@@ -144,11 +145,17 @@ class Throttle:
     """Calls ``flush`` at most ``per_second`` times a second; a timer delivers the last change.
 
     Thread-safe. The timer thread runs in the context captured at construction (the running cell's),
-    so what it displays is routed to that cell.
+    so what it displays is routed to that cell. While ``busy()`` is true the flush waits (the timer
+    tries again an interval later): the view passes "generated code is inside an ipywidgets Output",
+    because the frontend hands every message of the cell to that Output meanwhile, and it drops a
+    display update it has no display for.
     """
 
-    def __init__(self, flush: Callable[[], None], per_second: float) -> None:
+    def __init__(
+        self, flush: Callable[[], None], per_second: float, busy: Callable[[], bool] | None = None
+    ) -> None:
         self._flush = flush
+        self._busy = busy
         self._interval = 1.0 / per_second
         self._last = 0.0
         self._lock = threading.Lock()
@@ -164,23 +171,35 @@ class Throttle:
                 return
             now = time.monotonic()
             wait = self._last + self._interval - now
-            if wait <= 0:
+            if wait <= 0 and not self._is_busy():
                 self._last = now
             else:
-                if self._timer is None:
-                    self._timer = threading.Timer(wait, self._context.copy().run, args=(self._on_timer,))
-                    self._timer.daemon = True
-                    self._timer.start()
+                self._arm(wait if wait > 0 else self._interval)
                 return
         self._flush_now()
+
+    def _arm(self, wait: float) -> None:
+        if self._timer is None:
+            self._timer = threading.Timer(wait, self._context.copy().run, args=(self._on_timer,))
+            self._timer.daemon = True
+            self._timer.start()
 
     def _on_timer(self) -> None:
         with self._lock:
             self._timer = None
             if self._closed:
                 return
+            if self._is_busy():
+                self._arm(self._interval)
+                return
             self._last = time.monotonic()
         self._flush_now()
+
+    def _is_busy(self) -> bool:
+        try:
+            return self._busy is not None and self._busy()
+        except Exception:
+            return False
 
     def _flush_now(self) -> None:
         try:
@@ -220,7 +239,7 @@ class PlainView:
         self.live = live
         self._id = uuid.uuid4().hex[:12]
         self._lock = threading.RLock()
-        self._throttle = Throttle(self._update_header, updates_per_second)
+        self._throttle = Throttle(self._update_header, updates_per_second, busy=output_widget_active)
         self._source = ""
         self._state = "generating"
         self._code = ""  # code streamed so far (this round)
