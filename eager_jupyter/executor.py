@@ -95,6 +95,7 @@ class Executor:
         self.filename = f"<eager-{run_name}>"
         self.last_value: Any = _NOTHING
         self._lines: list[str] = []  # transformed program so far, for tracebacks
+        self._size = 0  # characters in self._lines
         _retain(self.filename)
         filename_map = getattr(getattr(shell, "compile", None), "_filename_map", None)
         if isinstance(filename_map, dict):
@@ -219,11 +220,15 @@ class Executor:
         if lines and not lines[-1].endswith("\n"):
             lines[-1] += "\n"
         needed = start_line - 1
-        del self._lines[needed:]
-        self._lines.extend(["\n"] * (needed - len(self._lines)))
-        self._lines.extend(lines)
-        text_size = sum(len(line) for line in self._lines)
-        linecache.cache[self.filename] = (text_size, None, list(self._lines), self.filename)
+        if needed < len(self._lines):  # a repair round rewrites from its line on
+            self._size -= sum(len(line) for line in self._lines[needed:])
+            del self._lines[needed:]
+        padding = ["\n"] * (needed - len(self._lines))
+        self._lines += padding + lines
+        self._size += len(padding) + sum(len(line) for line in lines)
+        # linecache gets the list itself, not a copy: registering a statement stays O(its lines), and
+        # an entry with no mtime is never checked against a file
+        linecache.cache[self.filename] = (self._size, None, self._lines, self.filename)
 
     @staticmethod
     def _fix_lineno(error: SyntaxError, start_line: int) -> None:
