@@ -1,10 +1,12 @@
-"""Run the chunker tests under CPython 3.12 and 3.13 as well: their grammars differ (PEP 695 and
-PEP 701 f-strings from 3.12), and the chunker follows the running interpreter like `compile` does.
+"""Run the pure stages' tests under CPython 3.12 and 3.13 as well: their grammars differ (PEP 695 and
+PEP 701 f-strings from 3.12), and the chunker follows the running interpreter like `compile` does; the
+fence filter, the gate (``ast``), the scheduler, the latency formulas and the replay source and trace
+format are plain Python too, and run there unchanged.
 
 The interpreters are the small venvs `make alt-pythons` creates in `.venv/py3.12` and `.venv/py3.13`
 (from pyenv, with parso, pytest and pytest-timeout; the repo is not installed there, so it goes on
-PYTHONPATH). A missing venv skips with the command that creates it. The default run takes the chunker
-tests without the whole-stdlib oracle; `-m slow` adds it (the other interpreter's own stdlib).
+PYTHONPATH). A missing venv skips with the command that creates it. The default run takes those tests
+without the chunker's whole-stdlib oracle; `-m slow` adds it (the other interpreter's own stdlib).
 """
 
 from __future__ import annotations
@@ -16,7 +18,14 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-CHUNKER_TESTS = sorted(p.name for p in Path(__file__).parent.glob("test_chunker*.py"))
+PURE_TESTS = [
+    *sorted(p.name for p in Path(__file__).parent.glob("test_chunker*.py")),
+    "test_fences.py",
+    "test_gate.py",
+    "test_scheduler.py",
+    "test_latency.py",
+    "test_replay_and_trace.py",
+]
 VERSIONS = ["3.12", "3.13"]
 
 
@@ -27,7 +36,7 @@ def _run(version: str, marker: str) -> None:
                     f"(it needs pyenv's CPython {version})")
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONDONTWRITEBYTECODE": "1"}
     command = [str(python), "-m", "pytest", "-p", "no:cacheprovider", "-q", "-m", marker,
-               *(f"tests/{name}" for name in CHUNKER_TESTS)]
+               *(f"tests/{name}" for name in PURE_TESTS)]
     result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True,
                             timeout=1500)
     version_line = subprocess.run([str(python), "-c", "import sys; print(sys.version_info[:2])"],
@@ -37,7 +46,7 @@ def _run(version: str, marker: str) -> None:
 
 
 @pytest.mark.parametrize("version", VERSIONS)
-def test_chunker_on_other_python(version: str) -> None:
+def test_pure_stages_on_other_python(version: str) -> None:
     _run(version, "not slow")
 
 
