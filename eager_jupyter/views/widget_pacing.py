@@ -12,10 +12,13 @@ the budget: whatever is pending goes at least every ``max_wait`` (0.6 s).
 What that gives. Simulated on the 26 benchmark programs: 2.0-2.7x at 100 tokens/s (3 updates a
 second), 2.5-2.9x at 60 (2 a second), and 3.3-3.9x at 30, where the 0.6 s refresh costs more than
 the code it carries; a program of one-line statements (``x = i``) costs ~6x, its statuses (~35 bytes
-each) outweighing its code. Measured on a real kernel's iopub at 60 tokens/s: 2.6-2.9x in comm
-content (the widget's comm_open, ~415 bytes once, aside), 1.7 messages a second; counting every
-frame of those messages (Jupyter's header, parent header and signature, ~550 bytes each) it is
-8-10x: below one message a second no view would look live.
+each) outweighing its code. The budget also gives way when statements run long while the code
+streams: every status change still reaches the view within 0.6 s, so at 60 tokens/s with every
+statement running 0.3 s the worst benchmark program costs 3.1x, at 0.7 s 4.3x, at 1.5 s 4.7x
+(simulated). Measured on a real kernel's iopub at 60 tokens/s on 2026-12-03: 2.6-3.2x in comm
+content (the widget's comm_open, ~415 bytes once, aside), 1.7 messages a second, exactly the bytes
+the pacer counts; counting every frame of those messages (Jupyter's header, parent header and
+signature, ~550 bytes each) it is 8-10x: below one message a second no view would look live.
 
 Bytes are counted as jupyter_client's default packer writes them (``json_size``), and the envelope
 is the comm's (``{"data": {"method": "custom", "content": ...}, "comm_id": ...}``).
