@@ -321,3 +321,28 @@ def test_events_are_all_handled() -> None:
     for event in sample:
         state.apply(event)
     assert [op[0] for op in state.ops] == ["B", "T", "R", "H", "S", "D", "G", "E"]
+
+
+def test_a_hold_then_a_start_in_one_delta_keep_their_order() -> None:
+    # the last statement is held, generation ends, and it runs and finishes before the next message
+    code = "import subprocess\nsubprocess.run(['true'])\n"
+    state = LiveState()
+    state.apply(RunStarted(0.0, "replay", "eager"))
+    state.apply(PieceStreamed(0.01, code, "code", 0))
+    first = state.take_delta()
+    state.apply(StatementReleased(0.02, 0, "import subprocess\n", 1, 0.01))
+    state.apply(StatementStarted(0.02, 0, 1, 0.0))
+    state.apply(StatementFinished(0.021, 0, 0.001))
+    state.apply(StatementReleased(0.03, 1, "subprocess.run(['true'])\n", 2, 0.01))
+    state.apply(StatementHeld(0.03, 1, "starts processes"))
+    state.apply(GenerationEnded(0.04))
+    state.apply(StatementStarted(0.05, 1, 2, 0.0))
+    state.apply(StatementFinished(0.06, 1, 0.01))
+    state.apply(RunEnded(0.07, "ok"))
+    second = state.take_delta()
+    kinds = [op[0] for op in second["s"]]
+    assert kinds.index("H") < kinds.index("S"), second["s"]  # the start is not merged back before the hold
+    sim = Sim(state, Pacer(), [(0.0, first), (0.07, second)])
+    result = _replay_in_node(sim)
+    assert result["live"] == result["snapshot"]
+    assert [s["status"] for s in result["live"]["statements"]] == ["done", "done"]

@@ -374,7 +374,9 @@ class LiveState:
 def coalesce(ops: list[Op], first_index: int) -> list[Op]:
     """Merge a statement's ops that travel in the same delta: ``R`` + ``S`` (+ ``D``/``F``) becomes
     one extended ``R``, ``S`` + ``D``/``F`` one extended ``S`` (see the module docstring). Order
-    between statements does not matter to a frontend, so merging moves nothing it could see."""
+    between statements does not matter to a frontend, so merging moves nothing it could see; within
+    one statement it does: a start after a hold (``R``, ``H``, ``S``) stays after the ``H``, or the
+    frontend would apply the hold last and show a finished statement as held."""
     out: list[Op] = []
     where: dict[int, int] = {}  # statement index -> position of its R or S op in ``out``
     index = first_index
@@ -384,6 +386,9 @@ def coalesce(ops: list[Op], first_index: int) -> list[Op]:
             where[index] = len(out)
             out.append([*op[:5], None, None, None, None, op[9] if len(op) > 9 else None])
             index += 1
+        elif kind == "H":
+            where.pop(op[1], None)  # what follows the hold must come after it
+            out.append(list(op))
         elif kind == "S" and op[1] in where and out[where[op[1]]][0] == "R":
             out[where[op[1]]][5:7] = [op[2], op[3]]
         elif kind == "S":  # -> ["S", i, started, batch, run, error]
