@@ -37,10 +37,27 @@ async function openNotebook(page, name) {
   await sleep(500);
 }
 
+// Run a cell with Ctrl+Enter. On a loaded machine the first key press can land before the editor
+// takes focus and be lost (the prompt stays "[ ]:"); a queued cell shows "[*]" at once, so a prompt
+// still empty after 10 s means nothing was sent, and pressing again cannot run the cell twice.
 async function runCell(page, index) {
   const cell = page.locator('.jp-Notebook .jp-Cell').nth(index);
-  await cell.locator('.jp-InputArea-editor').click();
-  await page.keyboard.press('Control+Enter');
+  const prompt = cell.locator('.jp-InputPrompt');
+  for (let attempt = 1; ; attempt++) {
+    await cell.locator('.jp-InputArea-editor').click();
+    await page.keyboard.press('Control+Enter');
+    const deadline = Date.now() + 10000;
+    while (Date.now() < deadline) {
+      if (/\[(\*|\d+)\]/.test((await prompt.textContent()) ?? '')) {
+        return;
+      }
+      await sleep(100);
+    }
+    if (attempt === 3) {
+      throw new Error(`cell ${index} did not start after ${attempt} tries`);
+    }
+    log(`cell ${index}: Ctrl+Enter was lost, pressing again`);
+  }
 }
 
 // What an eager cell shows right now (the live widget, or the rendering after the takeover).
