@@ -33,8 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from fake_anthropic import FakeAnthropic, Reply, Stall
 from kernel_harness import Kernel
-
-from eager_jupyter.sources.anthropic import AnthropicSource
+from test_anthropic_source import close_while_streaming, source
 
 KEY = "sk-ant-api03-BENCHKEY-" + "b" * 24
 
@@ -59,30 +58,6 @@ def hang_up_after(fake: FakeAnthropic, since: float) -> float:
     return connection.closed_at - since
 
 
-def close_in_process(fake: FakeAnthropic, script: Reply | Stall) -> float:
-    """Stream in a thread, call close() once the reply is under way (or the request is in), time it."""
-    requests = len(fake.requests)
-    fake.add(script)
-    src = AnthropicSource("anything", retries=0, backoff=0.0)
-    first = threading.Event()
-
-    def consume() -> None:
-        for _ in src.stream():
-            first.set()
-
-    thread = threading.Thread(target=consume, daemon=True)
-    thread.start()
-    if isinstance(script, Reply):
-        first.wait(10)
-    else:
-        fake.wait_requests(requests + 1)
-    time.sleep(0.1)  # let it block where it blocks
-    t0 = time.perf_counter()
-    src.close()
-    thread.join(10)
-    return hang_up_after(fake, t0)
-
-
 def summary(name: str, seconds: list[float]) -> None:
     ms = sorted(s * 1000 for s in seconds)
     print(
@@ -103,13 +78,17 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["ANTHROPIC_API_KEY"] = KEY
         os.environ["ANTHROPIC_BASE_URL"] = fake.url
         print(f"close() -> hang-up, {args.rounds} rounds each (goal 100 ms):", flush=True)
-        cases: list[tuple[str, Callable[[], Reply | Stall]]] = [
-            ("close() while streaming", lambda: Reply(["x = 1\n"] * 2000, delay=0.01)),
-            ("close() while the reply stalls", lambda: Reply(["a", "b"], stall_after=1, stall=30)),
-            ("close() before the headers", lambda: Stall(30)),
+        cases: list[tuple[str, Callable[[], Reply | Stall], int]] = [
+            ("close() while streaming", lambda: Reply(["x = 1\n"] * 2000, delay=0.01), 3),
+            ("close() while the reply stalls", lambda: Reply(["a", "b"], stall_after=1, stall=30), 1),
+            ("close() before the headers", lambda: Stall(30), 0),
         ]
-        for label, make in cases:
-            summary(label, [close_in_process(fake, make()) for _ in range(args.rounds)])
+        for label, make, after in cases:
+            latencies = []
+            for _ in range(args.rounds):
+                fake.add(make())
+                latencies.append(close_while_streaming(fake, source(), after))
+            summary(label, latencies)
 
         kernel = Kernel(
             MPLBACKEND="module://matplotlib_inline.backend_inline",
