@@ -91,11 +91,8 @@ class _OutputWidgets:
 
 
 _output_widgets = _OutputWidgets()
-
-
-def output_widget_active() -> bool:
-    """True while generated code is inside an ipywidgets ``Output`` (in any thread's view)."""
-    return _output_widgets.active()
+#: True while generated code is inside an ipywidgets ``Output`` (the plain view's header waits then)
+output_widget_active = _output_widgets.active
 
 
 class _Stream(io.TextIOBase):

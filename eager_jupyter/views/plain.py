@@ -152,7 +152,7 @@ class Throttle:
     """
 
     def __init__(
-        self, flush: Callable[[], None], per_second: float, busy: Callable[[], bool] | None = None
+        self, flush: Callable[[], None], per_second: float, busy: Callable[[], bool] = lambda: False
     ) -> None:
         self._flush = flush
         self._busy = busy
@@ -171,7 +171,7 @@ class Throttle:
                 return
             now = time.monotonic()
             wait = self._last + self._interval - now
-            if wait <= 0 and not self._is_busy():
+            if wait <= 0 and not self._busy():
                 self._last = now
             else:
                 self._arm(wait if wait > 0 else self._interval)
@@ -189,17 +189,11 @@ class Throttle:
             self._timer = None
             if self._closed:
                 return
-            if self._is_busy():
+            if self._busy():
                 self._arm(self._interval)
                 return
             self._last = time.monotonic()
         self._flush_now()
-
-    def _is_busy(self) -> bool:
-        try:
-            return self._busy is not None and self._busy()
-        except Exception:
-            return False
 
     def _flush_now(self) -> None:
         try:
