@@ -237,7 +237,8 @@ def test_deltas_carry_code_statuses_and_outputs(ip: Any, recorder: Recorder) -> 
     _run(ip, view, recorder, rate=400)
     code = "".join(d.get("c", "") for d in deltas)
     assert PROGRAM.startswith(code) and "missing + 1\n" in code  # generation stops at the error
-    kinds = [op[0] for d in deltas for op in d.get("s", [])]
+    ops = [op for d in deltas for op in d.get("s", [])]
+    kinds = [part[0] for op in ops for part in (op.split(";") if isinstance(op, str) else [op])]
     assert kinds[0] == "B" and kinds[-1] == "E" and "R" in kinds
     printed = [op[3] for d in deltas for op in d.get("x", []) if op[0] == "s"]
     assert "".join(printed) == "start\n[1, 2, 3]\n"

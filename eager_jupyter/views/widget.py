@@ -157,7 +157,7 @@ class WidgetView:
         shell: Any = None,
         *,
         max_rate: float = 20.0,
-        ratio: float = 2.5,
+        ratio: float = 3.0,
         takeover: bool = True,
         display: Callable[..., Any] | None = None,
         send: Callable[[Delta], None] | None = None,
@@ -177,7 +177,8 @@ class WidgetView:
         self.state = LiveState()
         self._cond = threading.Condition(threading.RLock())
         self._clock = clock
-        self.widget = EagerWidget(self.snapshot)
+        # a short comm id: every delta carries it (ipywidgets' default, a uuid4 hex, is 20 bytes longer)
+        self.widget = EagerWidget(self.snapshot, model_id=uuid.uuid4().hex[:12])
         self._send = send or self.widget.send
         comm_id = getattr(self.widget, "model_id", None) or uuid.uuid4().hex
         envelope = json_size({"data": {"method": "custom", "content": 0}, "comm_id": comm_id}) - 1

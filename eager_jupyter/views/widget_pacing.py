@@ -1,30 +1,40 @@
-"""When the live widget sends, and how much: the rate cap, the byte budget and the liveness floor.
+"""When the live widget sends, and how much: the rate cap, the byte budget and liveness within it.
 Pure: no IPython, no threads (``WidgetView``'s sender thread asks ``next_delta`` what to do).
 
-Budget. ``Pacer`` sends at most ``max_rate`` (20) deltas a second, and keeps the bytes of the live
-view (everything but output ops; the comm envelope around each delta, ~80 bytes, included) within
-``ratio`` (2.5) times the code generated so far plus ``initial`` (200) bytes, so the first messages
-go at once. When a whole delta does not fit, the code alone goes if it fits (code streams first;
-statuses wait and coalesce), with a reserve (``reserve`` times the code size) kept for statuses: a
-code-only message waits until enough code has come to be worth its envelope. Liveness comes before
-the budget: whatever is pending goes at least every ``max_wait`` (0.6 s).
+Budget. The bytes of the live view (every delta but its output ops, with the comm envelope around
+it: ~70 bytes with the widget's 12-character comm id) stay within ``ratio`` (3) times the bytes
+generated so far, or ``initial`` (600) for a program too small for that. A message that carries
+outputs would go for them anyway: its envelope counts as theirs, and what rides along as the view's.
+At most ``max_rate`` (20) messages a second.
 
-What that gives. Simulated on the 26 benchmark programs: 2.0-2.7x at 100 tokens/s (3 updates a
-second), 2.5-2.9x at 60 (2 a second), and 3.3-3.9x at 30, where the 0.6 s refresh costs more than
-the code it carries; a program of one-line statements (``x = i``) costs ~6x, its statuses (~35 bytes
-each) outweighing its code. The budget also gives way when statements run long while the code
-streams: every status change still reaches the view within 0.6 s, so at 60 tokens/s with every
-statement running 0.3 s the worst benchmark program costs 3.1x, at 0.7 s 4.3x, at 1.5 s 4.7x
-(simulated). Measured on a real kernel's iopub at 60 tokens/s on 2026-12-03: 2.6-3.2x in comm
-content (the widget's comm_open, ~415 bytes once, aside), 1.7 messages a second, exactly the bytes
-the pacer counts; counting every frame of those messages (Jupyter's header, parent header and
-signature, ~550 bytes each) it is 8-10x: below one message a second no view would look live.
+Rules, in order (``next_delta``). The first message goes at once (the run's source and model).
+While the model writes, the whole pending delta goes when it fits the *streaming line*:
+``first`` (160) + ``streaming`` (2.8) x the bytes so far - ``per_statement`` (60) x the
+statements released and not ended yet (the budget their ends will need once the code stops);
+statuses at once, code alone at most every ``min_gap`` (0.4 s, so each message carries enough code
+to be worth its envelope). Code that has waited ``code_wait`` (1.5 s) goes if the whole budget
+allows: with its statuses, or else alone. After the model wrote, a delta goes when it costs at most
+its fair share of the budget left, shared among the status steps still to report (a start and an
+end per statement, the run's end): with a little left, the ends of long statements are grouped. A
+status that waited ``stale`` (5 s) goes if the whole budget allows, and after twice that even if it
+does not (``over_budget`` counts those: statuses that cost more than the program, such as hundreds of
+one-line statements). Outputs are never held back.
 
-Bytes are counted as jupyter_client's default packer writes them (``json_size``), and the envelope
-is the comm's (``{"data": {"method": "custom", "content": ...}, "comm_id": ...}``).
+What that gives, simulated on the 26 benchmark programs (``tests/test_widget_state.py``): at most 3.0x
+at 30, 60 and 100 tokens/s whether statements run 0.05, 0.7 or 1.5 s, none over budget; while the
+model writes, code and statuses reach the view within 0.63 s at 60 tokens/s when statements are quick
+(within 1.5 s when they run long and the code must make room for their ends), and the ends after
+generation within 3.1 s. At 20 tokens/s the budget allows a message every ~1.6 s and statuses wait
+up to 7 s (one program of the 26 goes to 3.04x with 1.5 s statements). A program of 200 one-line
+statements: 2.75x at 60 tokens/s, one message over budget.
+
+Bytes are counted as jupyter_client's default packer writes them (``json_size``); the envelope is the
+comm's (``{"data": {"method": "custom", "content": ...}, "comm_id": ...}``), measured by the view on
+its own comm id. Counting every frame of a message instead (Jupyter's header, parent header and
+signature: ~550 bytes each) no live view could keep 3x: that is six messages for a 1.3 KB program.
 
 To validate a change: ``tests/test_widget_state.py`` simulates runs of the 26 benchmark programs on a
-simulated clock and checks the cap, the floor and the budget; ``tests/test_widget_bytes.py`` measures
+simulated clock and checks the cap, the budget and the waits; ``tests/test_widget_bytes.py`` measures
 the bytes on a real kernel's iopub (a script too: it prints the figures).
 """
 
@@ -45,41 +55,63 @@ def json_size(obj: Any) -> int:
 
 
 class Pacer:
-    """When a delta may be sent: rate cap and byte budget (see the module docstring)."""
+    """When a delta may be sent: rate cap, byte budget and liveness (see the module docstring)."""
 
     def __init__(
         self,
         *,
         max_rate: float = 20.0,
-        ratio: float = 2.5,
-        reserve: float = 0.5,
-        initial: int = 200,
-        max_wait: float = 0.6,
-        envelope: int = 80,
+        ratio: float = 3.0,
+        streaming: float = 2.8,
+        per_statement: int = 60,
+        first: int = 160,
+        initial: int = 600,
+        min_gap: float = 0.4,
+        code_wait: float = 1.5,
+        stale: float = 5.0,
+        envelope: int = 70,
         measure: Callable[[Any], int] = json_size,
     ) -> None:
         self.interval = 1.0 / max_rate
-        self.ratio = ratio
-        self.reserve = reserve
-        self.initial = initial  # credit at the start, so the first messages go at once
-        self.max_wait = max_wait  # liveness: whatever the budget, changes wait at most this long
+        self.ratio = ratio  # the budget: live-view bytes <= max(initial, ratio x bytes generated)
+        self.streaming = streaming  # what the view may spend while the model writes ...
+        self.per_statement = per_statement  # ... less this for each statement not finished yet
+        self.first = first  # credit for the first message (the run's source, model and mode)
+        self.initial = initial  # the budget of a program too small for its ratio
+        self.min_gap = min_gap  # code alone goes at most this often (statuses at once, if affordable)
+        self.code_wait = code_wait  # code waits at most this long if the budget's total allows
+        self.stale = stale  # a status waits at most this long, budget or not
         self.envelope = envelope  # bytes a message costs around its delta (comm id, method)
         self.measure = measure
         self.last_sent: float | None = None
+        self.last_code: float | None = None  # the last message that was not only outputs
         self.retry_at = 0.0  # after a delta did not fit: when to look again
+        self.statuses_since: float | None = None  # when the oldest status op not sent was seen
         self.live_bytes = 0
         self.output_bytes = 0
         self.messages = 0
+        self.over_budget = 0  # messages sent over the budget because a status was stale
 
     def cost(self, delta: Delta) -> tuple[int, int]:
-        """(live-view bytes, output bytes) that sending ``delta`` costs, envelope included."""
+        """(live-view bytes, output bytes) that sending ``delta`` costs. A message that carries
+        outputs would go for them anyway: its envelope is theirs, the rest of the delta rides along."""
         total = self.measure(delta) + self.envelope
         if "x" not in delta:
             return total, 0
-        if not any(key in delta for key in ("c", "p", "n", "s")):
-            return 0, total  # a message that only carries outputs is the outputs' cost
-        outputs = self.measure(delta["x"]) + len('"x": , ')
-        return total - outputs, outputs
+        outputs = self.measure(delta["x"]) + len('"x": , ') + self.envelope
+        live = max(0, total - outputs) if any(key in delta for key in ("c", "p", "n", "s")) else 0
+        return live, total - live
+
+    def budget(self, generated: int) -> float:
+        """The live view's bytes stay within this, ``generated`` being the bytes generated so far."""
+        return max(self.initial, self.ratio * generated)
+
+    def streaming_limit(self, state: LiveState) -> float:
+        """What the view may have spent while the model writes: the rest waits for the statements
+        still running or queued, whose ends are reported after."""
+        generated = state.generated_bytes
+        spend = self.first + self.streaming * generated - self.per_statement * state.unfinished()
+        return min(spend, self.budget(generated))
 
     def wait(self, now: float) -> float:
         """Seconds until the rate cap allows the next message."""
@@ -87,51 +119,77 @@ class Pacer:
             return 0.0
         return max(0.0, self.last_sent + self.interval - now)
 
-    def overdue(self, now: float) -> bool:
-        """True when the last message is ``max_wait`` old: the next delta goes, budget or not."""
-        return self.last_sent is not None and now - self.last_sent >= self.max_wait
+    def within(self, delta: Delta, limit: float) -> bool:
+        return self.live_bytes + self.cost(delta)[0] <= limit
 
-    def affordable(self, delta: Delta, generated: int) -> bool:
-        """Whether ``delta`` fits the budget, ``generated`` being the bytes generated so far."""
+    def fair_share(self, delta: Delta, state: LiveState) -> bool:
+        """After the model wrote: whether ``delta`` costs at most its share of the budget left, shared
+        among the status steps still to report (each statement's start and end, the run's end)."""
         live, _ = self.cost(delta)
-        if live == 0:
-            return True
-        limit = self.initial + self.ratio * generated
-        if "s" not in delta:  # code alone waits until enough came to be worth a message
-            limit -= self.reserve * generated  # and leaves room for the statuses still to come
-        return self.live_bytes + live <= limit
+        left = self.budget(state.generated_bytes) - self.live_bytes
+        steps = state.steps_left()
+        share = state.pending_steps() if "s" in delta else 0
+        if share >= steps:
+            return live <= left
+        return live * steps <= left * max(share, 1)
 
-    def sent(self, delta: Delta, now: float) -> None:
+    def sent(self, delta: Delta, now: float, statuses: bool = True) -> None:
         live, outputs = self.cost(delta)
         self.live_bytes += live
         self.output_bytes += outputs
         self.messages += 1
         self.last_sent = now
+        if live:
+            self.last_code = now
+        if statuses:
+            self.statuses_since = None
 
 
 def next_delta(state: LiveState, pacer: Pacer, now: float) -> Delta | float | None:
     """What to send at ``now``: a delta (marked sent), or seconds to wait, or None (nothing pending).
-
-    The whole pending delta if it fits the budget, or when the last message is ``max_wait`` old;
-    else the code alone if it fits (statuses wait and coalesce); else the outputs alone (never held
-    back); else wait one interval for more code to pay for it.
-    """
+    See the module docstring for the rules."""
     if not state.has_changes():
+        pacer.statuses_since = None
         return None
+    if pacer.statuses_since is None and state.statuses_pending():
+        pacer.statuses_since = now
     wait = max(pacer.wait(now), pacer.retry_at - now)
     if wait > 0:
         return wait
-    statuses = True
-    if not pacer.affordable(state.peek_delta(), state.generated_bytes) and not pacer.overdue(now):
-        statuses = False
-        code = state.peek_delta(statuses=False)
-        if not ("c" in code or "p" in code) or not pacer.affordable(code, state.generated_bytes):
-            outputs = state.take_outputs()
-            if outputs is not None:
-                pacer.sent(outputs, now)
-                return outputs
+    statuses = _choose(state, pacer, now)
+    if statuses is None:
+        delta = state.take_outputs()
+        if delta is None:
             pacer.retry_at = now + pacer.interval
             return pacer.interval
-    delta = state.take_delta(statuses)
-    pacer.sent(delta, now)
+        statuses = False
+    else:
+        delta = state.take_delta(statuses)
+    pacer.sent(delta, now, statuses)
     return delta
+
+
+def _choose(state: LiveState, pacer: Pacer, now: float) -> bool | None:
+    """True: send the whole pending delta; False: the code without the statuses; None: neither."""
+    whole = state.peek_delta()
+    quiet = now - (pacer.last_code if pacer.last_code is not None else now)  # code waited this long
+    waited = now - (pacer.statuses_since if pacer.statuses_since is not None else now)
+    total = pacer.budget(state.generated_bytes)
+    if state.generating or "c" in whole or "p" in whole:  # the model writes: code first
+        limit = pacer.streaming_limit(state) if state.generating else total  # else: its last words
+        eager = "s" in whole or quiet >= pacer.min_gap
+        if pacer.messages == 0 or (eager and pacer.within(whole, limit)):
+            return True
+        if quiet >= pacer.code_wait:
+            if pacer.within(whole, total):
+                return True
+            if pacer.within(state.peek_delta(statuses=False), total):
+                return False
+    elif pacer.fair_share(whole, state):
+        return True
+    if waited >= pacer.stale and pacer.within(whole, total):
+        return True
+    if waited >= 2 * pacer.stale:  # statuses that cost more than the budget has
+        pacer.over_budget += 1
+        return True
+    return None

@@ -5,46 +5,8 @@
 it, status and times, the outputs) and, separately, what has changed since the last message:
 ``take_delta()`` returns that change as one small JSON object; ``widget_pacing`` decides when.
 
-Wire format (a ``Delta``, the ``content`` of an ipywidgets custom message; every key optional)::
-
-    {"c": "...",               code appended
-     "p": "...",               prose appended (a model's words around its code block)
-     "n": 512,                 pieces (tokens) streamed so far
-     "s": [op, ...],           statement and run changes, in order (below)
-     "x": [out, ...]}          output changes (below); not counted against the byte budget
-
-Status ops are JSON arrays; times are integer ms since the request::
-
-    ["B", source, model, mode]            the run began (at 0)
-    ["T", t]                              the first piece arrived
-    ["R", gap, length, gen, delay]        the next statement (index = statements so far) was released:
-                                          its code starts ``gap`` characters after the previous one's
-                                          end, was generated at ``gen`` and released ``delay`` ms later
-                                          (a 10th element, after 4 nulls, gives its line when that is
-                                          not the code text's own line number: repair rounds)
-    ["H", i, reason]                      held by the gate
-    ["S", i, t, batch]                    started
-    ["D", i, run]                         finished, ``run`` ms after it started
-    ["F", i, run, error]                  failed (``run`` is null if it never started)
-    ["X", i, reason]                      skipped
-    ["P", round, failed_index]            a repair round started
-    ["G", t, stopped, output_tokens]      generation ended
-    ["E", t, status, error]               the run ended
-
-A statement's ops that travel in the same delta are merged (``coalesce``): ``R`` takes the started
-time, batch, run time and error after its own fields (``["R", gap, length, gen, delay, t, batch,
-run, error, line]``), and ``S`` takes the run time and error (``["S", i, t, batch, run, error]``);
-a run time means finished, an error failed. Trailing nulls are dropped.
-
-Output ops: ``["a", i, output]`` appends an nbformat output dict to statement i,
-``["s", i, name, text]`` appends stream text (merged into the last output when it is the same stream),
-``["u", i, k, output]`` replaces statement i's output k (a display update),
-``["c", i, wait]`` clears statement i's outputs.
-
-Why arrays, relative offsets and ms integers: a statement costs ~50 bytes of ops over its life, about
-what its code costs; dicts with names would cost three times that and break the byte budget on their
-own. For the same reason a delta carries no sequence number, offset or timestamp (a comm is ordered
-and loses nothing; the frontend extrapolates the clock from the last time it was told).
+The wire format (the deltas' keys, the status and output ops, and their short form) is described
+in ``widget_wire``, with the functions that merge and write a delta's ops.
 
 How fast and how much is sent is ``widget_pacing``'s business (the byte budget).
 
@@ -76,10 +38,10 @@ from ..events import (
     StatementStarted,
 )
 from ..record import RecordBuilder, RunRecord
+from .widget_wire import Op, coalesce, encode
 
-__all__ = ["Delta", "LiveState", "Output", "Snapshot", "StatementState", "coalesce", "to_ms"]
+__all__ = ["Delta", "LiveState", "Output", "Snapshot", "StatementState", "to_ms"]
 
-Op = list[Any]
 Output = dict[str, Any]  # an nbformat v4 output: stream, display_data, execute_result or error
 Status = Literal["queued", "held", "running", "done", "error", "skipped"]
 
@@ -88,7 +50,7 @@ class Delta(TypedDict):
     c: NotRequired[str]
     p: NotRequired[str]
     n: NotRequired[int]
-    s: NotRequired[list[Op]]
+    s: NotRequired[list[Any]]  # short strings and arrays (``widget_wire.encode``)
     x: NotRequired[list[Op]]
 
 
@@ -113,6 +75,8 @@ class StatementState:
     code: str
     start: int  # offset of the statement's code in the generated code
     line: int
+    generated: int = 0  # ms since the request
+    released: int = 0
     status: Status = "queued"
     note: str | None = None  # held reason, error line or skip reason
     outputs: list[Output] = field(default_factory=list)
@@ -129,6 +93,7 @@ class LiveState:
         self.prose = ""
         self.prose_before = ""  # the model's words before any code (the rest came after)
         self.pieces = 0
+        self.generating = False  # the model is writing (from the run's start or a repair round to its end)
         self.generated_bytes = 0  # code and prose, UTF-8: what the byte budget is relative to
         self.now = 0.0
         self.statements: dict[int, StatementState] = {}
@@ -142,6 +107,8 @@ class LiveState:
         self._sent_prose = 0
         self._sent_pieces = 0
         self._ops_sent = 0
+        self._steps_sent = 0  # weight (``_steps``) of the status ops sent
+        self._generations = 0  # generation ends to come: one per round
         self._outs: list[Op] = []
         self._known = 0  # statements whose release the frontend has been sent (they go in index order)
 
@@ -155,6 +122,8 @@ class LiveState:
         self.now = max(self.now, event.t)
         match event:
             case RunStarted():
+                self.generating = True
+                self._generations = 1
                 self._op("B", event.source, event.model, event.mode)
             case PieceStreamed():
                 if self.pieces == 0:
@@ -173,9 +142,9 @@ class LiveState:
                 if self._unresolved:
                     self._resolve()
             case StatementReleased():
-                stmt = StatementState(event.index, event.code, -1, event.start_line)
-                self.statements[event.index] = stmt
                 gen, rel = to_ms(event.generated_at) or 0, to_ms(event.t) or 0
+                stmt = StatementState(event.index, event.code, -1, event.start_line, gen, rel)
+                self.statements[event.index] = stmt
                 op: Op = ["R", None, len(event.code), gen, rel - gen]
                 self.ops.append(op)
                 self._unresolved.append((stmt, op))
@@ -197,11 +166,15 @@ class LiveState:
                 self._set(event.index, "skipped", event.reason)
                 self._op("X", event.index, event.reason)
             case RepairStarted():
+                self.generating = True
+                self._generations += 1
                 self._round_base = len(self.code)
                 self._op("P", event.round, event.failed_index)
             case GenerationEnded():
+                self.generating = False
                 self._op("G", to_ms(event.t), event.stopped, event.usage.get("output_tokens"))
             case RunEnded():
+                self.generating = False
                 self._resolve(force=True)
                 self._op("E", to_ms(event.t), event.status, event.error)
 
@@ -241,7 +214,7 @@ class LiveState:
     def _stmt(self, index: int) -> StatementState:
         stmt = self.statements.get(index)
         if stmt is None:  # outputs before a release cannot happen in the engine; keep them anyway
-            stmt = self.statements[index] = StatementState(index, "", len(self.code), 0, "running")
+            stmt = self.statements[index] = StatementState(index, "", len(self.code), 0, status="running")
         return stmt
 
     def _clear_if_pending(self, stmt: StatementState) -> None:
@@ -326,12 +299,20 @@ class LiveState:
         if statuses:
             pending = self._pending_ops()
             if pending:
-                delta["s"] = coalesce(pending, self._known)
+                delta["s"] = encode(coalesce(pending, self._known), self._known, self._gen, self._rel)
                 known += sum(1 for op in pending if op[0] == "R")
         outputs = [op for op in self._outs if op[1] < known]
         if outputs:
             delta["x"] = outputs
         return delta
+
+    def _gen(self, index: int) -> int:
+        stmt = self.statements.get(index)
+        return 0 if stmt is None else stmt.generated
+
+    def _rel(self, index: int) -> int:
+        stmt = self.statements.get(index)
+        return 0 if stmt is None else stmt.released
 
     def take_delta(self, statuses: bool = True) -> Delta:
         delta = self.peek_delta(statuses)
@@ -343,9 +324,26 @@ class LiveState:
             pending = self._pending_ops()
             self._known += sum(1 for op in pending if op[0] == "R")
             self._ops_sent += len(pending)
+            self._steps_sent += _steps(pending)
         if "x" in delta:
             self._outs = [op for op in self._outs if op[1] >= self._known]
         return delta
+
+    def steps_left(self) -> int:
+        """Status steps the frontend has still to be told: a start and an end for every statement
+        released, each generation's end and the run's end (what the byte budget must still pay for)."""
+        return 2 * len(self.statements) + self._generations + 1 - self._steps_sent
+
+    def unfinished(self) -> int:
+        """Statements released and not ended (queued, held or running)."""
+        return sum(1 for s in self.statements.values() if s.status in ("queued", "held", "running"))
+
+    def statuses_pending(self) -> bool:
+        return bool(self._pending_ops())
+
+    def pending_steps(self) -> int:
+        """Of ``steps_left``, how many the pending delta carries."""
+        return _steps(self._pending_ops())
 
     def take_outputs(self) -> Delta | None:
         """Only the pending outputs of statements the frontend knows, or None. Outputs are not the live
@@ -371,38 +369,15 @@ class LiveState:
         return self.code[self._search_from :]
 
 
-def coalesce(ops: list[Op], first_index: int) -> list[Op]:
-    """Merge a statement's ops that travel in the same delta: ``R`` + ``S`` (+ ``D``/``F``) becomes
-    one extended ``R``, ``S`` + ``D``/``F`` one extended ``S`` (see the module docstring). Order
-    between statements does not matter to a frontend, so merging moves nothing it could see; within
-    one statement it does: a start after a hold (``R``, ``H``, ``S``) stays after the ``H``, or the
-    frontend would apply the hold last and show a finished statement as held."""
-    out: list[Op] = []
-    where: dict[int, int] = {}  # statement index -> position of its R or S op in ``out``
-    index = first_index
+def _steps(ops: list[Op]) -> int:
+    """How many of a statement's two steps (started, ended) and the run's ends ``ops`` report."""
+    steps = 0
     for op in ops:
         kind = op[0]
-        if kind == "R":  # -> ["R", gap, length, gen, delay, started, batch, run, error, line]
-            where[index] = len(out)
-            out.append([*op[:5], None, None, None, None, op[9] if len(op) > 9 else None])
-            index += 1
-        elif kind == "H":
-            where.pop(op[1], None)  # what follows the hold must come after it
-            out.append(list(op))
-        elif kind == "S" and op[1] in where and out[where[op[1]]][0] == "R":
-            out[where[op[1]]][5:7] = [op[2], op[3]]
-        elif kind == "S":  # -> ["S", i, started, batch, run, error]
-            where[op[1]] = len(out)
-            out.append([*op[:4], None, None])
-        elif kind in ("D", "F") and op[1] in where and op[2] is not None:
-            target = out[where[op[1]]]
-            at = 7 if target[0] == "R" else 4
-            target[at] = op[2]
-            if kind == "F":
-                target[at + 1] = op[3]
-        else:
-            out.append(list(op))
-    for op in out:
-        while op and op[-1] is None:
-            op.pop()
-    return out
+        if kind in ("S", "D", "G", "E"):
+            steps += 1
+        elif kind == "X" or (kind == "F" and op[2] is None):  # ended without a start
+            steps += 2
+        elif kind == "F":
+            steps += 1
+    return steps

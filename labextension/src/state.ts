@@ -1,8 +1,8 @@
 /**
  * The run as the frontend knows it, rebuilt from the kernel's deltas (pure: no DOM, no JupyterLab).
  *
- * The wire format is documented in `eager_jupyter/views/widget_state.py` (the single description of
- * it); these types mirror its TypedDicts. Applying every delta in order to an empty `RunState` gives
+ * The wire format is documented in `eager_jupyter/views/widget_wire.py` (the single description of
+ * it, short status ops included); these types mirror `widget_state.py`'s TypedDicts. Applying every delta in order to an empty `RunState` gives
  * the same state as `RunState.fromSnapshot(snapshot)`: a view that joins late draws the same thing.
  */
 
@@ -15,7 +15,7 @@ export interface IDelta {
   c?: string;
   p?: string;
   n?: number;
-  s?: Op[];
+  s?: (string | Op)[]; // short ops ("R1,23,66;D4,7") and arrays
   x?: Op[];
 }
 
@@ -108,13 +108,44 @@ export class RunState {
       changes.run = true;
     }
     for (const op of delta.s ?? []) {
-      this.applyOp(op, changes);
+      if (typeof op === 'string') {
+        for (const short of op.split(';')) {
+          this.applyOp(this.decode(short), changes);
+        }
+      } else {
+        this.applyOp(op, changes);
+      }
     }
     for (const op of delta.x ?? []) {
       this.applyOutput(op);
       changes.outputs.push(op);
     }
     return changes;
+  }
+
+  /** A short op (widget_wire.encode) as the array it stands for; times relative to what it names. */
+  private decode(short: string): Op {
+    const kind = short[0];
+    const f = short
+      .slice(1)
+      .split(',')
+      .map(v => (v === '' ? null : Number(v)));
+    switch (kind) {
+      case 'R': {
+        const prev = this.statements[this.statements.length - 1];
+        const gen = (prev ? prev.generated : 0) + (f[2] ?? 0);
+        const delay = f[3] ?? 0;
+        const since = f[4] ?? null;
+        const started = since === null ? null : gen + delay + since;
+        return ['R', f[0] ?? 0, f[1], gen, delay, started, f[5] ?? null, f[6] ?? null, null, f[8] ?? null];
+      }
+      case 'S': {
+        const stmt = this.statements[f[0] ?? -1];
+        return ['S', f[0], (stmt ? stmt.released : 0) + (f[1] ?? 0), f[2] ?? null, f[3] ?? null];
+      }
+      default:
+        return [kind, ...f];
+    }
   }
 
   private seen(t: number | null | undefined): void {

@@ -14,7 +14,7 @@ import { MODULE_NAME, MODULE_VERSION } from './version';
 
 export class EagerModel extends DOMWidgetModel {
   run: RunState = new RunState();
-  /** Local time (ms) at which the last delta arrived, to extrapolate the kernel's clock. */
+  /** Local time (ms) at which the kernel's clock was last told (a delta with a time in it), to extrapolate it. */
   localAtDelta = Date.now();
 
   defaults(): any {
@@ -44,8 +44,11 @@ export class EagerModel extends DOMWidgetModel {
   }
 
   applyDelta(delta: IDelta): void {
+    const told = this.run.now;
     const changes: IChanges = this.run.apply(delta);
-    this.localAtDelta = Date.now();
+    if (this.run.now !== told) {
+      this.localAtDelta = Date.now(); // a delta with only code in it does not move the kernel's clock
+    }
     this.trigger('run:delta', changes);
   }
 }
