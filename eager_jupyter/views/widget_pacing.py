@@ -7,26 +7,26 @@ generated so far, or ``initial`` (600) for a program too small for that. A messa
 outputs would go for them anyway: its envelope counts as theirs, and what rides along as the view's.
 At most ``max_rate`` (20) messages a second.
 
-Rules, in order (``next_delta``). The first message goes at once (the run's source and model).
-While the model writes, the whole pending delta goes when it fits the *streaming line*:
-``first`` (160) + ``streaming`` (2.8) x the bytes so far - ``per_statement`` (60) x the
-statements released and not ended yet (the budget their ends will need once the code stops);
-statuses at once, code alone at most every ``min_gap`` (0.4 s, so each message carries enough code
-to be worth its envelope). Code that has waited ``code_wait`` (1.5 s) goes if the whole budget
-allows: with its statuses, or else alone. After the model wrote, a delta goes when it costs at most
-its fair share of the budget left, shared among the status steps still to report (a start and an
-end per statement, the run's end): with a little left, the ends of long statements are grouped. A
-status that waited ``stale`` (5 s) goes if the whole budget allows, and after twice that even if it
-does not (``over_budget`` counts those: statuses that cost more than the program, such as hundreds of
-one-line statements). Outputs are never held back.
+Rules (``next_delta``). The first message goes at once (the run's source and model). While the model
+writes, the whole pending delta goes when it fits the *streaming line*: ``first`` (160) +
+``streaming`` (2.8) x the bytes so far - ``per_statement`` (50) x the statements released and not
+ended yet (the budget their ends will need once the code stops); statuses at once, code alone at
+most every ``min_gap`` (0.4 s, so that a message carries enough code to be worth its envelope). Code
+that waited ``code_wait`` (1.5 s), or a status that waited ``stale`` (5 s), goes if the budget less
+that reserve for the unfinished statements allows: with the statuses, or else the code alone. After
+the model wrote, a delta goes when it costs at most its fair share of what is left, shared among the
+status steps still to report (a start and an end per statement, the run's end): when little is left,
+the ends of long statements are grouped. A status that waited twice ``stale`` goes even over budget
+(``over_budget`` counts those: statuses that cost more than the program, as with hundreds of one-line
+statements). Outputs are never held back.
 
 What that gives, simulated on the 26 benchmark programs (``tests/test_widget_state.py``): at most 3.0x
-at 30, 60 and 100 tokens/s whether statements run 0.05, 0.7 or 1.5 s, none over budget; while the
-model writes, code and statuses reach the view within 0.63 s at 60 tokens/s when statements are quick
-(within 1.5 s when they run long and the code must make room for their ends), and the ends after
-generation within 3.1 s. At 20 tokens/s the budget allows a message every ~1.6 s and statuses wait
-up to 7 s (one program of the 26 goes to 3.04x with 1.5 s statements). A program of 200 one-line
-statements: 2.75x at 60 tokens/s, one message over budget.
+at 20-100 tokens/s whether statements run 0.05 or 6 s. At 60 tokens/s with quick statements, code and
+statuses reach the view within 0.63 s; with statements of 1.5 s, code within 1.5 s, statuses within
+2.2 s while the model writes and 3.1 s after (two statements a message). With statements of 6 s, the
+ends after generation come two or three at a time (every 12-18 s). At 30 tokens/s code waits up to
+2.5 s; at 20 tokens/s the budget allows a message every ~1.6 s and statuses wait up to 10 s. A
+program of 200 one-line statements: 2.75x at 60 tokens/s, one message over budget.
 
 Bytes are counted as jupyter_client's default packer writes them (``json_size``); the envelope is the
 comm's (``{"data": {"method": "custom", "content": ...}, "comm_id": ...}``), measured by the view on
@@ -63,7 +63,7 @@ class Pacer:
         max_rate: float = 20.0,
         ratio: float = 3.0,
         streaming: float = 2.8,
-        per_statement: int = 60,
+        per_statement: int = 50,
         first: int = 160,
         initial: int = 600,
         min_gap: float = 0.4,
@@ -175,20 +175,17 @@ def _choose(state: LiveState, pacer: Pacer, now: float) -> bool | None:
     quiet = now - (pacer.last_code if pacer.last_code is not None else now)  # code waited this long
     waited = now - (pacer.statuses_since if pacer.statuses_since is not None else now)
     total = pacer.budget(state.generated_bytes)
-    if state.generating or "c" in whole or "p" in whole:  # the model writes: code first
-        limit = pacer.streaming_limit(state) if state.generating else total  # else: its last words
-        eager = "s" in whole or quiet >= pacer.min_gap
-        if pacer.messages == 0 or (eager and pacer.within(whole, limit)):
-            return True
-        if quiet >= pacer.code_wait:
-            if pacer.within(whole, total):
-                return True
-            if pacer.within(state.peek_delta(statuses=False), total):
-                return False
-    elif pacer.fair_share(whole, state):
+    if not (state.generating or "c" in whole or "p" in whole):  # the model wrote: statuses share what is left
+        return True if pacer.fair_share(whole, state) else None
+    limit = pacer.streaming_limit(state) if state.generating else total  # else: its last words
+    eager = "s" in whole or quiet >= pacer.min_gap
+    if pacer.messages == 0 or (eager and pacer.within(whole, limit)):
         return True
-    if waited >= pacer.stale and pacer.within(whole, total):
+    keep = total - pacer.per_statement * state.unfinished()  # what the ends still to report will need
+    if (quiet >= pacer.code_wait or waited >= pacer.stale) and pacer.within(whole, keep):
         return True
+    if quiet >= pacer.code_wait and pacer.within(state.peek_delta(statuses=False), keep):
+        return False
     if waited >= 2 * pacer.stale:  # statuses that cost more than the budget has
         pacer.over_budget += 1
         return True
