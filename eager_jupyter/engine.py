@@ -310,10 +310,12 @@ class Engine:
             self._running = index
             self.emit(StatementStarted(self.clock(), index, self._batch, setup if position == 0 else 0.0))
             failed_tb = ""
+            failed_at = 0.0
             with self.view.statement_output(index):
                 result = self.executor.run(self._prepared[index])
                 self._last_run = index
                 if not result.success:
+                    failed_at = self.clock()  # the failure's own time, not its traceback's
                     self._stop_producer()  # before rendering: the model must stop writing now
                     error = result.error
                     assert error is not None
@@ -327,9 +329,7 @@ class Engine:
             error = result.error
             assert error is not None
             self.emit(
-                StatementFailed(
-                    self.clock(), index, result.duration, one_line(error), type(error).__name__
-                )
+                StatementFailed(failed_at, index, result.duration, one_line(error), type(error).__name__)
             )
             if isinstance(error, KeyboardInterrupt):
                 self._running = index

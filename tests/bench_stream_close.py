@@ -10,7 +10,7 @@ measured from the moment a stop is decided to the moment the server sees the con
 1. ``AnthropicSource.close()`` called from another thread while the reply streams, stalls, or has not
    sent its headers yet (in this process).
 2. Early interruption in a real kernel: a statement (``1 / 0``) fails while the model is still
-   writing; from the failing statement's start (the run record) to the hang-up.
+   writing; from the failure (the failed statement's finish in the run record) to the hang-up.
 3. A kernel interrupt (``interrupt_kernel``, as the stop button) while the reply stalls; from the
    interrupt request to the hang-up.
 
@@ -108,10 +108,10 @@ def main(argv: list[str] | None = None) -> int:
                 r = kernel.execute("%%eager --new\nanything\n")
                 if r.ename != "StatementError":
                     raise RuntimeError(f"expected a failed statement, got {r.status} {r.ename}")
-                # from the failing statement's start: its run (1 / 0) takes microseconds; its finish is
-                # stamped after its traceback is shown, and the engine stops the model before that
+                # from the failure (the failed statement's finished_at), which the engine stamps before
+                # it stops the model and shows the traceback
                 failed_at = kernel.value(
-                    "_t0s[-1] + [s.started_at for s in _eager.statements if s.status == 'error'][0]"
+                    "_t0s[-1] + [s.finished_at for s in _eager.statements if s.status == 'error'][0]"
                 )
                 failures.append(hang_up_after(fake, failed_at))
 
@@ -130,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
                     raise RuntimeError(f"expected KeyboardInterrupt, got {r.status} {r.ename}")
                 interrupts.append(hang_up_after(fake, sent[0]))
             print("in a kernel (the magic, the SDK, the loopback server):", flush=True)
-            summary("failing statement starts -> hang-up", failures)
+            summary("statement fails -> hang-up", failures)
             summary("interrupt_kernel() -> hang-up", interrupts)
         finally:
             kernel.shutdown()
