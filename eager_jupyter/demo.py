@@ -4,7 +4,7 @@ Each notebook of ``demo_notebooks/`` runs top to bottom in a fresh kernel throug
 notebook's folder as the working directory and ``ANTHROPIC_API_KEY`` removed from the kernel's
 environment (``--live`` keeps it), so every request replays the trace shipped beside the notebook.
 
-While a cell runs, its iopub messages are printed as they arrive (``terminal.RunPrinter``: each
+While a cell runs, its iopub messages are printed as they arrive (``printer.RunPrinter``: each
 statement when it starts, with the time since the cell started, its outputs, held statements,
 failures); on a terminal a status line under them shows the notebook, the cell and the run's state.
 After each ``%%eager`` cell the run record ``_eager`` is read through ``user_expressions`` (nothing is
@@ -33,7 +33,8 @@ from typing import Any
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, DeadKernelError
 
-from .terminal import RECORD_EXPRESSION, RunPrinter, Screen, kernel_env, parse_record_reply, summarise
+from .printer import RunPrinter, Screen, summarise
+from .terminal import RECORD_EXPRESSION, kernel_env, parse_record_reply
 
 __all__ = ["NotebookResult", "find_notebooks", "main", "run_notebook"]
 

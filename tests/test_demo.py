@@ -32,8 +32,9 @@ from eager_jupyter.events import (
     StatementSkipped,
     StatementStarted,
 )
+from eager_jupyter.printer import RunPrinter, Screen, record_lines
 from eager_jupyter.record import RecordBuilder
-from eager_jupyter.terminal import RunPrinter, Screen, kernel_env, record_lines
+from eager_jupyter.terminal import kernel_env
 from eager_jupyter.views.plain import PlainView
 
 ROOT = Path(__file__).resolve().parent.parent
