@@ -137,7 +137,7 @@ def test_bundles():
 def test_throttle_waits_while_busy_then_delivers_the_last_change():
     import threading
 
-    from eager_jupyter.views.plain import Throttle
+    from eager_jupyter.views.throttle import Throttle
 
     flushed = threading.Event()
     calls: list[bool] = []
