@@ -16,9 +16,9 @@ that waited ``code_wait`` (1.5 s), or a status that waited ``stale`` (5 s), goes
 that reserve for the unfinished statements allows: with the statuses, or else the code alone. After
 the model wrote, a delta goes when it costs at most its fair share of what is left, shared among the
 status steps still to report (a start and an end per statement, the run's end): when little is left,
-the ends of long statements are grouped. A status that waited twice ``stale`` goes even over budget
-(``over_budget`` counts those: statuses that cost more than the program, as with hundreds of one-line
-statements). Outputs are never held back.
+the ends of long statements are grouped. While the model writes, a status that waited twice ``stale``
+goes even over budget (``over_budget`` counts those: statuses that cost more than the program, as
+with hundreds of one-line statements). Outputs are never held back.
 
 What that gives, simulated on the 26 benchmark programs (``tests/test_widget_state.py``): at most 3.0x
 at 20-100 tokens/s whether statements run 0.05 or 6 s. At 60 tokens/s with quick statements, code and
@@ -79,8 +79,8 @@ class Pacer:
         self.first = first  # credit for the first message (the run's source, model and mode)
         self.initial = initial  # the budget of a program too small for its ratio
         self.min_gap = min_gap  # code alone goes at most this often (statuses at once, if affordable)
-        self.code_wait = code_wait  # code waits at most this long if the budget's total allows
-        self.stale = stale  # a status waits at most this long, budget or not
+        self.code_wait = code_wait  # code waits at most this long if the budget (less the reserve) allows
+        self.stale = stale  # and a status this long; twice this long, budget or not
         self.envelope = envelope  # bytes a message costs around its delta (comm id, method)
         self.measure = measure
         self.last_sent: float | None = None
