@@ -13,20 +13,21 @@ writes, the whole pending delta goes when it fits the *streaming line*: ``first`
 ended yet (the budget their ends will need once the code stops); statuses at once, code alone at
 most every ``min_gap`` (0.4 s, so that a message carries enough code to be worth its envelope). Code
 that waited ``code_wait`` (1.5 s), or a status that waited ``stale`` (5 s), goes if the budget less
-that reserve for the unfinished statements allows: with the statuses, or else the code alone. After
-the model wrote, a delta goes when it costs at most its fair share of what is left, shared among the
-status steps still to report (a start and an end per statement, the run's end): when little is left,
-the ends of long statements are grouped. While the model writes, a status that waited twice ``stale``
-goes even over budget (``over_budget`` counts those: statuses that cost more than the program, as
-with hundreds of one-line statements). Outputs are never held back.
+that reserve for the unfinished statements allows, with its statuses; the code goes without them only
+when they cost more than it does (hundreds of one-line statements), else it waits for them to fit too.
+After the model wrote, a delta goes when it costs at most its fair share of what is left, shared
+among the status steps still to report (a start and an end per statement, the run's end): when
+little is left, the ends of long statements are grouped. While the model writes, a status that
+waited twice ``stale`` goes even over budget (``over_budget`` counts those: statuses that cost more
+than the program, as with hundreds of one-line statements). Outputs are never held back.
 
 What that gives, simulated on the 26 benchmark programs (``tests/test_widget_state.py``): at most 3.0x
-at 20-100 tokens/s whether statements run 0.05 or 6 s. At 60 tokens/s with quick statements, code and
-statuses reach the view within 0.63 s; with statements of 1.5 s, code within 1.5 s, statuses within
-2.2 s while the model writes and 3.1 s after (two statements a message). With statements of 6 s, the
-ends after generation come two or three at a time (every 12-18 s). At 30 tokens/s code waits up to
-2.5 s; at 20 tokens/s the budget allows a message every ~1.6 s and statuses wait up to 10 s. A
-program of 200 one-line statements: 2.75x at 60 tokens/s, one message over budget.
+at 20-100 tokens/s whether statements run 0.05 or 6 s, no message over budget. At 60 tokens/s with
+quick statements, code and statuses reach the view within 0.63 s; with statements of 1.5 s, within
+1.7 s while the model writes and 3.1 s after (two statements a message); with statements of 6 s the
+ends after generation come two or three at a time (every 12-18 s). Slower models leave less to spend:
+at 30 tokens/s code and statuses wait up to 2.7 s, at 20 up to 4 s (a message every 0.9 s), at 15 up
+to 3.8 s. A program of 200 one-line statements: 2.75x at 60 tokens/s, one message over budget.
 
 Bytes are counted as jupyter_client's default packer writes them (``json_size``); the envelope is the
 comm's (``{"data": {"method": "custom", "content": ...}, "comm_id": ...}``), measured by the view on
@@ -184,8 +185,11 @@ def _choose(state: LiveState, pacer: Pacer, now: float) -> bool | None:
     keep = total - pacer.per_statement * state.unfinished()  # what the ends still to report will need
     if (quiet >= pacer.code_wait or waited >= pacer.stale) and pacer.within(whole, keep):
         return True
-    if quiet >= pacer.code_wait and pacer.within(state.peek_delta(statuses=False), keep):
-        return False
+    if quiet >= pacer.code_wait:  # the code alone, only when its statuses cost more than it does
+        code = state.peek_delta(statuses=False)
+        extra = pacer.cost(whole)[0] - pacer.cost(code)[0]
+        if extra > pacer.cost(code)[0] - pacer.envelope and pacer.within(code, keep):
+            return False
     if waited >= 2 * pacer.stale:  # statuses that cost more than the budget has
         pacer.over_budget += 1
         return True
