@@ -307,7 +307,7 @@ export class RunState {
     return this.ended === null;
   }
 
-  /** Kernel time now (ms), extrapolated from the last delta while the run goes on. */
+  /** Kernel time now (ms), extrapolated while the run goes on (`localAtDelta`: when the kernel read `now`). */
   elapsed(localNow: number, localAtDelta: number): number {
     if (this.ended) {
       return this.ended.t;

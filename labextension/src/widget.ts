@@ -14,8 +14,14 @@ import { MODULE_NAME, MODULE_VERSION } from './version';
 
 export class EagerModel extends DOMWidgetModel {
   run: RunState = new RunState();
-  /** Local time (ms) at which the kernel's clock was last told (a delta with a time in it), to extrapolate it. */
+  /**
+   * Local time (ms) at which the kernel's clock read `run.now`: views extrapolate the clock from it.
+   * Every delta arrives after the latest time it mentions, so `Date.now() - run.now` on arrival is an
+   * upper bound of the offset between the two clocks; the smallest seen is the best (the first delta
+   * goes as the run starts). Taking the latest instead runs behind by however long the pacer held it.
+   */
   localAtDelta = Date.now();
+  private offset = Infinity;
 
   defaults(): any {
     return {
@@ -39,16 +45,15 @@ export class EagerModel extends DOMWidgetModel {
 
   private reset(): void {
     this.run = RunState.fromSnapshot(this.get('snapshot') as ISnapshot | null);
+    this.offset = Date.now() - this.run.now;
     this.localAtDelta = Date.now();
     this.trigger('run:reset');
   }
 
   applyDelta(delta: IDelta): void {
-    const told = this.run.now;
     const changes: IChanges = this.run.apply(delta);
-    if (this.run.now !== told) {
-      this.localAtDelta = Date.now(); // a delta with only code in it does not move the kernel's clock
-    }
+    this.offset = Math.min(this.offset, Date.now() - this.run.now);
+    this.localAtDelta = this.offset + this.run.now;
     this.trigger('run:delta', changes);
   }
 }
