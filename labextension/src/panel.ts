@@ -222,11 +222,11 @@ export class RunPanel extends Panel {
       this.tailNode = tail.node;
       this.addWidget(tail);
     }
-    this.redraw(state, Date.now(), Date.now());
+    this.redraw(state, Date.now(), Date.now() - state.now);
   }
 
   /** Draw everything again from `state` (first render, late join, a missed delta). */
-  redraw(state: RunState, localNow: number, localAtDelta: number): void {
+  redraw(state: RunState, localNow: number, offset: number): void {
     this.state = state;
     if (this.blocks) {
       for (const block of this.byIndex.values()) {
@@ -239,13 +239,13 @@ export class RunPanel extends Panel {
         }
       }
     }
-    this.update_(state, null, localNow, localAtDelta);
+    this.update_(state, null, localNow, offset);
   }
 
   /** Apply what one delta changed. */
-  update_(state: RunState, changes: IChanges | null, localNow: number, localAtDelta: number): void {
+  update_(state: RunState, changes: IChanges | null, localNow: number, offset: number): void {
     this.state = state;
-    const now = state.elapsed(localNow, localAtDelta);
+    const now = state.elapsed(localNow, offset);
     if (this.blocks) {
       for (const index of changes?.released ?? []) {
         if (!this.byIndex.has(index)) {
@@ -277,12 +277,12 @@ export class RunPanel extends Panel {
   }
 
   /** Keep running clocks moving between deltas. */
-  tick(localNow: number, localAtDelta: number): void {
+  tick(localNow: number, offset: number): void {
     const state = this.state;
     if (!state.running) {
       return;
     }
-    const now = state.elapsed(localNow, localAtDelta);
+    const now = state.elapsed(localNow, offset);
     for (const stmt of state.statements) {
       if (stmt && stmt.status === 'running') {
         this.byIndex.get(stmt.index)?.setStatus(stmt, now);

@@ -307,12 +307,12 @@ export class RunState {
     return this.ended === null;
   }
 
-  /** Kernel time now (ms), extrapolated while the run goes on (`localAtDelta`: when the kernel read `now`). */
-  elapsed(localNow: number, localAtDelta: number): number {
+  /** Kernel time now (ms), extrapolated while the run goes on (`offset`: local clock minus the kernel's). */
+  elapsed(localNow: number, offset: number): number {
     if (this.ended) {
       return this.ended.t;
     }
-    return this.now + Math.max(0, localNow - localAtDelta);
+    return Math.max(this.now, localNow - offset);
   }
 
   tokens(): number {

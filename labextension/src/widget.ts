@@ -13,15 +13,16 @@ import { IChanges, IDelta, ISnapshot, RunState } from './state';
 import { MODULE_NAME, MODULE_VERSION } from './version';
 
 export class EagerModel extends DOMWidgetModel {
-  run: RunState = new RunState();
+  // `declare`d, not initialized: Backbone calls initialize() (and so reset()) inside the base class's
+  // constructor, and a field initializer would then overwrite what reset() set
+  declare run: RunState;
   /**
-   * Local time (ms) at which the kernel's clock read `run.now`: views extrapolate the clock from it.
-   * Every delta arrives after the latest time it mentions, so `Date.now() - run.now` on arrival is an
-   * upper bound of the offset between the two clocks; the smallest seen is the best (the first delta
-   * goes as the run starts). Taking the latest instead runs behind by however long the pacer held it.
+   * Local clock minus the kernel's (ms), for views to extrapolate the kernel's time. Every delta
+   * arrives after the latest time it mentions, so `Date.now() - run.now` on arrival is an upper bound;
+   * the smallest seen is the best (the first delta goes as the run starts). The latest one instead
+   * would run behind by however long the pacer held that delta.
    */
-  localAtDelta = Date.now();
-  private offset = Infinity;
+  declare offset: number;
 
   defaults(): any {
     return {
@@ -46,14 +47,12 @@ export class EagerModel extends DOMWidgetModel {
   private reset(): void {
     this.run = RunState.fromSnapshot(this.get('snapshot') as ISnapshot | null);
     this.offset = Date.now() - this.run.now;
-    this.localAtDelta = Date.now();
     this.trigger('run:reset');
   }
 
   applyDelta(delta: IDelta): void {
     const changes: IChanges = this.run.apply(delta);
     this.offset = Math.min(this.offset, Date.now() - this.run.now);
-    this.localAtDelta = this.offset + this.run.now;
     this.trigger('run:delta', changes);
   }
 }
@@ -93,12 +92,12 @@ export class EagerView extends DOMWidgetView {
       this.model.run
     );
     this.luminoWidget.addWidget(this.panel);
-    const redraw = () => this.panel?.redraw(this.model.run, Date.now(), this.model.localAtDelta);
+    const redraw = () => this.panel?.redraw(this.model.run, Date.now(), this.model.offset);
     this.listenTo(this.model, 'run:reset', redraw);
     this.listenTo(this.model, 'run:delta', (changes: IChanges) =>
-      this.panel?.update_(this.model.run, changes, Date.now(), this.model.localAtDelta)
+      this.panel?.update_(this.model.run, changes, Date.now(), this.model.offset)
     );
-    const timer = window.setInterval(() => this.panel?.tick(Date.now(), this.model.localAtDelta), 200);
+    const timer = window.setInterval(() => this.panel?.tick(Date.now(), this.model.offset), 200);
     this.abort.signal.addEventListener('abort', () => window.clearInterval(timer));
   }
 
