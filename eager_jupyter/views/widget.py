@@ -178,9 +178,9 @@ class WidgetView:
         self._cond = threading.Condition(threading.RLock())
         self._clock = clock
         # a short comm id: every delta carries it (ipywidgets' default, a uuid4 hex, is 20 bytes longer)
-        self.widget = EagerWidget(self.snapshot, model_id=uuid.uuid4().hex[:12])
+        comm_id = uuid.uuid4().hex[:12]
+        self.widget = EagerWidget(self.snapshot, model_id=comm_id)
         self._send = send or self.widget.send
-        comm_id = getattr(self.widget, "model_id", None) or uuid.uuid4().hex
         envelope = json_size({"data": {"method": "custom", "content": 0}, "comm_id": comm_id}) - 1
         self.pacer = Pacer(max_rate=max_rate, ratio=ratio, envelope=envelope)
         self.display_id = f"eager-widget-{uuid.uuid4().hex[:12]}"
