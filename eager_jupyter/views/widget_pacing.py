@@ -107,11 +107,10 @@ class Pacer:
         """The live view's bytes stay within this, ``generated`` being the bytes generated so far."""
         return max(self.initial, self.ratio * generated)
 
-    def streaming_limit(self, state: LiveState) -> float:
-        """What the view may have spent while the model writes: the rest waits for the statements
-        still running or queued, whose ends are reported after."""
-        generated = state.generated_bytes
-        spend = self.first + self.streaming * generated - self.per_statement * state.unfinished()
+    def streaming_limit(self, generated: int, unfinished: int) -> float:
+        """What the view may have spent while the model writes: the rest waits for the ``unfinished``
+        statements (running or queued), whose ends are reported after."""
+        spend = self.first + self.streaming * generated - self.per_statement * unfinished
         return min(spend, self.budget(generated))
 
     def wait(self, now: float) -> float:
@@ -120,19 +119,15 @@ class Pacer:
             return 0.0
         return max(0.0, self.last_sent + self.interval - now)
 
-    def within(self, delta: Delta, limit: float) -> bool:
-        return self.live_bytes + self.cost(delta)[0] <= limit
-
-    def fair_share(self, delta: Delta, state: LiveState) -> bool:
-        """After the model wrote: whether ``delta`` costs at most its share of the budget left, shared
-        among the status steps still to report (each statement's start and end, the run's end)."""
-        live, _ = self.cost(delta)
+    def fair_share(self, live: int, steps: int, state: LiveState) -> bool:
+        """After the model wrote: whether ``live`` bytes reporting ``steps`` status steps are at most
+        their share of the budget left, shared among the steps still to report (each statement's start
+        and end, the run's end)."""
         left = self.budget(state.generated_bytes) - self.live_bytes
-        steps = state.steps_left()
-        share = state.pending_steps() if "s" in delta else 0
-        if share >= steps:
+        remaining = state.steps_left()
+        if steps >= remaining:
             return live <= left
-        return live * steps <= left * max(share, 1)
+        return live * remaining <= left * max(steps, 1)
 
     def sent(self, delta: Delta, now: float, statuses: bool = True) -> None:
         live, outputs = self.cost(delta)
@@ -173,22 +168,25 @@ def next_delta(state: LiveState, pacer: Pacer, now: float) -> Delta | float | No
 def _choose(state: LiveState, pacer: Pacer, now: float) -> bool | None:
     """True: send the whole pending delta; False: the code without the statuses; None: neither."""
     whole = state.peek_delta()
+    live = pacer.cost(whole)[0]
     quiet = now - (pacer.last_code if pacer.last_code is not None else now)  # code waited this long
     waited = now - (pacer.statuses_since if pacer.statuses_since is not None else now)
-    total = pacer.budget(state.generated_bytes)
+    generated = state.generated_bytes
+    total = pacer.budget(generated)
     if not (state.generating or "c" in whole or "p" in whole):  # the model wrote: statuses share what is left
-        return True if pacer.fair_share(whole, state) else None
-    limit = pacer.streaming_limit(state) if state.generating else total  # else: its last words
+        steps = state.pending_steps() if "s" in whole else 0
+        return True if pacer.fair_share(live, steps, state) else None
+    unfinished = state.unfinished()
+    keep = total - pacer.per_statement * unfinished  # what the ends still to report will need
+    limit = pacer.streaming_limit(generated, unfinished) if state.generating else total  # else: last words
     eager = "s" in whole or quiet >= pacer.min_gap
-    if pacer.messages == 0 or (eager and pacer.within(whole, limit)):
+    if pacer.messages == 0 or (eager and pacer.live_bytes + live <= limit):
         return True
-    keep = total - pacer.per_statement * state.unfinished()  # what the ends still to report will need
-    if (quiet >= pacer.code_wait or waited >= pacer.stale) and pacer.within(whole, keep):
+    if (quiet >= pacer.code_wait or waited >= pacer.stale) and pacer.live_bytes + live <= keep:
         return True
     if quiet >= pacer.code_wait:  # the code alone, only when its statuses cost more than it does
-        code = state.peek_delta(statuses=False)
-        extra = pacer.cost(whole)[0] - pacer.cost(code)[0]
-        if extra > pacer.cost(code)[0] - pacer.envelope and pacer.within(code, keep):
+        code = pacer.cost(state.peek_delta(statuses=False))[0]
+        if live - code > code - pacer.envelope and pacer.live_bytes + code <= keep:
             return False
     if waited >= 2 * pacer.stale:  # statuses that cost more than the budget has
         pacer.over_budget += 1
