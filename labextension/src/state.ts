@@ -2,8 +2,9 @@
  * The run as the frontend knows it, rebuilt from the kernel's deltas (pure: no DOM, no JupyterLab).
  *
  * The wire format is documented in `eager_jupyter/views/widget_wire.py` (the single description of
- * it, short status ops included); these types mirror `widget_state.py`'s TypedDicts. Applying every delta in order to an empty `RunState` gives
- * the same state as `RunState.fromSnapshot(snapshot)`: a view that joins late draws the same thing.
+ * it, short status ops included); these types mirror `widget_state.py`'s TypedDicts. Applying every
+ * delta in order to an empty `RunState` gives the same state as `RunState.fromSnapshot(snapshot)`: a
+ * view that joins late draws the same thing.
  */
 
 export type Op = any[];
