@@ -1,6 +1,6 @@
 """The paper's latency model, evaluated over a measured run record (``_eager.to_dict()``).
 
-Pure functions, no I/O. Notation as in the paper (``../shared/reference/eager-model.md``): chunk ``i``
+Pure functions, no I/O. Notation as in the paper ("Executing as You Generate", arXiv 2604.00491): chunk ``i``
 finished generating at ``t_g,i``, was detected ``δ_i`` later, paid a hand-off cost ``T_setup`` and ran
 for ``T_exe,i``. The executor runs chunks in order, so chunk ``i`` ends at::
 
@@ -51,8 +51,8 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 __all__ = [
-    "Chunk",
     "RunAnalysis",
+    "Timing",
     "analyse",
     "chunks_from_record",
     "closed_form",
@@ -69,7 +69,7 @@ __all__ = [
 
 
 @dataclass(frozen=True)
-class Chunk:
+class Timing:
     """One executable chunk: when it was generated and what it cost. Times in seconds."""
 
     generated_at: float
@@ -79,7 +79,7 @@ class Chunk:
     held: bool = False
 
 
-def closed_form(chunks: Sequence[Chunk]) -> float:
+def closed_form(chunks: Sequence[Timing]) -> float:
     """``max_i [ t_g,i + δ_i + Σ_{j>=i} (T_setup,j + T_exe,j) ]``; 0 for no chunks."""
     best, tail = 0.0, 0.0
     for c in reversed(chunks):
@@ -88,7 +88,7 @@ def closed_form(chunks: Sequence[Chunk]) -> float:
     return best
 
 
-def recurrence(chunks: Sequence[Chunk]) -> float:
+def recurrence(chunks: Sequence[Timing]) -> float:
     """``t_e,i = max(t_g,i + δ_i, t_e,i-1) + T_setup,i + T_exe,i``; equal to :func:`closed_form`."""
     t = 0.0
     for c in chunks:
@@ -96,19 +96,19 @@ def recurrence(chunks: Sequence[Chunk]) -> float:
     return t
 
 
-def critical_path(chunks: Sequence[Chunk]) -> float:
+def critical_path(chunks: Sequence[Timing]) -> float:
     """The lower bound: the closed form with no detection delay and no setup cost."""
-    return closed_form([Chunk(c.generated_at, c.run_s) for c in chunks])
+    return closed_form([Timing(c.generated_at, c.run_s) for c in chunks])
 
 
-def gate_bound(chunks: Sequence[Chunk], generation_done: float) -> float:
+def gate_bound(chunks: Sequence[Timing], generation_done: float) -> float:
     """The critical path when held chunks may not start before generation has ended."""
     return critical_path(
         [replace(c, generated_at=max(c.generated_at, generation_done)) if c.held else c for c in chunks]
     )
 
 
-def two_term_bounds(chunks: Sequence[Chunk]) -> tuple[float, float]:
+def two_term_bounds(chunks: Sequence[Timing]) -> tuple[float, float]:
     """The paper's two lower bounds: (generation-bound ``i = N``, execution-bound ``i = 1``).
 
     Generation-bound: ``t_g,N + δ_N + T_setup,N + T_exe,N``; execution-bound:
@@ -123,7 +123,7 @@ def two_term_bounds(chunks: Sequence[Chunk]) -> tuple[float, float]:
     return gen, exe
 
 
-def upper_bound(chunks: Sequence[Chunk], generation_done: float) -> float:
+def upper_bound(chunks: Sequence[Timing], generation_done: float) -> float:
     """No overlap at all: ``T_FT + L/v_gen + max δ + Σ (T_setup,j + T_exe,j)``."""
     if not chunks:
         return generation_done
@@ -157,7 +157,7 @@ def _f(value: Any, default: float = 0.0) -> float:
     return float(value) if isinstance(value, int | float) else default
 
 
-def _with_holds(chunks: Sequence[Chunk], noticed: float) -> list[Chunk]:
+def _with_holds(chunks: Sequence[Timing], noticed: float) -> list[Timing]:
     """For the prediction: a held chunk is handed over no earlier than the engine noticed the end."""
     return [
         replace(c, detection_delay=max(c.detection_delay, noticed - c.generated_at)) if c.held else c
@@ -170,7 +170,7 @@ def generation_end(record: Mapping[str, Any], default: float = 0.0) -> float:
     return _f(record.get("generation_done_at"), default)
 
 
-def chunks_from_record(record: Mapping[str, Any]) -> list[Chunk]:
+def chunks_from_record(record: Mapping[str, Any]) -> list[Timing]:
     """The executed chunks of a run record (``RunRecord.to_dict()``), mapped as the module says."""
     ran = [
         s
@@ -187,7 +187,7 @@ def chunks_from_record(record: Mapping[str, Any]) -> list[Chunk]:
         batch = ran[0].get("batch")
         setup = setups.get(batch, max(0.0, start - done)) if batch is not None else max(0.0, start - done)
         delay = max(0.0, start - setup - done)
-        return [Chunk(generated_at=done, run_s=end - start, detection_delay=delay, setup_s=setup)]
+        return [Timing(generated_at=done, run_s=end - start, detection_delay=delay, setup_s=setup)]
     ran.sort(key=lambda s: (_f(s["started_at"]), s.get("index", 0)))
     chunks, seen = [], set()
     for s in ran:
@@ -198,7 +198,7 @@ def chunks_from_record(record: Mapping[str, Any]) -> list[Chunk]:
             setup = setups.get(batch, 0.0)
         run_s = s.get("run_s")
         chunks.append(
-            Chunk(
+            Timing(
                 generated_at=_f(s.get("generated_at")),
                 run_s=_f(run_s) if run_s is not None else _f(s["finished_at"]) - _f(s["started_at"]),
                 detection_delay=_f(s.get("detection_delay")),
@@ -261,7 +261,7 @@ def analyse(record: Mapping[str, Any]) -> RunAnalysis:
     done = generation_end(record, e2e)
     lower = critical_path(chunks)
     gated = gate_bound(chunks, done)
-    bare = [Chunk(c.generated_at, c.run_s) for c in chunks]
+    bare = [Timing(c.generated_at, c.run_s) for c in chunks]
     b_gen, b_exe = two_term_bounds(bare)
     ran = [s for s in record.get("statements", []) if s.get("started_at") is not None]
     finished = [_f(s["finished_at"]) for s in ran if s.get("finished_at") is not None]

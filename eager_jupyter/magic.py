@@ -25,11 +25,11 @@ from . import record as _record
 from .engine import Engine, RepairContext, RepairFn
 from .events import Mode
 from .gate import DEFAULT_ALLOW, DEFAULT_DENY, Gate
-from .sources._prompt import Conversation
 from .sources.base import Source
+from .sources.prompt import Conversation
 from .sources.replay import ReplaySource, TraceSource
 from .trace import TraceError
-from .views import frontend
+from .views import probe
 from .views.base import View
 from .views.plain import PlainView
 
@@ -258,7 +258,7 @@ class EagerMagics(Magics):
         (``views.frontend``), else plain outputs. A kernel's frontend applies display updates; a
         terminal would print each one again, so there the plain view shows only its summary."""
         live = getattr(self.shell, "kernel", None) is not None
-        if live and (choice == "widget" or (choice == "auto" and frontend.widget_frontend())):
+        if live and (choice == "widget" or (choice == "auto" and probe.widget_frontend())):
             from .views.widget import WidgetView
 
             return WidgetView(self.shell)
@@ -283,8 +283,8 @@ def load(shell: Any) -> None:
     if _empty_body_gets_a_newline not in cleanup:
         cleanup.append(_empty_body_gets_a_newline)
     if getattr(shell, "kernel", None) is not None:
-        frontend.announce()  # ask the frontend now: it cannot be asked during a run
+        probe.announce()  # ask the frontend now: it cannot be asked during a run
 
 
 def unload(shell: Any) -> None:
-    frontend.forget()
+    probe.forget()

@@ -13,8 +13,6 @@ from typing import Any
 import pytest
 from fake_anthropic import Drop, FakeAnthropic, HttpError, Reply, Stall
 
-from eager_jupyter.sources import _sockets
-from eager_jupyter.sources._prompt import Conversation, clean_traceback, expand_request, user_message
 from eager_jupyter.sources.anthropic import (
     AnthropicSource,
     ApiError,
@@ -32,7 +30,9 @@ from eager_jupyter.sources.anthropic import (
     ServerError,
     check_api_key,
 )
+from eager_jupyter.sources.anthropic import sockets as _sockets
 from eager_jupyter.sources.base import Source, SourceError
+from eager_jupyter.sources.prompt import Conversation, clean_traceback, expand_request, user_message
 from eager_jupyter.sources.replay import TraceSource
 from eager_jupyter.trace import read_trace
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from eager_jupyter.context import is_secret_name, summarize_namespace
+from eager_jupyter.sources.namespace import is_secret_name, summarize_namespace
 
 pd = pytest.importorskip("pandas")
 np = pytest.importorskip("numpy")
@@ -207,7 +207,7 @@ def test_no_pandas_import_when_pandas_was_not_imported() -> None:
     code = textwrap.dedent(
         """
         import sys
-        from eager_jupyter.context import summarize_namespace
+        from eager_jupyter.sources.namespace import summarize_namespace
         class DataFrame:
             shape = (1, 1)
         ns = {"df": DataFrame(), "x": [1]}

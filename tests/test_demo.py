@@ -20,6 +20,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from eager_jupyter.cli.printer import RunPrinter, Screen, record_lines
+from eager_jupyter.cli.replay import kernel_env
 from eager_jupyter.events import (
     GenerationEnded,
     PieceStreamed,
@@ -32,9 +34,7 @@ from eager_jupyter.events import (
     StatementSkipped,
     StatementStarted,
 )
-from eager_jupyter.printer import RunPrinter, Screen, record_lines
 from eager_jupyter.record import RecordBuilder
-from eager_jupyter.terminal import kernel_env
 from eager_jupyter.views.plain import PlainView
 
 ROOT = Path(__file__).resolve().parent.parent

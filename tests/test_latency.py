@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from eager_jupyter.latency import (
-    Chunk,
+    Timing,
     analyse,
     chunks_from_record,
     closed_form,
@@ -26,9 +26,9 @@ from eager_jupyter.latency import (
 # A slow middle chunk: generated at 1, 2 and 3 s, running 0.5, 3 and 0.2 s,
 # each detected 0.1 s late and paying 0.01 s of setup.
 SLOW_MIDDLE = [
-    Chunk(generated_at=1.0, run_s=0.5, detection_delay=0.1, setup_s=0.01),
-    Chunk(generated_at=2.0, run_s=3.0, detection_delay=0.1, setup_s=0.01),
-    Chunk(generated_at=3.0, run_s=0.2, detection_delay=0.1, setup_s=0.01),
+    Timing(generated_at=1.0, run_s=0.5, detection_delay=0.1, setup_s=0.01),
+    Timing(generated_at=2.0, run_s=3.0, detection_delay=0.1, setup_s=0.01),
+    Timing(generated_at=3.0, run_s=0.2, detection_delay=0.1, setup_s=0.01),
 ]
 
 
@@ -42,7 +42,7 @@ def test_closed_form_by_hand() -> None:
 def test_critical_path_beats_the_two_term_bound() -> None:
     # t: 1 + 0.5 = 1.5; max(1.5, 2) + 3 = 5; max(5, 3) + 0.2 = 5.2
     assert critical_path(SLOW_MIDDLE) == pytest.approx(5.2)
-    bare = [Chunk(c.generated_at, c.run_s) for c in SLOW_MIDDLE]
+    bare = [Timing(c.generated_at, c.run_s) for c in SLOW_MIDDLE]
     gen, exe = two_term_bounds(bare)
     assert gen == pytest.approx(3.2)  # last token + last run
     assert exe == pytest.approx(4.7)  # first chunk + all the execution
@@ -69,15 +69,15 @@ def test_closed_form_equals_recurrence_random() -> None:
         t, chunks = 0.0, []
         for _ in range(rng.randint(0, 12)):
             t += rng.expovariate(2.0)
-            chunks.append(Chunk(t, rng.expovariate(1.0), rng.random() * 0.05, rng.random() * 0.01))
+            chunks.append(Timing(t, rng.expovariate(1.0), rng.random() * 0.05, rng.random() * 0.01))
         assert closed_form(chunks) == pytest.approx(recurrence(chunks))
         lower = critical_path(chunks)
         assert lower <= closed_form(chunks) + 1e-12
-        assert max(two_term_bounds([Chunk(c.generated_at, c.run_s) for c in chunks])) <= lower + 1e-12
+        assert max(two_term_bounds([Timing(c.generated_at, c.run_s) for c in chunks])) <= lower + 1e-12
 
 
 def test_gate_bound_holds_until_generation_ends() -> None:
-    chunks = [Chunk(1.0, 0.5), Chunk(2.0, 1.0, held=True), Chunk(3.0, 0.2, held=True)]
+    chunks = [Timing(1.0, 0.5), Timing(2.0, 1.0, held=True), Timing(3.0, 0.2, held=True)]
     assert critical_path(chunks) == pytest.approx(3.2)  # 1.5; 3.0; 3.2
     # generation ends at 4: the held ones run 4 -> 5 -> 5.2
     assert gate_bound(chunks, 4.0) == pytest.approx(5.2)
@@ -193,7 +193,7 @@ def test_analyse_serial_record() -> None:
     rec["batches"] = []
     for s in rec["statements"]:
         s["batch"] = None
-    assert chunks_from_record(rec) == [Chunk(4.0, pytest.approx(2.7), 0.0, pytest.approx(0.01))]
+    assert chunks_from_record(rec) == [Timing(4.0, pytest.approx(2.7), 0.0, pytest.approx(0.01))]
 
 
 def test_generation_end_is_the_records_stamp() -> None:

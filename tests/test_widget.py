@@ -15,7 +15,7 @@ from eager_jupyter.engine import Engine
 from eager_jupyter.errors import StatementError
 from eager_jupyter.gate import Gate
 from eager_jupyter.sources import ReplaySource
-from eager_jupyter.views.capture import capture, jsonable
+from eager_jupyter.views.capture import Output, capture, jsonable
 from eager_jupyter.views.widget import (
     MODULE_VERSION,
     RUN_MIME,
@@ -24,7 +24,6 @@ from eager_jupyter.views.widget import (
     WidgetView,
     npm_version,
 )
-from eager_jupyter.views.widget_state import Output
 
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 

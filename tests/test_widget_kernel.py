@@ -187,32 +187,32 @@ def test_probe_tells_whether_a_frontend_has_the_extension() -> None:
     kernel = Kernel()
     try:
         client = kernel.client
-        run = kernel.execute("from eager_jupyter.views import frontend\nfrontend.announce()")
+        run = kernel.execute("from eager_jupyter.views import probe\nprobe.announce()")
         assert run.status == "ok"
         (opened,) = [
             m for m in run.of_type("comm_open") if m["content"]["target_name"] == "eager_jupyter.probe"
         ]
         # still in the announcing cell's wake: no answer read yet -> the plain view
-        assert kernel.value("frontend.widget_frontend()") is False
+        assert kernel.value("probe.widget_frontend()") is False
         answer = client.session.msg(
             "comm_msg", {"comm_id": opened["content"]["comm_id"], "data": {"hello": __version__}}
         )
         client.shell_channel.send(answer)
-        assert kernel.value("frontend.widget_frontend()") is True
-        assert kernel.value("[f['hello'] for f in frontend.frontends()]") == [__version__]
+        assert kernel.value("probe.widget_frontend()") is True
+        assert kernel.value("[f['hello'] for f in probe._answers.values()]") == [__version__]
         close = client.session.msg("comm_close", {"comm_id": opened["content"]["comm_id"], "data": {}})
         client.shell_channel.send(close)
-        assert kernel.value("frontend.widget_frontend()") is False
+        assert kernel.value("probe.widget_frontend()") is False
     finally:
         kernel.shutdown()
 
 
 def test_probe_without_a_kernel_is_harmless() -> None:
-    from eager_jupyter.views import frontend
+    from eager_jupyter.views import probe
 
-    frontend.announce()  # no kernel: a dummy comm, nobody answers
-    assert frontend.widget_frontend() is False
-    frontend.forget()
+    probe.announce()  # no kernel: a dummy comm, nobody answers
+    assert probe.widget_frontend() is False
+    probe.forget()
 
 
 def test_labextension_is_installed_and_enabled() -> None:
@@ -247,7 +247,7 @@ def test_one_version_for_python_and_npm(tmp_path: Path) -> None:
 
 def test_probe_comm_is_answered_by_the_labextension_source() -> None:
     # the two ends must agree on the target name
-    from eager_jupyter.views.frontend import PROBE_TARGET
+    from eager_jupyter.views.probe import PROBE_TARGET
 
     source = (ROOT / "labextension" / "src" / "version.ts").read_text()
     assert f"PROBE_TARGET = '{PROBE_TARGET}'" in source

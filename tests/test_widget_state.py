@@ -35,9 +35,9 @@ from eager_jupyter.events import (
     StatementStarted,
 )
 from eager_jupyter.sources import split_tokens
-from eager_jupyter.views.widget_pacing import Pacer, json_size, next_delta
-from eager_jupyter.views.widget_state import Delta, LiveState
-from eager_jupyter.views.widget_wire import coalesce, encode
+from eager_jupyter.views.widget.pacing import Pacer, json_size, next_delta
+from eager_jupyter.views.widget.state import Delta, LiveState
+from eager_jupyter.views.widget.wire import coalesce, encode
 
 ROOT = Path(__file__).resolve().parent.parent
 STATE_JS = ROOT / "labextension" / "lib" / "state.js"

@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ..latency import Chunk, critical_path
+from ..latency import Timing, critical_path
 from .runner import Kernel
 
 __all__ = ["COMPUTE_SCRIPT", "main"]
@@ -96,7 +96,7 @@ def overlap(rate: float = 40.0) -> None:
         eager = _run(path, f"--rate {rate:g}")
         serial = _run(path, f"--rate {rate:g} --serial")
     ran = [s for s in eager["statements"] if s["run_s"] is not None]
-    bound = critical_path([Chunk(s["generated_at"], s["run_s"]) for s in ran])
+    bound = critical_path([Timing(s["generated_at"], s["run_s"]) for s in ran])
     e2e, gen = eager["end_to_end"], eager["generation_done_at"]
     nel = eager["non_overlapped"]
     bound_nel = max(0.0, bound - gen)

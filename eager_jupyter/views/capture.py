@@ -41,9 +41,9 @@ import sys
 from collections.abc import Iterator
 from typing import Any, Protocol
 
-from .widget_state import Output
+Output = dict[str, Any]  # an nbformat v4 output: stream, display_data, execute_result or error
 
-__all__ = ["OutputSink", "capture", "jsonable", "output_widget_active", "publish"]
+__all__ = ["Output", "OutputSink", "capture", "jsonable", "output_widget_active", "publish"]
 
 
 class OutputSink(Protocol):

@@ -36,8 +36,8 @@ from __future__ import annotations
 import os
 import re
 
-from ._prompt import RequestError
-from .base import SourceError
+from ..base import SourceError
+from ..prompt import RequestError
 
 __all__ = [
     "API_KEY_ENV",

@@ -84,7 +84,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
 
-from ._scan import Lexer
+from .lexer import Lexer
 
 __all__ = ["Chunk", "ChunkKind", "Chunker"]
 

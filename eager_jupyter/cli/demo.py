@@ -34,11 +34,11 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, DeadKernelError
 
 from .printer import RunPrinter, Screen, summarise
-from .terminal import RECORD_EXPRESSION, kernel_env, parse_record_reply
+from .replay import RECORD_EXPRESSION, kernel_env, parse_record_reply
 
 __all__ = ["NotebookResult", "find_notebooks", "main", "run_notebook"]
 
-_REPO_NOTEBOOKS = Path(__file__).resolve().parent.parent / "demo_notebooks"
+_REPO_NOTEBOOKS = Path(__file__).resolve().parents[2] / "demo_notebooks"
 
 
 @dataclass

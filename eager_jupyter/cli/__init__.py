@@ -15,14 +15,14 @@ import sys
 import time
 from pathlib import Path
 
-from ._version import __version__
+from .._version import __version__
 
 __all__ = ["main"]
 
 
 def _chunk(args: argparse.Namespace) -> int:
-    from .chunker import Chunk, Chunker
-    from .sources.replay import ReplaySource
+    from ..chunker import Chunk, Chunker
+    from ..sources.replay import ReplaySource
 
     path = Path(args.file)
     try:
@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     # subcommands with their own parsers get the rest of the line untouched
     if argv and argv[0] == "bench":
-        from .bench import main as bench_main
+        from ..bench import main as bench_main
 
         return bench_main(argv[1:])
     if argv and argv[0] == "demo":
@@ -102,12 +102,9 @@ def main(argv: list[str] | None = None) -> int:
 
         return demo_main(argv[1:])
     if argv and argv[0] == "replay":
-        from .terminal import main as replay_main
+        from .replay import main as replay_main
 
         return replay_main(argv[1:])
     args = build_parser().parse_args(argv)
     return int(args.run(args))
 
-
-if __name__ == "__main__":
-    sys.exit(main())

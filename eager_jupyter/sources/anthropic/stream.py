@@ -15,8 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..fences import FenceFilter
-from ._errors import ReplyIncomplete
+from ...fences import FenceFilter
+from .errors import ReplyIncomplete
 
 __all__ = ["ReplyState", "check_stop"]
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from .._version import __version__
 
-__all__ = ["PROBE_TARGET", "announce", "forget", "frontends", "widget_frontend"]
+__all__ = ["PROBE_TARGET", "announce", "forget", "widget_frontend"]
 
 PROBE_TARGET = "eager_jupyter.probe"
 
@@ -57,12 +57,6 @@ def announce() -> bool:
     with _lock:
         _comms.append(comm)
     return True
-
-
-def frontends() -> list[dict[str, Any]]:
-    """What the frontends that have the labextension said (one entry per probe answer)."""
-    with _lock:
-        return list(_answers.values())
 
 
 def widget_frontend() -> bool:

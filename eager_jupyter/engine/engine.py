@@ -37,9 +37,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from .chunker import Chunk, Chunker
-from .errors import EagerInterrupt, GenerationError, StatementError
-from .events import (
+from ..chunker import Chunk, Chunker
+from ..errors import EagerInterrupt, GenerationError, StatementError
+from ..events import (
     Event,
     GenerationEnded,
     Mode,
@@ -53,13 +53,13 @@ from .events import (
     StatementSkipped,
     StatementStarted,
 )
-from .executor import Executor, Prepared, one_line
-from .gate import Gate, is_definition_only
+from ..executor import Executor, Prepared, one_line
+from ..gate import Gate, is_definition_only
+from ..record import RecordBuilder, RunRecord
+from ..scheduler import Scheduler
+from ..sources.base import Source, SourceError
+from ..views.base import NullView, View
 from .producer import Ended, Failed, Producer
-from .record import RecordBuilder, RunRecord
-from .scheduler import Scheduler
-from .sources.base import Source, SourceError
-from .views.base import NullView, View
 
 __all__ = ["Engine", "RepairContext", "RepairFn"]
 

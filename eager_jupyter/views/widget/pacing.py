@@ -45,7 +45,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from .widget_state import Delta, LiveState
+from .state import Delta, LiveState
 
 __all__ = ["Pacer", "json_size", "next_delta"]
 

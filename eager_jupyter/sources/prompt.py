@@ -8,7 +8,7 @@ All pure text building, no network, so it is tested on its own (``tests/test_ant
   jupyter-ai users expect. ``{{`` and ``}}`` stand for literal braces; braces around anything that is
   not a name (``{"a": 1}``) are left alone. An unknown name, or one that looks like a secret, is a
   ``RequestError`` before anything is sent.
-- ``user_message`` puts the namespace summary (``eager_jupyter.context``) in a ``<notebook>`` block
+- ``user_message`` puts the namespace summary (``eager_jupyter.sources.namespace``) in a ``<notebook>`` block
   before the request: the current state travels with the current request only; the history keeps the
   requests and replies, not old summaries.
 - ``Conversation`` is the history of one kernel's ``%%eager`` exchanges (the magic keeps one per shell;
@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from typing import Any, Literal, TypedDict
 
 from .._text import strip_ansi
-from ..context import is_secret_name
 from .base import SourceError
+from .namespace import is_secret_name
 
 __all__ = [
     "SYSTEM_PROMPT",

@@ -18,7 +18,7 @@ import time
 from collections.abc import Mapping
 from typing import IO, Any
 
-from ._text import strip_ansi
+from .._text import strip_ansi
 
 __all__ = ["RunPrinter", "Screen", "record_lines", "summarise"]
 

@@ -46,9 +46,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from ..context import summarize_namespace
-from ..trace import TraceWriter
-from ._errors import (
+from ...trace import TraceWriter
+from ..base import SourceKind
+from ..namespace import summarize_namespace
+from ..prompt import (
+    SYSTEM_PROMPT,
+    Conversation,
+    Message,
+    RequestError,
+    expand_request,
+    repair_messages,
+    repair_request,
+    user_message,
+)
+from .errors import (
     API_KEY_ENV,
     MISSING_KEY,
     AnthropicSourceError,
@@ -71,23 +82,12 @@ from ._errors import (
     redact,
     translate,
 )
-from ._events import ReplyState, check_stop
-from ._prompt import (
-    SYSTEM_PROMPT,
-    Conversation,
-    Message,
-    RequestError,
-    expand_request,
-    repair_messages,
-    repair_request,
-    user_message,
-)
-from .base import SourceKind
+from .stream import ReplyState, check_stop
 
 if TYPE_CHECKING:
     import anthropic
 
-    from ._sockets import Connections
+    from .sockets import Connections
 
 __all__ = [
     "API_KEY_ENV",
@@ -309,7 +309,7 @@ class AnthropicSource:
         import anthropic
         import httpx2
 
-        from ._sockets import Connections, closable_http_client
+        from .sockets import Connections, closable_http_client
 
         connections = Connections()
         self._connections = connections

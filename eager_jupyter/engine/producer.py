@@ -16,8 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .events import Event, PieceStreamed
-from .sources.base import Source
+from ..events import Event, PieceStreamed
+from ..sources.base import Source
 
 __all__ = ["Ended", "Failed", "Producer"]
 
@@ -72,7 +72,7 @@ class Producer:
     def _loop(self) -> None:
         fences = None
         if self.source.kind == "markdown":
-            from .fences import FenceFilter
+            from ..fences import FenceFilter
 
             fences = FenceFilter()
         try:

@@ -51,13 +51,13 @@ from typing import Any
 
 from traitlets import Dict, Unicode
 
-from .._version import __version__
-from ..events import Event, RunStarted
-from ..record import StatementRecord
-from .capture import capture, publish
-from .plain import code_block_bundle, summary_line
-from .widget_pacing import Pacer, json_size, next_delta
-from .widget_state import Delta, LiveState, Output, Snapshot, StatementState, to_ms
+from ..._version import __version__
+from ...events import Event, RunStarted
+from ...record import StatementRecord
+from ..capture import capture, publish
+from ..plain import code_block_bundle, summary_line
+from .pacing import Pacer, json_size, next_delta
+from .state import Delta, LiveState, Output, Snapshot, StatementState, to_ms
 
 try:
     from ipywidgets import Widget

@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal, NotRequired, TypedDict
 
-from ..events import (
+from ...events import (
     Event,
     GenerationEnded,
     PieceStreamed,
@@ -37,12 +37,12 @@ from ..events import (
     StatementSkipped,
     StatementStarted,
 )
-from ..record import RecordBuilder, RunRecord
-from .widget_wire import Op, coalesce, encode
+from ...record import RecordBuilder, RunRecord
+from ..capture import Output
+from .wire import Op, coalesce, encode
 
 __all__ = ["Delta", "LiveState", "Output", "Snapshot", "StatementState", "to_ms"]
 
-Output = dict[str, Any]  # an nbformat v4 output: stream, display_data, execute_result or error
 Status = Literal["queued", "held", "running", "done", "error", "skipped"]
 
 
