@@ -1,7 +1,7 @@
 """What happens during one ``%%eager`` run, as frozen dataclasses.
 
-The engine emits these, in order, on the kernel's main thread, to every observer (the run-record
-builder, the plain-output view, the live widget, the terminal printer of the CLI). Observers must be
+The engine emits these, in order, to the run-record builder (``record.RecordBuilder``, the one place
+they are folded into the run's state) and then to the view, which reads the record. Observers must be
 quick: a handler runs between two statements or two pieces of the stream.
 
 Times ``t`` are seconds since the request was made (the engine's clock, ``time.perf_counter`` based),
@@ -10,12 +10,16 @@ so a run record, a benchmark and a trace all speak the same time axis.
 Statement ``index`` is the 0-based position of the statement in the generated program; it is stable
 for the whole run and is the key every view uses.
 
-Lifecycle of a statement::
+Lifecycle of a statement (its ``record.Status`` in brackets)::
 
-    released ─┬─> started ─┬─> finished            (status "done")
-              │            └─> failed              (status "error")
-              ├─> held ──> started ...             (gate: runs once generation has ended)
-              └─> skipped                          (an earlier statement failed, or the run stopped)
+    released (queued) ─┬─> started (running) ─┬─> finished (done)
+                       │                      ├─> failed (error)
+                       │                      └─> failed by an interrupt (interrupted)
+                       ├─> held (held) ──> started ...   (gate: runs once generation has ended)
+                       └─> skipped (skipped)             (an earlier statement failed, or the run stopped)
+
+Threads: the engine emits every event on the kernel's main thread, except ``PieceStreamed``, which
+the producer thread emits as the piece arrives (so code keeps streaming while a statement runs).
 """
 
 from __future__ import annotations
@@ -70,13 +74,16 @@ class PieceStreamed:
 
 @dataclass(frozen=True)
 class StatementReleased:
-    """The chunker released a finished top-level statement (an exact slice of the generated code)."""
+    """The chunker released a finished top-level statement: an exact slice of this round's code,
+    starting at ``offset`` (a ``--fix`` round's code starts again at 0). ``generated_at`` is when its
+    last non-blank character arrived (the producer's stamp)."""
 
     t: float
     index: int
     code: str
     start_line: int
     generated_at: float
+    offset: int
     syntax_error: str | None = None
 
 
@@ -112,13 +119,14 @@ class StatementFinished:
 
 @dataclass(frozen=True)
 class StatementFailed:
-    """The statement raised (or did not compile). ``error`` is one line: ``"NameError: name 'x' ..."``."""
+    """The statement raised (or did not compile), or was interrupted. ``error`` is one line:
+    ``"NameError: name 'x' ..."``."""
 
     t: float
     index: int
     duration: float
     error: str
-    exception_type: str = "Exception"
+    interrupted: bool = False  # a KeyboardInterrupt (the kernel's stop), not the program's own error
 
 
 @dataclass(frozen=True)

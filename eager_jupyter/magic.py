@@ -140,8 +140,6 @@ class EagerMagics(Magics):
             repair=repair,
             max_repairs=rounds,
         )
-        if isinstance(view, PlainView):
-            view.record = engine.record
         shell = self.shell
         assert shell is not None
         try:

@@ -14,13 +14,23 @@ returns the same object. All times are seconds since the request was made (see `
   the cost of handing it to the executor (transform, compile), the paper's T_setup.
 
 ``end_to_end`` is request to last statement finished (or to the end of the run when nothing ran);
-``non_overlapped`` is end of generation to last statement finished (never negative).
+``non_overlapped`` is end of generation to last statement finished (never negative);
+``serial_estimate`` is what running the same statements after generation would have taken (end of
+generation plus every run time: the critical path of running after generation), and ``saved`` is that
+minus ``end_to_end`` when the run ended well.
+
+``RecordBuilder`` is the one place where events are folded into a run's state: the engine emits, the
+builder folds, and the views read the record (``View.handle(event, record)``). A statement's status
+is a ``Status``; ``STATUS_WORDS`` are the words people read for each, used by every view (the
+labextension receives them with the run, it does not define its own).
+
+To validate a change: ``tests/test_engine.py`` (records of real runs) and ``tests/test_plain_view.py``.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from .events import (
     Event,
@@ -37,7 +47,45 @@ from .events import (
     StatementStarted,
 )
 
-__all__ = ["BatchRecord", "RecordBuilder", "RunRecord", "StatementRecord", "last_run", "set_last_run"]
+__all__ = [
+    "PHASE_WORDS",
+    "STATUS_WORDS",
+    "BatchRecord",
+    "Phase",
+    "RecordBuilder",
+    "RunRecord",
+    "StatementRecord",
+    "Status",
+    "last_run",
+    "set_last_run",
+]
+
+Status = Literal["queued", "held", "running", "done", "error", "skipped", "interrupted"]
+
+#: what people read for each status, in every view
+STATUS_WORDS: dict[str, str] = {
+    "queued": "queued",
+    "held": "held",
+    "running": "running",
+    "done": "done",
+    "error": "failed",
+    "skipped": "not run",
+    "interrupted": "interrupted",
+}
+
+Phase = Literal["generating", "running", "done", "failed", "stopped"]
+
+#: the header's word for the run's phase
+PHASE_WORDS: dict[str, str] = {
+    "generating": "generating",
+    "running": "running",
+    "done": "done",
+    "failed": "failed",
+    "stopped": "stopped",
+}
+
+#: statuses that are final: nothing more happens to the statement
+FINAL: frozenset[str] = frozenset({"done", "error", "skipped", "interrupted"})
 
 _last: RunRecord | None = None
 
@@ -59,12 +107,14 @@ class StatementRecord:
     start_line: int
     generated_at: float
     released_at: float
-    status: str = "pending"  # pending | held | running | done | error | skipped
+    offset: int = 0  # where ``code`` starts in the run's ``code`` (all rounds)
+    status: Status = "queued"
     started_at: float | None = None
     finished_at: float | None = None
     batch: int | None = None
-    held_reason: str | None = None
+    held_reason: str | None = None  # kept after the statement ran: it was held, and why
     error: str | None = None
+    skip_reason: str | None = None
     syntax_error: str | None = None
     round: int = 0
     superseded: bool = False  # a repair round (--fix) rewrote the program from here on
@@ -88,6 +138,11 @@ class StatementRecord:
     def detection_delay(self) -> float:
         return max(0.0, self.released_at - self.generated_at)
 
+    @property
+    def end(self) -> int:
+        """Where the statement's code ends in the run's ``code``."""
+        return self.offset + len(self.code)
+
 
 @dataclass
 class BatchRecord:
@@ -104,10 +159,11 @@ class RunRecord:
     model: str | None = None
     request: str | None = None
     gate: str = "paper"
-    status: str = "running"  # running | ok | error | interrupted
+    status: str = "running"  # running | ok | error | interrupted (the run's, not a statement's)
     error: str | None = None
     code: str = ""
     prose: str = ""
+    prose_before: int = 0  # characters of ``prose`` that came before any code (the rest came after)
     statements: list[StatementRecord] = field(default_factory=list)
     batches: list[BatchRecord] = field(default_factory=list)
     first_token_at: float | None = None
@@ -115,6 +171,7 @@ class RunRecord:
     generation_stopped: bool = False
     ended_at: float | None = None
     pieces: int = 0
+    last_piece_at: float | None = None
     usage: dict[str, int] = field(default_factory=dict)
     repairs: int = 0
     wall_started: float = 0.0  # time.time() at the request, for humans
@@ -134,6 +191,47 @@ class RunRecord:
         return max(0.0, end - gen)
 
     @property
+    def serial_estimate(self) -> float | None:
+        """Running the statements that ran after generation instead: end of generation + their runs."""
+        gen = self.generation_done_at
+        runs = [s.run_s for s in self.statements if s.run_s is not None]
+        if gen is None or not runs:
+            return None
+        return gen + sum(runs)
+
+    @property
+    def saved(self) -> float | None:
+        """Seconds saved against ``serial_estimate``, for an eager run that ended well; else None."""
+        serial, end = self.serial_estimate, self.end_to_end
+        if self.mode != "eager" or self.status != "ok" or serial is None or end is None:
+            return None
+        return serial - end
+
+    @property
+    def phase(self) -> Phase:
+        """The header's word: generating, running (generation over, statements still to run), done,
+        failed or stopped."""
+        if self.status == "ok":
+            return "done"
+        if self.status == "error":
+            return "failed"
+        if self.status == "interrupted":
+            return "stopped"
+        return "generating" if self.generation_done_at is None else "running"
+
+    @property
+    def tokens_per_second(self) -> float | None:
+        """Pieces over the generation only: first to last piece (never the time since)."""
+        first, last = self.first_token_at, self.last_piece_at
+        if first is None or last is None or self.pieces < 2 or last - first < 0.05:
+            return None
+        return (self.pieces - 1) / (last - first)
+
+    def tail(self) -> str:
+        """Code generated after the last released statement: still streaming, or never run."""
+        return self.code[self.statements[-1].end :] if self.statements else self.code
+
+    @property
     def program(self) -> str:
         """The program as it stands: what repair rounds replaced is left out (``.code`` keeps all)."""
         return "".join(s.code for s in self.statements if not s.superseded)
@@ -144,6 +242,8 @@ class RunRecord:
         data["end_to_end"] = self.end_to_end
         data["non_overlapped"] = self.non_overlapped
         data["program"] = self.program
+        data["serial_estimate"] = self.serial_estimate
+        data["saved"] = self.saved
         for stmt, out in zip(self.statements, data["statements"], strict=True):
             out["run_s"] = stmt.run_s
             out["detection_delay"] = stmt.detection_delay
@@ -163,6 +263,7 @@ class RecordBuilder:
 
     def __init__(self, gate: str = "paper") -> None:
         self.record = RunRecord(gate=gate)
+        self._round_base = 0  # where this round's code starts in ``record.code``
 
     def handle(self, event: Event) -> None:
         rec = self.record
@@ -172,12 +273,15 @@ class RecordBuilder:
                 rec.model, rec.request = event.model, event.request
             case PieceStreamed():
                 rec.pieces += 1
+                rec.last_piece_at = event.t
                 if rec.first_token_at is None:
                     rec.first_token_at = event.t
                 if event.kind == "code":
                     rec.code += event.text
                 else:
                     rec.prose += event.text
+                    if not rec.code:
+                        rec.prose_before = len(rec.prose)
             case StatementReleased():
                 rec.statements.append(
                     StatementRecord(
@@ -186,6 +290,7 @@ class RecordBuilder:
                         start_line=event.start_line,
                         generated_at=event.generated_at,
                         released_at=event.t,
+                        offset=self._round_base + event.offset,
                         syntax_error=event.syntax_error,
                         round=rec.repairs,
                     )
@@ -210,10 +315,12 @@ class RecordBuilder:
                 stmt.status, stmt.finished_at = "done", event.t
             case StatementFailed():
                 stmt = self._get(event.index)
-                stmt.status, stmt.error = "error", event.error
+                stmt.status = "interrupted" if event.interrupted else "error"
+                stmt.error = event.error
                 stmt.finished_at = event.t if stmt.started_at is not None else None
             case StatementSkipped():
-                self._get(event.index).status = "skipped"
+                stmt = self._get(event.index)
+                stmt.status, stmt.skip_reason = "skipped", event.reason
             case GenerationEnded():
                 rec.generation_done_at = event.t
                 rec.generation_stopped = event.stopped
@@ -221,6 +328,7 @@ class RecordBuilder:
                     rec.usage[key] = rec.usage.get(key, 0) + value
             case RepairStarted():
                 rec.repairs = event.round
+                self._round_base = len(rec.code)
                 for stmt in rec.statements[event.failed_index :]:
                     stmt.superseded = True
             case RunEnded():

@@ -11,6 +11,10 @@ and whether the gate holds it, and asks for the next batch whenever the executor
   generation, then run in program order. The order of the program is never changed.
 - **Aborting**: after a failure or an interrupt, everything that has not run is handed back to be
   marked skipped.
+- **Modes** live here and nowhere else: ``eager`` is the above; ``serial`` (the baseline) holds every
+  statement, silently, until generation ends and then hands them out as one batch; ``no-exec`` runs
+  nothing (every statement is skipped as it is released). ``gated`` says whether statements are
+  checked (prepared and gated) as they are released, which only an eager run does.
 
 Validate a change with ``tests/test_scheduler.py``.
 """
@@ -18,27 +22,45 @@ Validate a change with ``tests/test_scheduler.py``.
 from __future__ import annotations
 
 from collections import deque
+from typing import Literal
 
-__all__ = ["Scheduler"]
+from .events import Mode
+
+__all__ = ["Admission", "Scheduler"]
+
+#: what ``add`` did with a statement: free to run, held by the gate (or after a held one: the view
+#: says so), waiting silently for the end of generation (``serial``), or never to run (``no-exec``)
+Admission = Literal["ready", "held", "waits", "skip"]
 
 
 class Scheduler:
-    def __init__(self) -> None:
+    def __init__(self, mode: Mode = "eager") -> None:
+        self.mode: Mode = mode
         self._ready: deque[int] = deque()  # released, free to run, in order
         self._merge: set[int] = set()  # of those, the definition-only ones
         self._held: deque[int] = deque()  # waiting for the end of generation
         self.generation_done = False
 
-    def add(self, index: int, *, held: bool = False, merge: bool = False) -> bool:
-        """Queue a released statement; True if it waits for the end of generation (held, or after
-        a held one: the program's order is kept)."""
+    @property
+    def gated(self) -> bool:
+        """Are statements prepared and gated as they are released (an eager run)?"""
+        return self.mode == "eager"
+
+    def add(self, index: int, *, held: bool = False, merge: bool = False) -> Admission:
+        """Queue a released statement. A held one, and every one after it, waits for the end of
+        generation (the program's order is kept)."""
+        if self.mode == "no-exec":
+            return "skip"
+        if self.mode == "serial" and not self.generation_done:
+            self._held.append(index)
+            return "waits"
         if (held or self._held) and not self.generation_done:
             self._held.append(index)
-            return True
+            return "held"
         self._ready.append(index)
         if merge:
             self._merge.add(index)
-        return False
+        return "ready"
 
     def end_generation(self) -> None:
         self.generation_done = True

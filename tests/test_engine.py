@@ -21,6 +21,7 @@ from eager_jupyter.events import (
     StatementStarted,
 )
 from eager_jupyter.gate import Gate
+from eager_jupyter.record import RunRecord
 from eager_jupyter.sources import ReplaySource
 from eager_jupyter.sources.base import SourceError
 
@@ -31,7 +32,7 @@ class Recorder:
         self.inside: list[int] = []
         self.closed = False
 
-    def handle(self, event: Event) -> None:
+    def handle(self, event: Event, record: RunRecord) -> None:
         self.events.append(event)
 
     @contextlib.contextmanager

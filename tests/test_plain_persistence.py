@@ -67,10 +67,12 @@ def test_saved_notebook_keeps_every_block_and_output_in_order(tmp_path):
     html, _ = HTMLExporter().from_notebook_node(reopened)
     cell_source_end = html.index('ax.set_title("revenue by region")')
     outputs_html = html[html.index("jp-Cell-outputWrapper", cell_source_end) :]
-    # code blocks are rendered (highlighted: one span per token, so look for string literals)
-    code_print = outputs_html.index("\"regions:\"</span>")
+    # code blocks are rendered monospace (the HTML beside the Markdown: nbconvert draws a fence inside
+    # an output in the page's proportional font)
+    assert outputs_html.count('<pre class="eager-code" style="font-family: var(--jp-code-font-family') == 9
+    code_print = outputs_html.index('print("regions:"')
     printed = outputs_html.index("regions: 2")
-    code_title = outputs_html.index("\"revenue by region\"</span>")
+    code_title = outputs_html.index('"revenue by region")</code></pre>')
     figure = outputs_html.rindex("data:image/png;base64")
     assert code_print < printed < code_title < figure
 

@@ -16,7 +16,8 @@ from eager_jupyter.events import (
     StatementStarted,
 )
 from eager_jupyter.record import RecordBuilder
-from eager_jupyter.views.plain import PlainView, code_block_bundle, fenced, prose_text
+from eager_jupyter.views.outputs import code_block, fenced, prose_text
+from eager_jupyter.views.plain import PlainView
 
 
 class Display:
@@ -33,12 +34,12 @@ class Display:
 def feed(view: PlainView, builder: RecordBuilder, *events: Any) -> None:
     for event in events:
         builder.handle(event)
-        view.handle(event)
+        view.handle(event, builder.record)
 
 
 def test_blocks_prose_held_skipped_and_summary():
     display, builder = Display(), RecordBuilder()
-    view = PlainView(display, record=builder.record, updates_per_second=1000)
+    view = PlainView(display, updates_per_second=1000)
     reply_start = "Here you go:\n\n```python\n"
     feed(
         view,
@@ -46,16 +47,16 @@ def test_blocks_prose_held_skipped_and_summary():
         RunStarted(0.0, "trace t", "eager"),
         PieceStreamed(0.1, reply_start, "prose"),
         PieceStreamed(0.2, "a = 1\n", "code", 0),
-        StatementReleased(0.2, 0, "a = 1\n", 1, 0.2),
+        StatementReleased(0.2, 0, "a = 1\n", 1, 0.2, 0),
         StatementStarted(0.21, 0, 1),
         StatementFinished(0.22, 0, 0.01),
         PieceStreamed(0.3, "import os\nos.getpid()\nb = 1 / 0\nc = 2\n", "code", 6),
-        StatementReleased(0.3, 1, "import os\n", 2, 0.3),
-        StatementReleased(0.3, 2, "os.getpid()\n", 3, 0.3),
+        StatementReleased(0.3, 1, "import os\n", 2, 0.3, 6),
+        StatementReleased(0.3, 2, "os.getpid()\n", 3, 0.3, 16),
         StatementHeld(0.3, 2, "uses os.getpid (process and file-system calls)"),
-        StatementReleased(0.3, 3, "b = 1 / 0\n", 4, 0.3),
+        StatementReleased(0.3, 3, "b = 1 / 0\n", 4, 0.3, 28),
         StatementHeld(0.3, 3, "after a held statement"),
-        StatementReleased(0.3, 4, "c = 2\n", 5, 0.3),
+        StatementReleased(0.3, 4, "c = 2\n", 5, 0.3, 38),
         StatementHeld(0.3, 4, "after a held statement"),
         PieceStreamed(0.4, "```\n\nThat's it.\n", "prose"),
         StatementStarted(0.5, 1, 2),
@@ -63,7 +64,7 @@ def test_blocks_prose_held_skipped_and_summary():
         StatementStarted(0.52, 2, 2),
         StatementFinished(0.53, 2, 0.01),
         StatementStarted(0.54, 3, 2),
-        StatementFailed(0.55, 3, 0.01, "ZeroDivisionError: division by zero", "ZeroDivisionError"),
+        StatementFailed(0.55, 3, 0.01, "ZeroDivisionError: division by zero"),
         StatementSkipped(0.55, 4, "an earlier statement failed"),
         RunEnded(0.6, "error", "statement 4 (line 4) failed"),
     )
@@ -73,13 +74,13 @@ def test_blocks_prose_held_skipped_and_summary():
     first_lines = [b.split("\n")[1] for b in blocks[:5]]
     assert first_lines == ["a = 1", "import os", "os.getpid()", "b = 1 / 0", "c = 2"]
     assert "held until generation ended: uses os.getpid" in blocks[2]
-    assert "skipped: an earlier statement failed" in blocks[4]
+    assert "not run: an earlier statement failed" in blocks[4]
     assert blocks[-1] == "That's it."  # the closing prose, without its fence line
     updates = [b for b, kw in display.calls if kw.get("update") and kw["display_id"].endswith("head")]
     final_header = updates[-1]
     assert final_header["text/markdown"].startswith("Here you go:\n\n**eager**")
     assert "```" not in final_header["text/markdown"]
-    assert "failed" in final_header["text/markdown"] and "1 error" in final_header["text/markdown"]
+    assert "failed" in final_header["text/markdown"] and "1 failed" in final_header["text/markdown"]
     failed_updates = [b for b, kw in display.calls if kw.get("update") and "✗" in b["text/markdown"]]
     assert failed_updates and "ZeroDivisionError" in failed_updates[0]["text/markdown"]
     assert header.startswith("**eager**")
@@ -87,7 +88,7 @@ def test_blocks_prose_held_skipped_and_summary():
     meta = [kw["metadata"]["eager_jupyter"] for _, kw in display.calls]
     blocks_meta = [m for m in meta if m["part"] == "statement"]
     assert [(m["index"], m["status"]) for m in blocks_meta] == [
-        (0, "running"), (1, "running"), (2, "running"), (3, "running"), (3, "failed"), (4, "skipped")
+        (0, "running"), (1, "running"), (2, "running"), (3, "running"), (3, "error"), (4, "skipped")
     ]
     assert blocks_meta[2]["note"].startswith("held until generation ended: uses os.getpid")
     assert blocks_meta[4]["run_s"] == 0.01 and blocks_meta[4]["line"] == 4
@@ -97,12 +98,12 @@ def test_blocks_prose_held_skipped_and_summary():
 
 def test_a_fast_statement_costs_one_display():
     display, builder = Display(), RecordBuilder()
-    view = PlainView(display, record=builder.record, updates_per_second=0.001)
+    view = PlainView(display, updates_per_second=0.001)
     feed(
         view,
         builder,
         RunStarted(0.0, "s", "eager"),
-        StatementReleased(0.1, 0, "x = 1\n", 1, 0.1),
+        StatementReleased(0.1, 0, "x = 1\n", 1, 0.1, 0),
         StatementStarted(0.1, 0, 1),
         StatementFinished(0.1001, 0, 0.0001),
     )
@@ -112,13 +113,13 @@ def test_a_fast_statement_costs_one_display():
 
 def test_terminal_mode_prints_only_blocks_and_a_summary():
     display, builder = Display(), RecordBuilder()
-    view = PlainView(display, record=builder.record, live=False)
+    view = PlainView(display, live=False)
     feed(
         view,
         builder,
         RunStarted(0.0, "s", "eager"),
         PieceStreamed(0.1, "x = 1\n", "code", 0),
-        StatementReleased(0.1, 0, "x = 1\n", 1, 0.1),
+        StatementReleased(0.1, 0, "x = 1\n", 1, 0.1, 0),
         StatementStarted(0.1, 0, 1),
         StatementFinished(0.2, 0, 0.1),
         RunEnded(0.3, "ok"),
@@ -129,9 +130,12 @@ def test_terminal_mode_prints_only_blocks_and_a_summary():
 
 def test_bundles():
     assert fenced("x = '```'") == "````python\nx = '```'\n````"
-    bundle = code_block_bundle("\n\n# c\ny = 2\n", "✓ done")
+    bundle = code_block("\n\n# c\ny = 2\n", "✓ done")
     assert bundle["text/plain"] == "# c\ny = 2\n# ✓ done"
-    assert prose_text(["~~~py\n", "text\n", "~~~\n"]) == "text"
+    page = bundle["text/html"]
+    assert page.startswith('<pre class="eager-code" style="font-family: var(--jp-code-font-family')
+    assert '<code class="language-python"># c\ny = 2</code></pre>' in page and "✓ done" in page
+    assert prose_text("~~~py\ntext\n~~~\n") == "text"
 
 
 def test_throttle_waits_while_busy_then_delivers_the_last_change():
@@ -171,7 +175,7 @@ def test_header_updates_wait_while_code_is_inside_an_output_widget():
         if kw.get("update"):
             updated.set()
 
-    view = PlainView(noting, record=builder.record, updates_per_second=50)
+    view = PlainView(noting, updates_per_second=50)
     out = ipywidgets.Output()
     try:
         feed(view, builder, RunStarted(0.0, "s", "eager"))

@@ -57,12 +57,12 @@ def test_abort_returns_everything_not_handed_out():
 
 def test_add_says_whether_the_statement_waits():
     s = Scheduler()
-    assert s.add(0) is False
+    assert s.add(0) == "ready"
     assert s.next_batch() == [0]
-    assert s.add(1, held=True) is True
-    assert s.add(2) is True  # after a held statement
+    assert s.add(1, held=True) == "held"
+    assert s.add(2) == "held"  # after a held statement
     s.end_generation()
-    assert s.add(3) is False and s.next_batch() == [1, 2, 3]
+    assert s.add(3) == "ready" and s.next_batch() == [1, 2, 3]
 
 
 def test_drop_held_gives_back_only_the_waiting_statements():
@@ -73,3 +73,29 @@ def test_drop_held_gives_back_only_the_waiting_statements():
     assert s.drop_held() == [1, 2]
     s.end_generation()
     assert s.next_batch() == [0] and s.idle()
+
+
+def test_serial_waits_silently_for_the_end_then_runs_one_batch():
+    s = Scheduler("serial")
+    assert not s.gated
+    assert s.add(0) == "waits" and s.add(1, held=True) == "waits" and s.add(2, merge=True) == "waits"
+    assert not s.ready() and s.next_batch() == []
+    s.end_generation()
+    assert s.next_batch() == [0, 1, 2] and s.idle()
+
+
+def test_serial_runs_nothing_of_a_failed_generation():
+    s = Scheduler("serial")
+    s.add(0)
+    s.add(1)
+    assert s.drop_held() == [0, 1]
+    s.end_generation()
+    assert s.next_batch() == [] and s.idle()
+
+
+def test_no_exec_skips_everything():
+    s = Scheduler("no-exec")
+    assert not s.gated
+    assert s.add(0) == "skip" and s.add(1, held=True) == "skip"
+    s.end_generation()
+    assert s.next_batch() == [] and s.idle()

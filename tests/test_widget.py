@@ -221,9 +221,9 @@ def test_takeover_replaces_the_widget_with_the_plain_rendering(ip: Any, recorder
             if kind in ("display", "update") and (item["metadata"] or {}).get("eager_jupyter")]
     assert ours[0]["part"] == "header" and ours[0]["final"] and ours[0]["state"] == "failed"
     statuses = [(m["index"], m["status"]) for m in ours if m["part"] == "statement"]
-    ran = [(0, "done"), (1, "done"), (2, "done"), (3, "done"), (4, "done"), (5, "failed")]
+    ran = [(0, "done"), (1, "done"), (2, "done"), (3, "done"), (4, "done"), (5, "error")]
     assert statuses == ran + [(6, "skipped")] * len(tail)
-    failed = [m for m in ours if m.get("status") == "failed"]
+    failed = [m for m in ours if m.get("status") == "error"]
     assert failed[0]["note"].startswith("✗ NameError") and {m["run"] for m in ours} == {display_id}
     errors = [item for kind, item in log if kind == "stderr"]
     assert any("NameError" in text for text in errors)  # the traceback (a terminal prints it)

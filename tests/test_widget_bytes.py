@@ -6,18 +6,17 @@ Runs each program (default: three of the benchmark tasks) through the engine wit
 a fresh kernel, and listens on the kernel's iopub socket with a raw ZeroMQ subscriber, so the bytes
 are the frames on the wire. For the widget's comm it reports, per program:
 
-- ``content``: the comm_msg content frames (comm id + the delta), outputs excluded: the budget's
-  measure, to compare with the program's size;
+- ``content``: the comm_msg content frames (comm id + the delta), outputs excluded;
 - ``wire``: every frame of those messages (identities, signature, header, parent header, metadata,
-  content): what the socket carried, with ~600 bytes of Jupyter envelope per message;
-- ``outputs``: the output ops (what the statements printed and displayed), not budgeted;
-- the number of messages and their rate, and the comm_open (the widget's initial state).
+  content): what the socket carried, with ~550 bytes of Jupyter envelope per message; and that per
+  KB of program (``wire/KB``), the figure to watch;
+- ``outputs``: the output ops (what the statements printed and displayed);
+- the number of messages and their rate, and the comm_open (the widget's initial state);
+- ``sent``: the messages the view itself counted.
 
-- ``pacer``: the live-view bytes the pacer itself counted (its envelope measured on the comm id).
-
-As a test (marker ``kernel``) it runs two programs at 60 tokens/s, checks that the bytes on the wire
-are the ones the pacer counts (within 2 %) and that they stay within 3x the program, and writes the
-figures to ``test-artifacts/widget-bytes.json``.
+As a test (marker ``kernel``) it runs two programs at 60 tokens/s, checks that the wire carries every
+message the view sent, and prints the figures (written to ``test-artifacts/widget-bytes.json``); the
+bytes are measured, not asserted.
 """
 
 from __future__ import annotations
@@ -48,7 +47,7 @@ try:
     Engine(get_ipython(), ReplaySource({program!r}, rate={rate}), view=view, gate=Gate()).run()
 except Exception as error:
     print("run ended:", type(error).__name__)
-print("PACER", view.pacer.live_bytes, view.pacer.output_bytes, view.pacer.messages)
+print("SENT", view.messages)
 """
 
 
@@ -62,7 +61,8 @@ class Figures:
     output_bytes: int
     open_bytes: int
     seconds: float
-    accounted: int = 0  # the live-view bytes the pacer counted
+    sent: int = 0  # the messages the view counted
+    carried: int = 0  # the widget's comm messages on the wire (outputs-only ones included)
 
     @property
     def content_ratio(self) -> float:
@@ -72,10 +72,14 @@ class Figures:
     def wire_ratio(self) -> float:
         return self.wire_bytes / self.program_bytes
 
+    @property
+    def wire_per_kb(self) -> float:
+        return self.wire_bytes / (self.program_bytes / 1024)
+
 
 def _split(body: dict[str, Any], size: int) -> tuple[int, int]:
-    """(live view, outputs) bytes of one comm message of ``size`` bytes, as the pacer counts them: a
-    message that carries outputs would go for them anyway, so its envelope is theirs."""
+    """(live view, outputs) bytes of one comm message of ``size`` bytes: a message that carries
+    outputs would go for them anyway, so its envelope is theirs."""
     data = body.get("data", {})
     delta = data.get("content", {}) if data.get("method") == "custom" else {}
     if "x" not in delta:
@@ -133,8 +137,9 @@ def measure(program: str, name: str, rate: float = 60.0, timeout: float = 300.0)
         manager.shutdown_kernel(now=True)
 
     comm_id = None
-    pacer_line = next(line for line in "".join(printed).splitlines() if line.startswith("PACER "))
-    figures = Figures(name, len(program.encode()), 0, 0, 0, 0, 0, elapsed, int(pacer_line.split()[1]))
+    sent_line = next(line for line in "".join(printed).splitlines() if line.startswith("SENT "))
+    figures = Figures(name, len(program.encode()), 0, 0, 0, 0, 0, elapsed, int(sent_line.split()[1]))
+    every = 0
     for _, parts in frames:
         delimiter = parts.index(b"<IDS|MSG>")
         header, content = json.loads(parts[delimiter + 2]), parts[delimiter + 5]
@@ -145,6 +150,7 @@ def measure(program: str, name: str, rate: float = 60.0, timeout: float = 300.0)
             figures.open_bytes = len(content)
         if kind != "comm_msg" or body.get("comm_id") != comm_id:
             continue
+        every += 1
         live, outputs = _split(body, len(content))
         figures.output_bytes += outputs
         if live == 0:
@@ -152,6 +158,7 @@ def measure(program: str, name: str, rate: float = 60.0, timeout: float = 300.0)
         figures.messages += 1
         figures.content_bytes += live
         figures.wire_bytes += sum(len(p) for p in parts) - outputs
+    figures.carried = every
     return figures
 
 
@@ -173,13 +180,13 @@ def main(argv: list[str] | None = None) -> int:
 def report(results: list[Figures]) -> str:
     lines = [
         f"{'program':22} {'bytes':>6} {'msgs':>5} {'msg/s':>6} {'content':>8} {'ratio':>6} "
-        f"{'pacer':>6} {'wire':>7} {'ratio':>6} {'outputs':>8} {'open':>5}"
+        f"{'sent':>5} {'wire':>7} {'ratio':>6} {'wire/KB':>8} {'outputs':>8} {'open':>5}"
     ]
     for f in results:
         lines.append(
             f"{f.program:22} {f.program_bytes:6d} {f.messages:5d} {f.messages / f.seconds:6.2f} "
-            f"{f.content_bytes:8d} {f.content_ratio:6.2f} {f.accounted:6d} "
-            f"{f.wire_bytes:7d} {f.wire_ratio:6.2f} "
+            f"{f.content_bytes:8d} {f.content_ratio:6.2f} {f.sent:5d} "
+            f"{f.wire_bytes:7d} {f.wire_ratio:6.2f} {f.wire_per_kb:8.0f} "
             f"{f.output_bytes:8d} {f.open_bytes:5d}"
         )
     return "\n".join(lines)
@@ -187,7 +194,7 @@ def report(results: list[Figures]) -> str:
 
 @pytest.mark.kernel
 @pytest.mark.timeout(600)
-def test_live_view_bytes_on_the_wire_are_what_the_pacer_counts() -> None:
+def test_the_wire_carries_every_message_the_live_view_sends() -> None:
     tasks = ROOT / "eager_jupyter" / "bench" / "tasks"
     results = [measure((tasks / name).read_text(), Path(name).stem) for name in DEFAULT_TASKS[:2]]
     artifacts = ROOT / "test-artifacts"
@@ -196,10 +203,7 @@ def test_live_view_bytes_on_the_wire_are_what_the_pacer_counts() -> None:
     print(report(results))
     for figures in results:
         assert figures.messages >= 5, "the live view should have been updated as the code streamed"
-        # the bytes on the wire are the ones the pacer budgets (to the byte: the envelope is measured
-        # on the widget's own comm id), so the budget it keeps is one of real bytes
-        assert abs(figures.content_bytes - figures.accounted) <= 0.02 * figures.content_bytes, report(results)
-        assert figures.content_bytes <= 3 * figures.program_bytes, report(results)
+        assert figures.carried == figures.sent, report(results)
 
 
 if __name__ == "__main__":

@@ -98,7 +98,7 @@ def test_saved_outputs_hold_code_and_outputs_in_order(executed: tuple[Any, Path]
     assert outputs[blocks[codes.index("missing_name + 1")]]["data"][STATEMENT_MIME]["status"] == "error"
     skipped = outputs[blocks[codes.index('print("never printed")')]]
     assert skipped["data"][STATEMENT_MIME]["status"] == "skipped"
-    assert "skipped" in skipped["data"]["text/markdown"]
+    assert "not run" in skipped["data"]["text/markdown"]
     # every code block also reads as Markdown: what nbconvert, GitHub and VS Code show
     assert all("```python" in outputs[k]["data"]["text/markdown"] for k in blocks)
 

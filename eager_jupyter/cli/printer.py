@@ -199,7 +199,7 @@ class RunPrinter:
                 self.screen.line(" " * (len(self.indent) + 14 + len(str(number))) + line)
             if note and status != "done":
                 self.screen.line(f"{self.indent}{' ' * 9}{self.screen.dim(note)}")
-        elif status in ("done", "failed") and note:
+        elif status in ("done", "error", "interrupted", "failed") and note:  # "failed": saved before
             mark = self.screen.style("✓", "32") if status == "done" else self.screen.style("✗", "31")
             self.screen.line(f"{self.indent}{self._t()} {mark} [{number}] {note.lstrip('✓✗ ')}")
 

@@ -1,44 +1,48 @@
-"""The engine: source -> fences -> chunker -> scheduler -> executor, with events to the views.
+"""The engine: source -> fences -> chunker -> scheduler -> executor, with events to the record and view.
 
 Threads. The source runs in a producer thread (``Producer``), which also runs the fence filter, so it
-can tell views about every streamed piece at once (``PieceStreamed`` is the one event emitted from the
-producer thread: the code keeps visibly streaming while a statement runs). Code pieces go through a
-queue to the kernel's main thread, which feeds the chunker, asks the gate, and runs statements: on the
-main thread because matplotlib, signals and kernel interrupts need it. The producer runs in a copy of
-the main thread's ``contextvars`` context, so what it displays belongs to the running cell.
+can tell the view about every streamed piece at once (``PieceStreamed`` is the one event emitted from
+the producer thread: the code keeps visibly streaming while a statement runs). Code pieces go through
+a queue to the kernel's main thread, which feeds the chunker, asks the gate, and runs statements: on
+the main thread because matplotlib, signals and kernel interrupts need it. The producer runs in a copy
+of the main thread's ``contextvars`` context, so what it displays belongs to the running cell.
 
-The loop (``eager`` and ``no-exec`` modes)::
+Events go first to the ``RecordBuilder`` (the one fold of the run's state), then to the view with the
+record: ``view.handle(event, record)``. The engine keeps its own working state (what each statement
+is, what is prepared, what runs) and treats the record as its output only.
+
+The loop, in every mode (the scheduler owns the modes: ``serial`` waits for the end of generation and
+runs everything as one batch, ``no-exec`` skips everything)::
 
     wait for a piece (blocking only when nothing can run) -> drain every piece that arrived ->
-    feed the chunker -> prepare and gate each released statement -> run the next batch -> repeat
+    feed the chunker -> check (prepare and gate) each released statement -> run the next batch -> repeat
 
 so statements released while a batch ran form the next batch (dynamic batching). A blocking
 ``queue.get`` on the main thread is interrupted by SIGINT within ~10 ms.
 
-Failures: a failing statement stops the source *before* its traceback is rendered (rendering takes
-~90 ms, and a model keeps writing meanwhile); everything not run is marked skipped, and the run ends
-with ``StatementError`` (one line; the real traceback is already under the statement). With a repair
-function (``--fix N``) the engine instead asks for a continuation from the failing statement and goes
-on in the same run. An interrupt stops the source and ends the run with ``EagerInterrupt``.
+Failures: a failing statement stops the source *before* its traceback is rendered (a model keeps
+writing meanwhile); everything not run is marked skipped, and the run ends with ``StatementError`` (one
+line; the real traceback is already under the statement). With a repair function (``--fix N``) the
+engine instead asks for a continuation from the failing statement and goes on in the same run. An
+interrupt stops the source and ends the run with ``EagerInterrupt``. Whatever else raises (a view, a
+source, a repair), the run still ends with a final record: every statement done, failed, interrupted
+or skipped, a ``RunEnded``, and one line.
 
-``serial`` mode is the baseline: generate everything (still shown as it streams), then compile and run
-the whole program as one batch, exactly as one cell would.
+To validate a change: ``tests/test_engine.py`` (in-process shell), ``tests/test_kernel_magic.py``.
 """
 
 from __future__ import annotations
 
-import bisect
-import queue
 import sys
 import time
 import traceback
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from ..chunker import Chunk, Chunker
-from ..errors import EagerInterrupt, GenerationError, StatementError
+from ..errors import EagerError, EagerInterrupt, GenerationError, StatementError
 from ..events import (
     Event,
     GenerationEnded,
@@ -78,6 +82,21 @@ class RepairContext:
 
 RepairFn = Callable[[RepairContext], Source | None]
 
+
+@dataclass
+class _Statement:
+    """The engine's own view of a released statement."""
+
+    code: str
+    start_line: int
+    line: int  # where the statement itself begins (after blank and comment lines)
+    prepared: Prepared | None = None
+    ran: bool = False
+
+
+Failure = tuple[int, BaseException, str]  # statement index, its exception, its traceback as text
+
+
 class Engine:
     """One ``%%eager`` run. ``run()`` returns the run record or raises an ``EagerError``."""
 
@@ -89,7 +108,6 @@ class Engine:
         mode: Mode = "eager",
         gate: Gate | None = None,
         view: View | None = None,
-        observers: Iterable[Callable[[Event], None]] = (),
         repair: RepairFn | None = None,
         max_repairs: int = 0,
         request: str | None = None,
@@ -103,41 +121,47 @@ class Engine:
         self.repair = repair
         self.max_repairs = max_repairs
         self.request = request
+        self.executor = Executor(shell, uuid.uuid4().hex[:8])
         self._clock0 = clock
         self._t0 = 0.0
-        self.builder = RecordBuilder(gate="paper" if gate is not None else "off")
-        self._observers: list[Callable[[Event], None]] = [
-            self.builder.handle,
-            self.view.handle,
-            *observers,
-        ]
-        self.executor = Executor(shell, uuid.uuid4().hex[:8])
-        self._prepared: dict[int, Prepared] = {}
-        self._chunks: dict[int, Chunk] = {}
+        self._builder = RecordBuilder(gate="paper" if gate is not None else "off")
+        self._statements: list[_Statement] = []
         self._batch = 0
+        self._rounds = 0
+        self._running: int | None = None
         self._last_run: int | None = None
+        self._producer: Producer | None = None
+        self._scheduler: Scheduler | None = None
+        self._quiet = False  # after an internal error: the record is finished whatever the view does
 
     @property
     def record(self) -> RunRecord:
-        return self.builder.record
+        return self._builder.record
 
     def clock(self) -> float:
         return self._clock0() - self._t0
 
     def emit(self, event: Event) -> None:
-        for observer in self._observers:
-            observer(event)
+        """Fold the event into the record, then show it. A view that raises is a bug of ours: it is
+        let through, and the run ends with one line and a final record, told to the view only if it
+        can still take it (``_quiet``)."""
+        self._builder.handle(event)
+        if not self._quiet:
+            self.view.handle(event, self._builder.record)
+            return
+        try:
+            self.view.handle(event, self._builder.record)
+        except Exception:
+            pass
 
     # ---- the run -----------------------------------------------------------------------------
     def run(self) -> RunRecord:
         self._t0 = self._clock0()
         self.record.wall_started = time.time()
-        self.emit(
-            RunStarted(0.0, self.source.label, self.mode, self.source.model, self.request)
-        )
-        source: Source | None = self.source
-        base_line = 1
         try:
+            self.emit(RunStarted(0.0, self.source.label, self.mode, self.source.model, self.request))
+            source: Source | None = self.source
+            base_line = 1
             while source is not None:
                 failure = self._round(source, base_line)
                 if failure is None:
@@ -146,31 +170,44 @@ class Engine:
                 source = self._repair_source(index, error, tb_text)
                 if source is None:
                     self._fail(index, error)
-                base_line = self.record.statements[index].start_line
+                base_line = self._statements[index].start_line
             self._flush_figures()
-            self.emit(RunEnded(self.clock(), "ok"))
+            self._end("ok")
             return self.record
         except KeyboardInterrupt:
-            self._skip_rest("interrupted")
+            self._skip_rest("stopped by you")
             where = "while waiting for the model" if self._running is None else (
-                f"in statement {self._running + 1} (line {self.record.statements[self._running].line})"
+                f"in statement {self._running + 1} (line {self._statements[self._running].line})"
             )
             message = f"eager run interrupted {where}; what already ran stays run"
-            self.emit(RunEnded(self.clock(), "interrupted", message))
+            self._end("interrupted", message)
             raise EagerInterrupt(message) from None
-        except (StatementError, GenerationError) as error:
-            self.emit(RunEnded(self.clock(), "error", str(error)))
+        except EagerError as error:
+            self._end("error", str(error))
             raise
+        except Exception as error:  # a bug of ours (a view, a repair): one line, a final record
+            self._quiet = True
+            message = f"eager run stopped by an internal error: {one_line(error)}"
+            self._skip_rest("the run stopped")
+            self._end("error", message)
+            raise EagerError(message) from error
         finally:
             self._stop_producer()
             self.view.close()
 
+    def _end(self, status: Any, error: str | None = None) -> None:
+        """``RunEnded`` once, after every statement has a final status (the record is final before
+        the view is told, so a view failing here still leaves a final record)."""
+        if self.record.ended_at is not None:
+            return
+        self.emit(RunEnded(self.clock(), status, error))
+
     def _repair_source(self, index: int, error: BaseException, tb_text: str) -> Source | None:
         """``--fix``: a continuation from the failing statement, while rounds remain."""
-        round_ = self.record.repairs + 1
+        round_ = self._rounds + 1
         if self.repair is None or round_ > self.max_repairs:
             return None
-        failed = self.record.statements[index]
+        failed = self._statements[index]
         context = RepairContext(
             round=round_,
             code_ran=self._code_ran(),
@@ -181,138 +218,98 @@ class Engine:
         )
         source = self.repair(context)
         if source is not None:
+            self._rounds = round_
             self.emit(RepairStarted(self.clock(), round_, index))
         return source
 
-    _running: int | None = None
-    _producer: Producer | None = None
-    _scheduler: Scheduler | None = None
-
-    def _round(self, source: Source, base_line: int) -> tuple[int, BaseException, str] | None:
+    def _round(self, source: Source, base_line: int) -> Failure | None:
         """Stream one source to its end. Returns (index, error, traceback) if a statement failed."""
-        producer = self._producer = Producer(source, self.clock, self._emit_threadsafe)
-        scheduler = self._scheduler = Scheduler()
+        producer = self._producer = Producer(source, self.clock, self.emit)
+        scheduler = self._scheduler = Scheduler(self.mode)
         chunker = Chunker()
-        arrivals: list[int] = []  # end offset of each code piece, for generated_at
-        arrival_times: list[float] = []
-        consumed = 0
         gen_done = False
-        source_error: BaseException | None = None
         producer.start()
         while True:
-            block = not gen_done and not scheduler.ready()
-            items = self._take(producer, block)
-            for item in items:
-                if isinstance(item, Ended):
-                    released = chunker.finish()
-                    gen_done = True
-                elif isinstance(item, Failed):
-                    source_error = item.error
-                    break
-                else:
-                    t_piece, text = item
-                    consumed += len(text)
-                    arrivals.append(consumed)
-                    arrival_times.append(t_piece)
-                    released = chunker.feed(text)
+            for item in producer.take(block=not gen_done and not scheduler.ready()):
+                if isinstance(item, Failed):
+                    return self._drain_after_failure(item.error, scheduler)
+                released = chunker.finish() if isinstance(item, Ended) else chunker.feed(item[1])
                 t_release = self.clock()
                 for chunk in released:
-                    if not chunk.code:
-                        continue
-                    end = chunk.offset + len(chunk.code.rstrip())
-                    k = bisect.bisect_left(arrivals, max(end, chunk.offset + 1))
-                    generated_at = arrival_times[min(k, len(arrival_times) - 1)] if arrivals else t_release
-                    self._release(chunk, base_line, generated_at, t_release, scheduler)
+                    if chunk.code:
+                        self._release(chunk, base_line, t_release, producer, scheduler)
                 if isinstance(item, Ended):
+                    gen_done = True
                     self.emit(GenerationEnded(item.t, producer.stopped, dict(source.usage)))
-                    if self.mode == "no-exec":
-                        for stmt in self.record.statements:
-                            if stmt.status == "pending":
-                                self.emit(StatementSkipped(self.clock(), stmt.index, "--no-exec"))
                     scheduler.end_generation()
-            if source_error is not None:
-                return self._drain_after_failure(source_error, scheduler)
-            if self.mode == "serial" and not gen_done:
-                continue
             batch = scheduler.next_batch()
             if batch:
-                failure = self._run_batch(batch, serial=self.mode == "serial")
+                failure = self._run_batch(batch)
                 if failure is not None:
                     return failure
             elif gen_done and scheduler.idle():
                 return None
 
-    def _drain_after_failure(
-        self, error: BaseException, scheduler: Scheduler
-    ) -> tuple[int, BaseException, str] | None:
+    def _drain_after_failure(self, error: BaseException, scheduler: Scheduler) -> Failure | None:
         """The source failed (dropped stream, max_tokens, an API error): the half-written statement is
         never released; statements already complete and free to run still run, in order, whichever way
         the pieces happened to reach this thread. Held statements wait for a generation that will not
-        end, so they are skipped; ``--serial`` runs nothing of a failed generation."""
+        end well, so they are skipped (in ``serial``, that is every statement)."""
         self._stop_producer()
         self.emit(GenerationEnded(self.clock(), True, dict(self.source.usage)))
-        if self.mode == "eager":
-            for index in scheduler.drop_held():
-                self.emit(StatementSkipped(self.clock(), index, "generation failed"))
-            scheduler.end_generation()
-            while batch := scheduler.next_batch():
-                failure = self._run_batch(batch, serial=False)
-                if failure is not None:
-                    return failure
+        for index in scheduler.drop_held():
+            self.emit(StatementSkipped(self.clock(), index, "generation failed"))
+        scheduler.end_generation()
+        while batch := scheduler.next_batch():
+            failure = self._run_batch(batch)
+            if failure is not None:
+                return failure
         raise self._source_failed(error)
 
-    def _take(self, producer: Producer, block: bool) -> list[Any]:
-        items: list[Any] = []
-        if block:
-            items.append(producer.queue.get())
-        while True:
-            try:
-                items.append(producer.queue.get_nowait())
-            except queue.Empty:
-                return items
-
     def _release(
-        self, chunk: Chunk, base_line: int, generated_at: float, t: float, scheduler: Scheduler
+        self, chunk: Chunk, base_line: int, t: float, producer: Producer, scheduler: Scheduler
     ) -> None:
-        index = len(self.record.statements)
+        index = len(self._statements)
         start_line = base_line + chunk.start_line - 1
-        self._chunks[index] = chunk
-        prepared = None
-        syntax_error: str | None = None
-        if self.mode == "eager":
-            prepared = self._prepared[index] = self.executor.prepare(index, chunk.code, start_line)
+        end = chunk.offset + len(chunk.code.rstrip())
+        generated_at = producer.arrived_at(max(end, chunk.offset + 1), t)
+        stmt = _Statement(chunk.code, start_line, start_line + _leading_lines(chunk.code))
+        self._statements.append(stmt)
+        syntax_error = chunk.syntax_error
+        held, merge, reason = False, False, None
+        if scheduler.gated:
+            prepared = stmt.prepared = self.executor.prepare(index, chunk.code, start_line)
+            syntax_error = None
             if prepared.error_before_exec is not None:
                 syntax_error = one_line(prepared.error_before_exec)
-        elif self.mode == "no-exec":
-            syntax_error = chunk.syntax_error
-        self.emit(StatementReleased(t, index, chunk.code, start_line, generated_at, syntax_error))
-        if self.mode == "serial":
-            scheduler.add(index)
-        if self.mode != "eager":
-            return
-        assert prepared is not None
-        held, merge, reason = False, False, None
-        if self.gate is not None and prepared.tree is not None:
-            decision = self.gate.check(prepared.transformed, prepared.tree)
-            held, reason = decision.held, decision.reason
-            merge = is_definition_only(prepared.tree)
-        if scheduler.add(index, held=held, merge=merge):
+            if self.gate is not None and prepared.tree is not None:
+                decision = self.gate.check(prepared.transformed, prepared.tree)
+                held, reason = decision.held, decision.reason
+                merge = is_definition_only(prepared.tree)
+        self.emit(
+            StatementReleased(t, index, chunk.code, start_line, generated_at, chunk.offset, syntax_error)
+        )
+        admission = scheduler.add(index, held=held, merge=merge)
+        if admission == "held":
             self.emit(StatementHeld(self.clock(), index, reason or "after a held statement"))
+        elif admission == "skip":
+            self.emit(StatementSkipped(self.clock(), index, "--no-exec"))
 
-    def _run_batch(self, batch: list[int], serial: bool) -> tuple[int, BaseException, str] | None:
+    def _run_batch(self, batch: list[int]) -> Failure | None:
         self._batch += 1
-        if serial:
-            for index in batch:
-                stmt = self.record.statements[index]
-                self._prepared[index] = self.executor.prepare(index, stmt.code, stmt.start_line)
-        setup = sum(self._prepared[i].setup_s for i in batch)
+        for index in batch:  # a serial run compiles nothing before generation has ended
+            stmt = self._statements[index]
+            if stmt.prepared is None:
+                stmt.prepared = self.executor.prepare(index, stmt.code, stmt.start_line)
+        setup = sum(self._prepared(i).setup_s for i in batch)
         for position, index in enumerate(batch):
             self._running = index
             self.emit(StatementStarted(self.clock(), index, self._batch, setup if position == 0 else 0.0))
             failed_tb = ""
             failed_at = 0.0
             with self.view.statement_output(index):
-                result = self.executor.run(self._prepared[index])
+                result = self.executor.run(self._prepared(index))
+                self._statements[index].ran = result.success
                 self._last_run = index
                 if not result.success:
                     failed_at = self.clock()  # the failure's own time, not its traceback's
@@ -322,31 +319,32 @@ class Engine:
                     if not isinstance(error, KeyboardInterrupt):
                         failed_tb = self._traceback_text(result.exc_info)
                     self.executor.render_error(result)
-            self._running = None if result.success else index
             if result.success:
                 self.emit(StatementFinished(self.clock(), index, result.duration))
                 continue
             error = result.error
             assert error is not None
-            self.emit(
-                StatementFailed(failed_at, index, result.duration, one_line(error), type(error).__name__)
-            )
-            if isinstance(error, KeyboardInterrupt):
-                self._running = index
-                for rest in batch[position + 1 :]:
-                    self.emit(StatementSkipped(self.clock(), rest, "interrupted"))
-                raise KeyboardInterrupt
+            interrupted = isinstance(error, KeyboardInterrupt)
+            self.emit(StatementFailed(failed_at, index, result.duration, one_line(error), interrupted))
+            reason = "stopped by you" if interrupted else "an earlier statement failed"
             for rest in batch[position + 1 :]:
-                self.emit(StatementSkipped(self.clock(), rest, "an earlier statement failed"))
-            self._skip_rest("an earlier statement failed")
+                self.emit(StatementSkipped(self.clock(), rest, reason))
+            if interrupted:
+                raise KeyboardInterrupt
+            self._skip_rest(reason)
             self._running = None
             return index, error, failed_tb
         self._running = None
         return None
 
+    def _prepared(self, index: int) -> Prepared:
+        prepared = self._statements[index].prepared
+        assert prepared is not None
+        return prepared
+
     # ---- endings -----------------------------------------------------------------------------
     def _fail(self, index: int, error: BaseException) -> None:
-        stmt = self.record.statements[index]
+        stmt = self._statements[index]
         skipped = sum(1 for s in self.record.statements if s.status == "skipped")
         stopped = " generation stopped," if self.record.generation_stopped else ""
         message = (
@@ -356,32 +354,37 @@ class Engine:
         raise StatementError(message, index=index, line=stmt.line, error=error)
 
     def _source_failed(self, error: BaseException) -> GenerationError:
-        self._stop_producer()
         self._skip_rest("generation failed")
         text = str(error) if isinstance(error, SourceError) else one_line(error)
         return GenerationError(f"generation failed: {text}")
 
     def _skip_rest(self, reason: str) -> None:
+        """Stop the source; every statement without a final status gets one (skipped, or interrupted
+        for one that was running), and generation gets its end: when the source ended if it had, else
+        when it was stopped (a failure stops it before its traceback renders)."""
         self._stop_producer()
         if self._scheduler is not None:
             for index in self._scheduler.abort():
                 self.emit(StatementSkipped(self.clock(), index, reason))
+        for stmt in self.record.statements:
+            if stmt.status == "running":
+                self.emit(StatementFailed(self.clock(), stmt.index, 0.0, "KeyboardInterrupt", True))
+            elif stmt.status in ("queued", "held"):
+                self.emit(StatementSkipped(self.clock(), stmt.index, reason))
         if self.record.generation_done_at is None:
-            self.emit(GenerationEnded(self.clock(), True, dict(self.source.usage)))
+            producer = self._producer
+            ended = producer.ended_at if producer is not None else None
+            stopped = producer.stopped_at if producer is not None else None
+            t = ended if ended is not None else stopped if stopped is not None else self.clock()
+            self.emit(GenerationEnded(t, ended is None, dict(self.source.usage)))
 
     def _stop_producer(self) -> None:
         if self._producer is not None:
             self._producer.stop()
             self._producer.join(1.0)
 
-    def _emit_threadsafe(self, event: Event) -> None:
-        try:
-            self.emit(event)
-        except Exception:
-            pass
-
     def _code_ran(self) -> str:
-        return "".join(s.code for s in self.record.statements if s.status == "done")
+        return "".join(s.code for s in self._statements if s.ran)
 
     def _traceback_text(self, exc_info: Any) -> str:
         if exc_info is None:
@@ -410,3 +413,12 @@ class Engine:
     @property
     def has_value(self) -> bool:
         return self.executor.has_value
+
+
+def _leading_lines(code: str) -> int:
+    """Blank and comment lines before the statement itself."""
+    for offset, text in enumerate(code.splitlines()):
+        stripped = text.strip()
+        if stripped and not stripped.startswith("#"):
+            return offset
+    return 0

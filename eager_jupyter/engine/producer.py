@@ -2,9 +2,16 @@
 
 It runs in a copy of the main thread's ``contextvars`` context, so what views display from it
 belongs to the running cell. ``PieceStreamed`` events go to ``on_piece`` from this thread, at once, so
-the code keeps visibly streaming while a statement runs on the main thread; code pieces go through
-``queue`` as ``(t, text)``; the thread ends by queueing ``Ended(t)``, after a ``Failed`` if the source
+the code keeps visibly streaming while a statement runs on the main thread; code pieces go through a
+queue as ``(t, text)``; the thread ends by queueing ``Ended(t)``, after a ``Failed`` if the source
 raised. ``stop()`` (any thread) stops queueing at once and closes the source (its network stream).
+
+The main thread drains the queue with ``take()``, which also keeps the arrival bookkeeping: when the
+piece holding a given character of the code arrived (``arrived_at``), from which the engine stamps
+each statement's ``generated_at``. Statements end at increasing offsets, so the lookup walks forward
+and forgets what is behind it: linear in the pieces, memory bounded by the pieces not yet passed.
+
+To validate a change: ``tests/test_engine.py``.
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ from __future__ import annotations
 import contextvars
 import queue
 import threading
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -39,11 +47,41 @@ class Producer:
     def __init__(self, source: Source, clock: Callable[[], float], on_piece: Callable[[Event], None]):
         self.source = source
         self.queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self.ended_at: float | None = None  # when the source ended of itself (not stopped)
+        self.stopped_at: float | None = None  # when ``stop()`` was called
         self._clock = clock
         self._on_piece = on_piece
         self._stopped = threading.Event()
         self._offset = 0
         self._thread: threading.Thread | None = None
+        self._arrivals: deque[tuple[int, float]] = deque()  # (end offset, time) of pieces taken
+        self._taken = 0  # characters of code taken by the main thread
+
+    # ---- the main thread's side ----------------------------------------------------------------
+    def take(self, block: bool) -> list[Any]:
+        """Everything queued (waiting for the first item if ``block``): ``(t, text)`` code pieces,
+        then ``Failed``/``Ended``. Keeps the arrival times of the code pieces for ``arrived_at``."""
+        items: list[Any] = []
+        if block:
+            items.append(self.queue.get())
+        while True:
+            try:
+                items.append(self.queue.get_nowait())
+            except queue.Empty:
+                break
+        for item in items:
+            if isinstance(item, tuple):
+                self._taken += len(item[1])
+                self._arrivals.append((self._taken, item[0]))
+        return items
+
+    def arrived_at(self, end: int, default: float) -> float:
+        """When the piece holding character ``end - 1`` arrived (``default`` if no piece did). Calls
+        must not go backwards: what lies before ``end`` is forgotten."""
+        arrivals = self._arrivals
+        while len(arrivals) > 1 and arrivals[0][0] < end:
+            arrivals.popleft()
+        return arrivals[0][1] if arrivals else default
 
     def start(self) -> None:
         context = contextvars.copy_context()
@@ -55,6 +93,7 @@ class Producer:
     def stop(self) -> None:
         """Stop at once: no more pieces are queued, and the source closes (its network stream)."""
         if not self._stopped.is_set():
+            self.stopped_at = self._clock()
             self._stopped.set()
             try:
                 self.source.close()
@@ -91,7 +130,10 @@ class Producer:
             if not self._stopped.is_set():
                 self.queue.put(Failed(error))
         finally:
-            self.queue.put(Ended(self._clock()))
+            t = self._clock()
+            if not self._stopped.is_set():
+                self.ended_at = t
+            self.queue.put(Ended(t))
 
     def _emit(self, t: float, kind: str, text: str) -> None:
         if not text or self._stopped.is_set():

@@ -47,14 +47,8 @@ function button(label: string, title: string, parent: HTMLElement, onClick: () =
   return node;
 }
 
-const STATUS_TEXT: { [status: string]: string } = {
-  queued: 'queued',
-  held: 'held',
-  running: 'running',
-  done: 'done',
-  error: 'failed',
-  skipped: 'skipped'
-};
+/** Below this a run time is noise: a quick statement just says done. */
+const QUICK_MS = 50;
 
 /** One statement: status beside its code, its outputs under it. */
 export class StatementBlock extends Panel {
@@ -91,13 +85,19 @@ export class StatementBlock extends Panel {
     void highlight(this.codeNode, text);
   }
 
-  setStatus(stmt: IStatement, now: number): void {
+  /** Draw the status; `word` gives what people read for a status (the kernel's words). */
+  setStatus(stmt: IStatement, now: number, word: (status: string) => string): void {
     this.node.dataset.status = stmt.status;
-    let text = STATUS_TEXT[stmt.status];
+    let text = word(stmt.status);
     if (stmt.status === 'running' && stmt.started !== null) {
-      text = `running ${seconds(now - stmt.started, 1)}`;
-    } else if ((stmt.status === 'done' || stmt.status === 'error') && stmt.started !== null && stmt.finished !== null) {
-      text = `${STATUS_TEXT[stmt.status]} ${seconds(stmt.finished - stmt.started)}`;
+      text = `${word('running')} ${seconds(now - stmt.started, 1)}`;
+    } else if (
+      (stmt.status === 'done' || stmt.status === 'error') &&
+      stmt.started !== null &&
+      stmt.finished !== null &&
+      stmt.finished - stmt.started >= QUICK_MS
+    ) {
+      text = `${word(stmt.status)} ${seconds(stmt.finished - stmt.started)}`;
     }
     this.badge.textContent = text;
     this.badge.className = `eager-badge eager-status-${stmt.status}`;
@@ -257,7 +257,7 @@ export class RunPanel extends Panel {
         const stmt = state.statements[index];
         const block = this.byIndex.get(index);
         if (stmt && block) {
-          block.setStatus(stmt, now);
+          block.setStatus(stmt, now, s => state.word(s));
           block.setCode(state.blockText(index));
         }
       }
@@ -285,7 +285,7 @@ export class RunPanel extends Panel {
     const now = state.elapsed(localNow, offset);
     for (const stmt of state.statements) {
       if (stmt && stmt.status === 'running') {
-        this.byIndex.get(stmt.index)?.setStatus(stmt, now);
+        this.byIndex.get(stmt.index)?.setStatus(stmt, now, s => state.word(s));
       }
     }
     this.drawHeader(state, now);
@@ -315,7 +315,7 @@ export class RunPanel extends Panel {
     this.tailNode.style.display = text ? '' : 'none';
     const badge = this.tailNode.querySelector('.eager-badge') as HTMLElement;
     const streaming = state.generationEnd === null && state.running;
-    badge.textContent = streaming ? 'streaming' : 'not run';
+    badge.textContent = streaming ? 'streaming' : state.word('skipped');
     badge.className = `eager-badge eager-status-${streaming ? 'streaming' : 'skipped'}`;
     if (this.tailCode.dataset.text !== text) {
       this.tailCode.dataset.text = text;
@@ -324,13 +324,10 @@ export class RunPanel extends Panel {
   }
 
   private drawHeader(state: RunState, now: number): void {
-    const title = ['eager', state.source, state.model].filter(Boolean).join(' · ');
-    let status = 'streaming';
-    if (state.ended) {
-      status = { ok: 'done', error: 'failed', interrupted: 'interrupted' }[state.ended.status] ?? state.ended.status;
-    } else if (state.generationEnd !== null) {
-      status = 'running';
-    } else if (!state.pieces) {
+    const mode = state.mode === 'eager' ? 'eager' : `eager (${state.mode})`;
+    const title = [mode, state.source, state.model].filter(Boolean).join(' · ');
+    let status = state.phase();
+    if (status === 'generating' && !state.pieces) {
       status = 'waiting for the model';
     }
     this.titleNode.textContent = '';
@@ -339,7 +336,7 @@ export class RunPanel extends Panel {
     const counts = state.counts();
     const ran = (counts.done ?? 0) + (counts.error ?? 0);
     const total = state.statements.filter(s => !!s).length;
-    const rate = state.tokensPerSecond(now);
+    const rate = state.tokensPerSecond();
     const figures: [string, string, string][] = [
       ['tokens', `${state.tokens()} tokens`, 'tokens generated (pieces streamed, or the model\'s count at the end)'],
       ['rate', rate === null ? '-' : `${rate.toFixed(0)} tok/s`, 'generation speed'],
@@ -347,9 +344,9 @@ export class RunPanel extends Panel {
       ['elapsed', seconds(now, 1), 'since the request']
     ];
     const saved = state.saved();
-    if (saved !== null) {
-      figures.push(['saved', `${seconds(saved)} saved`, 'against generating everything first, then running it']);
-    } else if (state.mode === 'eager' && state.runTotal(now) > 0) {
+    if (saved !== null && saved >= 5) {
+      figures.push(['saved', `${seconds(saved)} saved`, 'against running every statement after generation ended']);
+    } else if (state.mode === 'eager' && state.running && state.runTotal(now) > 0) {
       figures.push(['overlap', `${seconds(state.overlapped(now), 1)} overlapped`, 'execution hidden behind generation so far']);
     }
     if (state.ended?.error) {

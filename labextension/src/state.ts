@@ -1,10 +1,12 @@
 /**
  * The run as the frontend knows it, rebuilt from the kernel's deltas (pure: no DOM, no JupyterLab).
  *
- * The wire format is documented in `eager_jupyter/views/widget_wire.py` (the single description of
- * it, short status ops included); these types mirror `widget_state.py`'s TypedDicts. Applying every
- * delta in order to an empty `RunState` gives the same state as `RunState.fromSnapshot(snapshot)`: a
- * view that joins late draws the same thing.
+ * The wire format is documented in `eager_jupyter/views/widget/state.py` (its single description);
+ * these types mirror its TypedDicts. Applying every delta in order to an empty `RunState` gives the
+ * same state as `RunState.fromSnapshot(snapshot)`: a view that joins late draws the same thing.
+ * The header's figures and the words for each status come from the kernel (`f`, `w`), computed from
+ * the run record; this side only advances clocks between deltas. Notebooks saved before the kernel
+ * sent them still draw: `legacy*` below stand in for them there, and only there.
  */
 
 export type Op = any[];
@@ -12,12 +14,23 @@ export type Op = any[];
 /** An nbformat v4 output (stream, display_data, execute_result or error). */
 export type Output = { output_type: string; [key: string]: any };
 
+/** The header's figures, computed by the kernel from the run record. */
+export interface IFigures {
+  phase: string; // generating, running, done, failed, stopped
+  tps: number | null; // tokens/s over the generation only
+  saved: number | null; // seconds saved against the run's own serial estimate (a run that ended well)
+  serial: number | null; // that estimate: end of generation + every run time
+  summary: string | null; // the saved header's line, once the run has ended
+}
+
 export interface IDelta {
   c?: string;
   p?: string;
   n?: number;
-  s?: (string | Op)[]; // short ops ("R1,23,66;D4,7") and arrays
+  s?: Op[];
   x?: Op[];
+  f?: Partial<IFigures>; // the figures that changed
+  w?: { [status: string]: string };
 }
 
 export interface ISnapshot {
@@ -26,9 +39,21 @@ export interface ISnapshot {
   n: number;
   s: Op[];
   x: { [index: string]: Output[] };
+  f?: IFigures;
+  w?: { [status: string]: string };
 }
 
-export type Status = 'queued' | 'held' | 'running' | 'done' | 'error' | 'skipped';
+export type Status = 'queued' | 'held' | 'running' | 'done' | 'error' | 'skipped' | 'interrupted';
+
+/** The words of notebooks saved before the kernel sent its own (`w`). */
+const LEGACY_WORDS: { [status: string]: string } = {
+  queued: 'queued',
+  held: 'held',
+  running: 'running',
+  done: 'done',
+  error: 'failed',
+  skipped: 'skipped'
+};
 
 export interface IStatement {
   index: number;
@@ -71,13 +96,15 @@ export class RunState {
   ended: { t: number; status: string; error: string | null } | null = null;
   repairs = 0;
   statements: IStatement[] = []; // by index (indices are dense: 0..n-1)
+  figures: IFigures | null = null;
+  words: { [status: string]: string } = LEGACY_WORDS;
 
   static fromSnapshot(snapshot: ISnapshot | null | undefined): RunState {
     const state = new RunState();
     if (!snapshot) {
       return state;
     }
-    state.apply({ c: snapshot.c, p: snapshot.p, n: snapshot.n, s: snapshot.s });
+    state.apply({ c: snapshot.c, p: snapshot.p, n: snapshot.n, s: snapshot.s, f: snapshot.f, w: snapshot.w });
     for (const [key, outputs] of Object.entries(snapshot.x ?? {})) {
       const stmt = state.statements[Number(key)];
       if (stmt) {
@@ -109,44 +136,25 @@ export class RunState {
       changes.run = true;
     }
     for (const op of delta.s ?? []) {
-      if (typeof op === 'string') {
-        for (const short of op.split(';')) {
-          this.applyOp(this.decode(short), changes);
-        }
-      } else {
-        this.applyOp(op, changes);
-      }
+      this.applyOp(op, changes);
     }
     for (const op of delta.x ?? []) {
       this.applyOutput(op);
       changes.outputs.push(op);
     }
+    if (delta.f) {
+      this.figures = { ...(this.figures ?? ({} as IFigures)), ...delta.f };
+      changes.run = true;
+    }
+    if (delta.w) {
+      this.words = delta.w;
+    }
     return changes;
   }
 
-  /** A short op (widget_wire.encode) as the array it stands for; times relative to what it names. */
-  private decode(short: string): Op {
-    const kind = short[0];
-    const f = short
-      .slice(1)
-      .split(',')
-      .map(v => (v === '' ? null : Number(v)));
-    switch (kind) {
-      case 'R': {
-        const prev = this.statements[this.statements.length - 1];
-        const gen = (prev ? prev.generated : 0) + (f[2] ?? 0);
-        const delay = f[3] ?? 0;
-        const since = f[4] ?? null;
-        const started = since === null ? null : gen + delay + since;
-        return ['R', f[0] ?? 0, f[1], gen, delay, started, f[5] ?? null, f[6] ?? null, null, f[8] ?? null];
-      }
-      case 'S': {
-        const stmt = this.statements[f[0] ?? -1];
-        return ['S', f[0], (stmt ? stmt.released : 0) + (f[1] ?? 0), f[2] ?? null, f[3] ?? null];
-      }
-      default:
-        return [kind, ...f];
-    }
+  /** What people read for a status (the kernel's words). */
+  word(status: string): string {
+    return this.words[status] ?? status;
   }
 
   private seen(t: number | null | undefined): void {
@@ -231,7 +239,7 @@ export class RunState {
         this.seen(stmt.finished);
         break;
       case 'F':
-        stmt.status = 'error';
+        stmt.status = d ? 'interrupted' : 'error';
         stmt.finished = b === null || b === undefined || stmt.started === null ? null : stmt.started + b;
         stmt.note = c ?? null;
         this.seen(stmt.finished);
@@ -320,10 +328,25 @@ export class RunState {
     return this.outputTokens ?? this.pieces;
   }
 
-  tokensPerSecond(elapsed: number): number | null {
-    const end = this.generationEnd ?? elapsed;
-    const span = end - (this.firstToken ?? 0);
+  tokensPerSecond(): number | null {
+    return this.figures ? this.figures.tps : this.legacyTokensPerSecond();
+  }
+
+  /** Notebooks saved before `f`: pieces over the generation. */
+  private legacyTokensPerSecond(): number | null {
+    const span = (this.generationEnd ?? this.now) - (this.firstToken ?? 0);
     return span > 50 && this.pieces > 1 ? (this.pieces * 1000) / span : null;
+  }
+
+  /** The header's phase word. */
+  phase(): string {
+    if (this.figures) {
+      return this.figures.phase;
+    }
+    if (this.ended) {
+      return { ok: 'done', error: 'failed', interrupted: 'stopped' }[this.ended.status] ?? this.ended.status;
+    }
+    return this.generationEnd === null ? 'generating' : 'running';
   }
 
   counts(): { [status: string]: number } {
@@ -347,11 +370,16 @@ export class RunState {
     return total;
   }
 
-  /**
-   * Time saved against generating everything first and running it after (ms), the paper's serial
-   * model without its setup term: generation end + every run time - end to end. Null until known.
-   */
+  /** Time saved against the run's own serial estimate (ms): the kernel's figure; null until known. */
   saved(): number | null {
+    if (this.figures) {
+      return this.figures.saved === null ? null : this.figures.saved * 1000;
+    }
+    return this.legacySaved();
+  }
+
+  /** Notebooks saved before `f`: generation end + every run time - end to end. */
+  private legacySaved(): number | null {
     if (!this.ended || this.ended.status === 'interrupted' || this.generationEnd === null || this.mode !== 'eager') {
       return null;
     }
@@ -360,9 +388,10 @@ export class RunState {
     return this.generationEnd + this.runTotal(endToEnd) - endToEnd;
   }
 
-  /** Execution already hidden behind generation (ms): what ran while the model was still writing. */
+  /** Execution hidden behind generation (ms): what ran while the model was still writing (a clock
+   * that stops when generation ends). */
   overlapped(now: number): number {
-    const genEnd = this.generationEnd ?? now;
+    const genEnd = Math.min(this.generationEnd ?? now, now);
     let total = 0;
     for (const s of this.statements) {
       if (s && s.started !== null) {

@@ -55,7 +55,7 @@ export class RenderedStatement extends Panel implements IRenderMime.IRenderer {
   }
 
   async renderModel(model: IRenderMime.IMimeModel): Promise<void> {
-    const data = model.data[STATEMENT_MIME] as unknown as IStatement & { code: string };
+    const data = model.data[STATEMENT_MIME] as unknown as IStatement & { code: string; label?: string };
     for (const widget of [...this.widgets]) {
       widget.dispose();
     }
@@ -75,7 +75,8 @@ export class RenderedStatement extends Panel implements IRenderMime.IRenderer {
     };
     const block = new StatementBlock(stmt, null);
     block.setCode((data.code ?? '').replace(/^(?:[ \t]*\r?\n)+/, '').replace(/\s+$/, ''));
-    block.setStatus(stmt, stmt.finished ?? 0);
+    const words = new RunState().words; // notebooks saved before the kernel sent a label
+    block.setStatus(stmt, stmt.finished ?? 0, s => (s === stmt.status && data.label) || words[s] || s);
     this.addWidget(block);
   }
 }

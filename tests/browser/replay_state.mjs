@@ -20,7 +20,9 @@ const plain = state => ({
   statements: state.statements.map(s => ({ ...s })),
   tail: state.tail(),
   blocks: state.statements.map(s => state.blockText(s.index)),
-  saved: state.saved()
+  saved: state.saved(),
+  phase: state.phase(),
+  figures: state.figures
 });
 
 const live = new RunState();

@@ -2,14 +2,15 @@
 statement, a header with the run's figures and a timeline strip, in JupyterLab 4 / Notebook 7.
 
 Pieces: ``EagerWidget`` (an ipywidgets model; its view is ``EagerView`` in ``labextension/``),
-``WidgetView`` (the engine's ``View``: events -> ``LiveState`` -> deltas on the widget's comm), the
-statement capture (``capture``) and the delta format and pacing (``widget_state``).
+``WidgetView`` (the engine's ``View``: events and the record -> ``LiveState`` -> deltas on the
+widget's comm), the statement capture (``capture``) and the delta format (``state``).
 
 Threads. ``handle`` is called on the main thread, and from the engine's producer thread for
 ``PieceStreamed`` (so code keeps streaming while a statement runs); outputs arrive on whichever thread
 wrote them. All of them only update ``LiveState`` under one lock and wake a sender thread, which sends
-deltas as custom widget messages, paced by ``Pacer`` (at most 20 a second, bytes within 3x the
-program). The sender runs in the cell's ``contextvars`` context, so its messages belong to the cell.
+everything pending as one custom widget message, at most ``per_second`` (10) times a second: a change
+is on screen within about 100 ms while the kernel is responsive. The sender runs in the cell's
+``contextvars`` context, so its messages belong to the cell.
 
 Outputs. Each statement runs inside ``statement_output``, which captures its outputs in the kernel
 (``capture``): they go to the widget as data, rendered by JupyterLab's own output area under the
@@ -18,19 +19,12 @@ and they are kept for the end of the run.
 
 Persistence: the takeover. Widget state is not saved by default, nbconvert cannot render it, and VS
 Code, GitHub or a notebook reopened without a kernel would show nothing. So when the run ends
-(``close``), the widget's display is replaced through its display id by a bundle with
-
-- ``application/vnd.eager-jupyter.run+json``: the run's code and op log, which this labextension
-  draws as the same header, timeline and buttons (Insert as cell, Copy), from the notebook alone;
-- ``text/markdown`` and ``text/plain``: the plain view's summary line, for everything else;
-
-followed by the plain view's rendering, as ordinary outputs: each statement's code block
-(``plain.code_block_bundle``, plus ``application/vnd.eager-jupyter.statement+json``, which the
-labextension draws as the live block: status beside highlighted code) and then its captured outputs,
-published again in order (streams, displays with their display ids, errors), skipped statements and
-the model's closing words last.
-The saved notebook thus holds what the plain view would have produced, readable anywhere; the widget
-model is closed. In JupyterLab the live view turns into the header plus that rendering.
+(``close``), the widget's display is replaced through its display id by the saved header
+(``outputs.header``, plus ``RUN_MIME``: the run's code and op log, which this labextension draws as the
+same header, timeline and buttons from the notebook alone), followed by what the plain view writes
+(``outputs.write_rest``: each statement's block, plus ``STATEMENT_MIME``, then its captured outputs
+published again in order; the code never run; the closing prose). The saved notebook thus holds what
+the plain view would have produced, readable anywhere; the widget model is closed.
 
 To check a change: ``tests/test_widget.py`` (the view against synthetic events and a real engine in
 an in-process shell), ``tests/test_widget_kernel.py`` (nbclient run -> saved notebook -> nbconvert
@@ -53,11 +47,11 @@ from traitlets import Dict, Unicode
 
 from ..._version import __version__
 from ...events import Event, RunStarted
-from ...record import StatementRecord
-from ..capture import capture, publish
-from ..plain import code_block_bundle, summary_line
-from .pacing import Pacer, json_size, next_delta
-from .state import Delta, LiveState, Output, Snapshot, StatementState, to_ms
+from ...record import RunRecord
+from .. import outputs
+from ..capture import Output, capture, publish
+from ..outputs import RUN_MIME, STATEMENT_MIME
+from .state import Delta, LiveState, Snapshot
 
 try:
     from ipywidgets import Widget
@@ -75,8 +69,6 @@ __all__ = [
 ]
 
 MODULE_NAME = "eager-jupyter"
-RUN_MIME = "application/vnd.eager-jupyter.run+json"
-STATEMENT_MIME = "application/vnd.eager-jupyter.statement+json"
 
 
 def npm_version(version: str) -> str:
@@ -94,7 +86,7 @@ MODULE_VERSION = f"^{npm_version(__version__)}"
 
 
 class EagerWidget(Widget):  # type: ignore[misc]
-    """The live run's model. Its synced state is one ``snapshot`` (see ``widget_state``), filled in
+    """The live run's model. Its synced state is one ``snapshot`` (see ``state``), filled in
     whenever a frontend asks for the state; between those, the frontend is kept up to date by deltas
     sent as custom messages."""
 
@@ -156,12 +148,11 @@ class WidgetView:
         self,
         shell: Any = None,
         *,
-        max_rate: float = 20.0,
-        ratio: float = 3.0,
+        per_second: float = 10.0,
         takeover: bool = True,
         display: Callable[..., Any] | None = None,
         send: Callable[[Delta], None] | None = None,
-        clock: Callable[[], float] = time.perf_counter,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if shell is None:
             from IPython import get_ipython
@@ -175,14 +166,13 @@ class WidgetView:
         self.shell = shell
         self.takeover = takeover
         self.state = LiveState()
+        self.record: RunRecord | None = None
+        self.interval = 1.0 / per_second
+        self.messages = 0
         self._cond = threading.Condition(threading.RLock())
         self._clock = clock
-        # a short comm id: every delta carries it (ipywidgets' default, a uuid4 hex, is 20 bytes longer)
-        comm_id = uuid.uuid4().hex[:12]
-        self.widget = EagerWidget(self.snapshot, model_id=comm_id)
+        self.widget = EagerWidget(self.snapshot, model_id=uuid.uuid4().hex[:12])
         self._send = send or self.widget.send
-        envelope = json_size({"data": {"method": "custom", "content": 0}, "comm_id": comm_id}) - 1
-        self.pacer = Pacer(max_rate=max_rate, ratio=ratio, envelope=envelope)
         self.display_id = f"eager-widget-{uuid.uuid4().hex[:12]}"
         self._shown = False
         self._closing = False
@@ -190,9 +180,10 @@ class WidgetView:
         self._thread: threading.Thread | None = None
 
     # ---- View protocol ---------------------------------------------------------------------------
-    def handle(self, event: Event) -> None:
+    def handle(self, event: Event, record: RunRecord) -> None:
         with self._cond:
-            self.state.apply(event)
+            self.record = record
+            self.state.apply(event, record)
             self._cond.notify()
         if isinstance(event, RunStarted):
             self.show()
@@ -221,8 +212,6 @@ class WidgetView:
         else:
             with self._cond:
                 delta = self.state.take_delta() if self.state.has_changes() else None
-                if delta is not None:
-                    self.pacer.sent(delta, self._clock())
             if delta is not None:
                 self._send(delta)
 
@@ -245,119 +234,46 @@ class WidgetView:
             return self.state.snapshot()
 
     def _sender(self) -> None:
+        """Everything pending, as one message, at most ``per_second`` times a second."""
+        last = -self.interval
         while True:
             with self._cond:
-                delta = self._next_delta()
-            if delta is None:
-                return
+                while not self._closing and not self.state.has_changes():
+                    self._cond.wait()
+                if self._closing:
+                    return
+                # what arrives meanwhile goes in the same message
+                while not self._closing and (wait := last + self.interval - self._clock()) > 0:
+                    self._cond.wait(wait)
+                if self._closing:
+                    return
+                delta = self.state.take_delta()
+                last = self._clock()
             try:
                 self._send(delta)
+                self.messages += 1
             except Exception:  # a dead comm must not take the run down
                 return
-
-    def _next_delta(self) -> Delta | None:
-        """Wait (under the lock) until a delta may go; None once closing."""
-        while not self._closing:
-            choice = next_delta(self.state, self.pacer, self._clock())
-            if isinstance(choice, dict):
-                return choice
-            self._cond.wait(choice)  # None: until something changes
-        return None
 
     # ---- the takeover ----------------------------------------------------------------------------
     def _take_over(self) -> None:
         with self._cond:
-            state = self.state
-            record = state.record
-            statements = sorted(state.statements.values(), key=lambda s: s.index)
-            snapshot = state.snapshot()
+            record = self.record
+            snapshot = self.state.snapshot()
+            kept = {i: list(o.items) for i, o in self.state.outputs.items()}
+        if record is None:
+            return
         snapshot["x"] = {}
-        status = {"ok": "done", "error": "failed", "interrupted": "interrupted"}.get(
-            record.status, record.status
-        )
-        source = record.source + (f" · {record.model}" if record.model else "")
-        line = f"**eager** · {source} · {status} · {summary_line(record)}"
-        header = {
-            RUN_MIME: {"version": 1, "snapshot": snapshot, "program": record.program or record.code},
-            "text/markdown": line,
-            "text/plain": line.replace("**", ""),
-        }
-        # the same metadata as the plain view's outputs (``views.plain``), for programs
-        started = sum(1 for s in record.statements if s.started_at is not None)
-        head_meta = self._meta("header", state=status, started=started, held=[], final=True)
-        self._display(header, raw=True, display_id=self.display_id, update=True, metadata=head_meta)
-        if state.prose_before.strip():
-            self._markdown(state.prose_before.strip(), prose=True)
-        records = {s.index: s for s in record.statements}
-        for stmt in statements:
-            rec = records.get(stmt.index)
-            note = _block_status(rec, stmt.note)
-            bundle: dict[str, Any] = dict(code_block_bundle(stmt.code, note))
-            bundle[STATEMENT_MIME] = _statement_data(stmt, rec)
-            fields: dict[str, Any] = {
-                "index": stmt.index,
-                "line": stmt.line,
-                "status": "failed" if stmt.status == "error" else stmt.status,
-                "note": note,
-            }
-            if rec is not None and rec.run_s is not None:
-                fields["run_s"] = round(rec.run_s, 6)
-            self._display(bundle, raw=True, metadata=self._meta("statement", **fields))
-            for output in stmt.outputs:
+        bundle, meta = outputs.header(record, self.display_id)
+        bundle = {RUN_MIME: {"version": 1, "snapshot": snapshot, "program": record.program or record.code},
+                  **bundle}
+        self._display(bundle, raw=True, display_id=self.display_id, update=True, metadata=meta)
+
+        def republish(index: int) -> None:
+            for output in kept.get(index, []):
                 publish(self.shell, output)
-        tail = state.tail()
-        if any(line.strip() and not line.lstrip().startswith("#") for line in tail.splitlines()):
-            note = "not run: generated after the last statement"
-            bundle = dict(code_block_bundle(tail, note))
-            data = {"index": len(statements), "status": "skipped", "code": tail, "note": note}
-            bundle[STATEMENT_MIME] = data
-            meta = self._meta("statement", index=len(statements), line=None, status="skipped", note=note)
-            self._display(bundle, raw=True, metadata=meta)
-        after = state.prose[len(state.prose_before) :].strip()
-        if after:
-            self._markdown(after, prose=True)
+
+        outputs.write_rest(self._display, record, self.display_id, set(), rich=True, outputs=republish)
         for stream in (sys.stdout, sys.stderr):
             with contextlib.suppress(Exception):
                 stream.flush()
-
-    def _markdown(self, text: str, prose: bool = False) -> None:
-        meta = self._meta("prose") if prose else None
-        self._display({"text/markdown": text, "text/plain": text}, raw=True, metadata=meta)
-
-    def _meta(self, part: str, **fields: Any) -> dict[str, Any]:
-        return {"eager_jupyter": {"part": part, "run": self.display_id, **fields}}
-
-
-def _statement_data(stmt: StatementState, rec: StatementRecord | None) -> dict[str, Any]:
-    """What the labextension draws a finished statement's block from (times in ms)."""
-    data: dict[str, Any] = {
-        "index": stmt.index,
-        "line": stmt.line,
-        "status": stmt.status,
-        "code": stmt.code,
-        "note": stmt.note,
-    }
-    if rec is not None:
-        data.update(
-            generated=to_ms(rec.generated_at),
-            released=to_ms(rec.released_at),
-            started=to_ms(rec.started_at),
-            finished=to_ms(rec.finished_at),
-            batch=rec.batch,
-        )
-    return data
-
-
-def _block_status(rec: StatementRecord | None, note: str | None = None, slow_s: float = 0.5) -> str | None:
-    """The plain view's status line under a code block (only what is worth a line)."""
-    if rec is None:
-        return None
-    if rec.syntax_error:
-        return f"✗ {rec.syntax_error}"
-    if rec.status == "error":
-        return f"✗ {rec.error}" if rec.error else "✗ failed"
-    if rec.status == "skipped":
-        return f"skipped: {note}" if note else "skipped"
-    if rec.status == "done" and rec.run_s is not None and rec.run_s >= slow_s:
-        return f"✓ done in {rec.run_s:.2f} s"
-    return None
