@@ -108,6 +108,7 @@ class ToolInputDecoder:
         self._stack: list[str] = []  # open containers: "{" or "["
         self._offset = 0  # characters fed before the current piece
         self._mode = _SKIP  # in a string: what its characters are for
+        self._search = _STOP[_SKIP, strict].search
         self._is_key = False
         self._key_pos = 0  # in a top-level key: how much of ``key`` it has matched
         self._key_ok = False
@@ -138,6 +139,11 @@ class ToolInputDecoder:
             raise self._error
         if self._finished:
             raise RuntimeError("ToolInputDecoder.feed() after finish()")
+        # the common case while the code streams: a piece of plain code text
+        if (self._state == _STRING and self._mode == _TARGET and not self._esc and not self._high
+                and self._search(piece) is None):
+            self._offset += len(piece)
+            return [piece] if piece else []
         out: list[str] = []
         try:
             self._run(piece, out)
@@ -266,6 +272,7 @@ class ToolInputDecoder:
     def _start_string(self, mode: int, *, is_key: bool) -> None:
         self._state = _STRING
         self._mode = mode
+        self._search = _STOP[mode, self.strict].search
         self._is_key = is_key
         self._key_pos = 0
         self._key_ok = True
@@ -294,7 +301,7 @@ class ToolInputDecoder:
         n, mode = len(p), self._mode
         emit: Callable[[str], object]
         emit = out.append if mode == _TARGET else self._compare_key if mode == _KEY else _ignore
-        search = _STOP[mode, self.strict].search
+        search = self._search
         while i < n:
             if self._esc or self._high:
                 i = self._escape(p, i, emit)
@@ -311,7 +318,12 @@ class ToolInputDecoder:
                 self._end_string()
                 return j + 1
             if c == "\\":
-                i = self._fast_escape(p, j, emit)
+                s = _SIMPLE.get(p[j + 1]) if j + 1 < n else None
+                if s is not None:
+                    emit(s)
+                    i = j + 2
+                else:
+                    i = self._fast_escape(p, j, emit)
             elif c < " ":
                 raise self._fail(f"unescaped control character {_show(c)} in a string", j)
             else:  # a raw surrogate code point
