@@ -255,7 +255,7 @@ def test_generated_texts_are_what_they_claim() -> None:
             assert json.loads('"' + text[start:end] + '"') == code
             kinds.update(re.findall(r"\\(?:u[dD][89abAB]|u|.)", text[start:end]))
     assert {'\\"', "\\\\", "\\/", "\\b", "\\f", "\\n", "\\r", "\\t", "\\u"} <= kinds
-    assert {"\\ud8", "\\uD8"} & kinds or {"\\ud8", "\\uDB", "\\uD8", "\\udb"} & kinds
+    assert any(k.lower() in ("\\ud8", "\\ud9", "\\uda", "\\udb") for k in kinds)  # surrogate escapes
 
 
 @pytest.mark.parametrize("make", [generated, dumped])

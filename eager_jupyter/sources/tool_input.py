@@ -25,8 +25,8 @@ Decisions where JSON or ``json.loads`` leave a choice:
   streamed (and run) by then, so a second ``key`` at the top level is an error. Other properties may
   repeat; keys of nested objects are never the code's.
 - Strict JSON: ``NaN``/``Infinity`` (which ``json.loads`` accepts) are refused, and so are raw control
-  characters in strings unless ``strict=False`` (as ``json.loads(strict=False)``: some
-  OpenAI-compatible servers relay a model's raw newlines).
+  characters in strings unless ``strict=False`` (as ``json.loads(strict=False)``, for a server that
+  relays a model's raw text, raw newlines included).
 - What came before an error has been given out: a ``ToolInputError`` after the code string ended means
   the rest of the object was malformed. A piece that raises gives nothing out; the decoder then
   raises the same error on every call.
@@ -81,17 +81,16 @@ _STOP[_TARGET, False] = _STOP[_KEY, False]
 # numbers: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
 _N_SIGN, _N_ZERO, _N_INT, _N_DOT, _N_FRAC, _N_EXP, _N_EXP_SIGN, _N_EXP_DIGITS = range(8)
 _N_ACCEPT = frozenset({_N_ZERO, _N_INT, _N_FRAC, _N_EXP_DIGITS})
-_N_NEXT: dict[tuple[int, str], int] = {}
-for _d in "0123456789":
-    _N_NEXT[_N_SIGN, _d] = _N_ZERO if _d == "0" else _N_INT
-    for _s, _t in ((_N_INT, _N_INT), (_N_DOT, _N_FRAC), (_N_FRAC, _N_FRAC), (_N_EXP, _N_EXP_DIGITS),
-                   (_N_EXP_SIGN, _N_EXP_DIGITS), (_N_EXP_DIGITS, _N_EXP_DIGITS)):
-        _N_NEXT[_s, _d] = _t
-for _s in (_N_ZERO, _N_INT):
-    _N_NEXT[_s, "."] = _N_DOT
-for _s in (_N_ZERO, _N_INT, _N_FRAC):
-    _N_NEXT[_s, "e"] = _N_NEXT[_s, "E"] = _N_EXP
-_N_NEXT[_N_EXP, "+"] = _N_NEXT[_N_EXP, "-"] = _N_EXP_SIGN
+_N_ON_DIGIT = {_N_INT: _N_INT, _N_DOT: _N_FRAC, _N_FRAC: _N_FRAC, _N_EXP: _N_EXP_DIGITS,
+               _N_EXP_SIGN: _N_EXP_DIGITS, _N_EXP_DIGITS: _N_EXP_DIGITS}
+_N_NEXT: dict[tuple[int, str], int] = {
+    **{(_N_SIGN, d): _N_ZERO if d == "0" else _N_INT for d in "0123456789"},
+    **{(s, d): t for s, t in _N_ON_DIGIT.items() for d in "0123456789"},
+    **{(s, "."): _N_DOT for s in (_N_ZERO, _N_INT)},
+    **{(s, e): _N_EXP for s in (_N_ZERO, _N_INT, _N_FRAC) for e in "eE"},
+    (_N_EXP, "+"): _N_EXP_SIGN,
+    (_N_EXP, "-"): _N_EXP_SIGN,
+}
 
 
 def _show(c: str) -> str:
