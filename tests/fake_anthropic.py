@@ -9,6 +9,7 @@ API does (``text/event-stream``, chunked)::
     event: content_block_start  {"type": "content_block_start", "index": 0, "content_block": {...}}
     event: ping                 {"type": "ping"}
     event: content_block_delta  {..., "delta": {"type": "text_delta", "text": "..."}}
+    event: content_block_delta  {..., "delta": {"type": "input_json_delta", "partial_json": "..."}}
     event: content_block_stop   {"type": "content_block_stop", "index": 0}
     event: message_delta        {..., "delta": {"stop_reason": "end_turn", ...}, "usage": {...}}
     event: message_stop         {"type": "message_stop"}
@@ -17,6 +18,12 @@ API does (``text/event-stream``, chunked)::
 Scripts, taken in order, one per request (``default`` when the queue is empty):
 - ``Reply(pieces, delay=..., ...)``: a streamed reply; it can stall, drop the connection or send an
   SSE ``error`` event after a number of pieces, or end without ``message_stop``.
+  ``Reply(pieces, tools=[ToolUse({"code": ...}), ...])`` follows the text block (none when ``pieces``
+  is empty) with one ``tool_use`` block per call, as the API streams them with ``eager_input_streaming``:
+  ``content_block_start`` with ``{"type": "tool_use", "id", "name", "input": {}}``, the input's JSON
+  text as ``input_json_delta`` pieces of random (seeded) sizes that cut anywhere, escapes included,
+  ``content_block_stop``; the stop reason is then ``tool_use``. The pieces' indices continue the text
+  pieces' for ``error_after``, ``drop_after``, ``stall_after`` and ``delay``.
 - ``HttpError(status)``: an error answer with the API's JSON error body (``retry-after`` on 429).
 - ``Stall(seconds)``: no answer at all for that long (the client's timeout is the test).
 - ``Drop()``: read the request, then close the connection without answering.
@@ -25,12 +32,14 @@ Every request is recorded (``requests``: path, headers, JSON body) with its conn
 notes when each connection was closed by the client (``Connection.closed_at``, a
 ``time.perf_counter()`` value; on Linux that clock is system-wide, so it compares with a kernel's).
 While it waits between events it watches the socket, so a client hanging up is seen at once, and it
-counts the text deltas it wrote on each connection (``Connection.pieces_sent``).
+counts the deltas it wrote on each connection (``Connection.pieces_sent``; ``json_pieces_sent`` for
+the ``input_json_delta`` ones).
 """
 
 from __future__ import annotations
 
 import json
+import random
 import select
 import socket
 import threading
@@ -40,7 +49,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-__all__ = ["Connection", "Drop", "FakeAnthropic", "HttpError", "RecordedRequest", "Reply", "Stall"]
+__all__ = ["Connection", "Drop", "FakeAnthropic", "HttpError", "RecordedRequest", "Reply", "Stall", "ToolUse"]
 
 ERROR_TYPES = {
     400: ("invalid_request_error", "max_tokens: Field required"),
@@ -55,15 +64,49 @@ ERROR_TYPES = {
 
 
 @dataclass
+class ToolUse:
+    """A ``tool_use`` block whose input streams as ``input_json_delta`` pieces.
+
+    ``input`` is the tool input: an object (written with ``json.dumps``, ``ensure_ascii`` as given) or
+    JSON text sent as is (malformed on purpose, if a test wants). ``pieces`` fixes the split; else
+    the text is cut into pieces of 1 to ``max_piece`` characters drawn from ``random.Random(seed)``.
+    """
+
+    input: dict[str, Any] | str
+    name: str = "python"
+    id: str = field(default_factory=lambda: "toolu_" + uuid.uuid4().hex[:24])
+    seed: int = 0
+    max_piece: int = 8
+    ensure_ascii: bool = False
+    pieces: list[str] | None = None
+
+    @property
+    def text(self) -> str:
+        if isinstance(self.input, str):
+            return self.input
+        return json.dumps(self.input, ensure_ascii=self.ensure_ascii)
+
+    def split(self) -> list[str]:
+        if self.pieces is not None:
+            return list(self.pieces)
+        text, rng, out, i = self.text, random.Random(self.seed), [], 0
+        while i < len(text):
+            size = rng.randint(1, self.max_piece)
+            out.append(text[i : i + size])
+            i += size
+        return out
+
+
+@dataclass
 class Reply:
-    """A streamed reply: ``pieces`` sent as text deltas, ``delay`` seconds apart."""
+    """A streamed reply: ``pieces`` sent as text deltas, then ``tools``, ``delay`` seconds apart."""
 
     pieces: list[str]
     delay: float = 0.0
     ttft: float = 0.0  # after message_start, before the first delta
     input_tokens: int = 321
     output_tokens: int | None = None  # default: one per piece
-    stop_reason: str = "end_turn"
+    stop_reason: str | None = None  # default: "tool_use" when there are tools, else "end_turn"
     model: str | None = None  # default: the requested model
     error_after: int | None = None  # send an SSE error event after this many pieces
     error_type: str = "overloaded_error"
@@ -72,6 +115,18 @@ class Reply:
     stall_after: int | None = None  # go silent after this many pieces, for ``stall`` seconds
     stall: float = 30.0
     message_stop: bool = True  # False: end the body cleanly without message_stop
+    tools: list[ToolUse] = field(default_factory=list)  # tool_use blocks after the text
+
+    def blocks(self) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
+        """The content blocks: (the block of content_block_start, its deltas)."""
+        blocks: list[tuple[dict[str, Any], list[dict[str, Any]]]] = []
+        if self.pieces or not self.tools:
+            text = [{"type": "text_delta", "text": piece} for piece in self.pieces]
+            blocks.append(({"type": "text", "text": ""}, text))
+        for tool in self.tools:
+            start = {"type": "tool_use", "id": tool.id, "name": tool.name, "input": {}}
+            blocks.append((start, [{"type": "input_json_delta", "partial_json": p} for p in tool.split()]))
+        return blocks
 
 
 @dataclass
@@ -101,7 +156,8 @@ class Connection:
     opened_at: float
     closed_at: float | None = None  # when the client hung up, as seen by the server
     closed: threading.Event = field(default_factory=threading.Event)
-    pieces_sent: int = 0  # text deltas written before the reply ended or the client hung up
+    pieces_sent: int = 0  # deltas written before the reply ended or the client hung up
+    json_pieces_sent: int = 0  # of which input_json_delta
 
     def mark_closed(self) -> None:
         if self.closed_at is None:
@@ -220,31 +276,40 @@ class _Handler(BaseHTTPRequestHandler):
         }
         if not self._event("message_start", {"type": "message_start", "message": message}):
             return
-        block = {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}}
-        if not (self._event("content_block_start", block) and self._event("ping", {"type": "ping"})):
+        blocks = script.blocks()
+        start = {"type": "content_block_start", "index": 0, "content_block": blocks[0][0]}
+        if not (self._event("content_block_start", start) and self._event("ping", {"type": "ping"})):
             return
         if script.ttft and not self._wait(script.ttft):
             return
-        for i, piece in enumerate(script.pieces):
-            if script.error_after == i:
-                self._error_event(script)
-                return
-            if script.drop_after == i:
-                self._hang_up()
-                return
-            if script.stall_after == i and not self._wait(script.stall):
-                return
-            if i and script.delay and not self._wait(script.delay):
-                return
-            delta = {
-                "type": "content_block_delta",
-                "index": 0,
-                "delta": {"type": "text_delta", "text": piece},
-            }
-            if not self._event("content_block_delta", delta):
-                return
-            self.conn_record.pieces_sent += 1
-        n = len(script.pieces)
+        i = 0  # deltas so far, over all blocks
+        for index, (content_block, deltas) in enumerate(blocks):
+            if index:
+                start = {"type": "content_block_start", "index": index, "content_block": content_block}
+                stop = {"type": "content_block_stop", "index": index - 1}
+                if not self._event("content_block_stop", stop):
+                    return
+                if not self._event("content_block_start", start):
+                    return
+            for delta in deltas:
+                if script.error_after == i:
+                    self._error_event(script)
+                    return
+                if script.drop_after == i:
+                    self._hang_up()
+                    return
+                if script.stall_after == i and not self._wait(script.stall):
+                    return
+                if i and script.delay and not self._wait(script.delay):
+                    return
+                event = {"type": "content_block_delta", "index": index, "delta": delta}
+                if not self._event("content_block_delta", event):
+                    return
+                self.conn_record.pieces_sent += 1
+                if delta["type"] == "input_json_delta":
+                    self.conn_record.json_pieces_sent += 1
+                i += 1
+        n = i
         if script.error_after is not None and script.error_after >= n:
             self._error_event(script)
             return
@@ -254,13 +319,14 @@ class _Handler(BaseHTTPRequestHandler):
         if script.stall_after is not None and script.stall_after >= n and not self._wait(script.stall):
             return
         output = script.output_tokens if script.output_tokens is not None else n
+        stop_reason = script.stop_reason or ("tool_use" if script.tools else "end_turn")
         end: list[tuple[str, dict[str, Any]]] = [
-            ("content_block_stop", {"type": "content_block_stop", "index": 0}),
+            ("content_block_stop", {"type": "content_block_stop", "index": len(blocks) - 1}),
             (
                 "message_delta",
                 {
                     "type": "message_delta",
-                    "delta": {"stop_reason": script.stop_reason, "stop_sequence": None},
+                    "delta": {"stop_reason": stop_reason, "stop_sequence": None},
                     "usage": {"output_tokens": output},
                 },
             ),
