@@ -25,6 +25,7 @@ PURE_TESTS = [
     "test_scheduler.py",
     "test_latency.py",
     "test_replay_and_trace.py",
+    "test_secrets.py",
 ]
 VERSIONS = ["3.12", "3.13"]
 

@@ -12,7 +12,8 @@ repeats, lookbehinds that start a scan only at the beginning of a run):
 
 - **Known secrets and what code does to them.** A known secret of 16 characters or more that looks
   random (the same test as below, with a lower bar) is indexed by its 8-character grams, lower-cased,
-  of the secret itself, of its reversal and of its base64 (standard and URL-safe alphabets, at the three
+  of the secret itself (without a public prefix such as ``sk-ant-api03-``, which every key of that
+  kind shares), of its reversal and of its base64 (standard and URL-safe alphabets, at the three
   byte alignments, so ``base64(user + ":" + key)`` is caught too). Any text whose run of non-space
   characters holds one of those grams is redacted over the whole span of the matching grams, widened
   to the surrounding token characters. So slices of 8 or more characters, reversals, case changes and
@@ -195,10 +196,18 @@ _NAMED = re.compile(
     r"|=(?![=\"'])(?P<bare>[^\s\"',;&()\[\]{}<>]{1,400})"
     r"|:[ \t]*(?P<colon>[A-Za-z0-9_\-.+/=~]{8,400}))"
 )
-_AMBIGUOUS_NAMES = frozenset({"key", "keys", "session", "conn", "auth"})  # key=len, auth=HTTPBasicAuth(..)
+# names too common in code for their value to be taken as a secret (session=s, auth=HTTPBasicAuth(..))
+_AMBIGUOUS_NAMES = frozenset({"session", "conn", "auth"})
+# what a key must be of for ``..._key = value`` to be a secret
+_KEY_KINDS = frozenset(
+    ["api", "secret", "private", "access", "signing", "encryption", "license", "master", "client",
+     "account", "app", "priv", "ssh", "subscription", "storage", "service", "openai", "anthropic"]
+)
 _RUN = re.compile(r"[A-Za-z0-9+/_\-]{" + str(_MIN_RUN) + r",}={0,2}")
 _NONSPACE = re.compile(r"\S{" + str(GRAM) + ",}")
 _TOKEN_CHAR = re.compile(r"[A-Za-z0-9_\-+/]")
+# the public prefix of a token (sk-ant-api03-, ghp_): short lower-case words before a separator
+_PREFIX = re.compile(r"(?:[a-z0-9]{1,8}[\-_.]){0,4}")
 
 
 class SecretScanner:
@@ -209,8 +218,10 @@ class SecretScanner:
         whole: list[str] = []
         for secret in dict.fromkeys(s.strip() for s in known if s and len(s.strip()) >= _MIN_KNOWN):
             whole.append(secret)
-            if len(secret) >= _MIN_INDEXED and _looks_random(secret, 0.15, 2.5):
-                for variant in _variants(secret):
+            prefix = _PREFIX.match(secret)
+            body = secret[prefix.end() if prefix else 0 :]
+            if len(body) >= _MIN_INDEXED and _looks_random(body, 0.15, 2.5):
+                for variant in _variants(body):
                     self._grams.update(
                         variant[i : i + GRAM].lower()
                         for i in range(len(variant) - GRAM + 1)
@@ -337,10 +348,21 @@ def _widen(text: str, start: int, end: int, low: int, high: int) -> Span:
     return Span(start, end, "known")
 
 
+def _secret_key_name(name: str) -> bool:
+    """Whether the key of a ``name=value`` pair names a secret: by its last word (``db_password``,
+    ``x-api-key``; not ``KeyError``, ``password_hash``, ``sort_key`` or a bare ``key``)."""
+    words = [w.lower() for w in _WORD.findall(name)]
+    if not words:
+        return False
+    last = words[-1]
+    if last in ("key", "keys"):
+        return len(words) > 1 and words[-2] in _KEY_KINDS
+    return last not in _AMBIGUOUS_NAMES and secret_name(last)
+
+
 def _named_values(text: str) -> Iterator[Span]:
     for match in _NAMED.finditer(text):
-        name = match.group("name")
-        if not secret_name(name) or name.lower() in _AMBIGUOUS_NAMES:
+        if not _secret_key_name(match.group("name")):
             continue
         group = next(g for g in ("dq", "sq", "bare", "colon") if match.group(g) is not None)
         if group != "colon" or _distinctive(match.group(group)):
