@@ -365,7 +365,8 @@ def _named_values(text: str) -> Iterator[Span]:
         if not _secret_key_name(match.group("name")):
             continue
         group = next(g for g in ("dq", "sq", "bare", "colon") if match.group(g) is not None)
-        if group != "colon" or _distinctive(match.group(group)):
+        value = match.group(group)
+        if (group != "colon" or _distinctive(value)) and (group != "bare" or any(c.isalnum() for c in value)):
             yield Span(match.start(group), match.end(group), "named value")
 
 
