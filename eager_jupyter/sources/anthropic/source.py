@@ -259,6 +259,11 @@ class AnthropicSource:
         return source
 
     @property
+    def scanner(self) -> SecretScanner:
+        """The secret scanner of this source (the key, the environment's secrets): for tool results."""
+        return self._scanner
+
+    @property
     def reply(self) -> str:
         """The text streamed so far."""
         return "".join(self._pieces)
