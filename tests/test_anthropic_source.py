@@ -654,6 +654,22 @@ def test_fix_sends_no_secret_now_or_later(keyed: FakeAnthropic) -> None:
         assert leaks(exchange.request + exchange.reply) == []
 
 
+def test_expanded_values_and_the_conversation_keep_no_secret() -> None:
+    from eager_jupyter.sources.secrets import SecretScanner
+
+    scanner = SecretScanner([REAL_LOOKING_KEY])
+    # a piece of the key in a {name} value: not sent at all; another token: sent redacted
+    with pytest.raises(RequestError, match="contains the API key"):
+        expand_request("send {v}", {"v": REAL_LOOKING_KEY[::-1][10:40]}, scanner=scanner)
+    assert expand_request("send {v}", {"v": f"token {GHP}"}, scanner=scanner) == "send token [redacted]"
+    # whatever a caller hands the conversation is kept redacted, with or without a scanner
+    conversation = Conversation()
+    conversation.add(f"use {GHP}", f"```python\nkey = '{AKIA}'\n```")
+    conversation.add(f"again {REAL_LOOKING_KEY[20:50]}", "ok", scanner)
+    kept = json.dumps(conversation.messages())
+    assert leaks(kept) == [] and kept.count("[redacted]") == 3
+
+
 def test_a_tool_result_can_be_redacted_with_the_sources_scanner() -> None:
     from eager_jupyter.sources.secrets import redact_for_model
 
