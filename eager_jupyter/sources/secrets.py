@@ -7,8 +7,9 @@ result for the agent). ``secret_name(name)`` says whether a variable name looks 
 secret. ``secret_env_values(environ)`` picks the values of secret-named environment variables, which
 the caller passes as ``known`` along with the API key in use. Pure: no I/O, no IPython.
 
-What is found, in one pass each (every pattern is linear in the text: no nested quantifiers, bounded
-repeats, lookbehinds that start a scan only at the beginning of a run):
+What is found, each kind in one pass over the text (no pattern has nested quantifiers; the token
+patterns start with a literal the regex engine skips ahead to, and whether the token starts a run is
+checked after the match; repeats inside a match are bounded), then merged into sorted spans:
 
 - **Known secrets and what code does to them.** A known secret of 16 characters or more that looks
   random (the same test as below, with a lower bar) is indexed by its 8-character grams, lower-cased,
@@ -28,15 +29,16 @@ repeats, lookbehinds that start a scan only at the beginning of a run):
   ids (``AKIA``/``ASIA``... plus 16), Slack ``xox?-``, Google ``AIza...`` and ``ya29.``, Stripe, Hugging
   Face ``hf_``, GitLab ``glpat-``, npm, SendGrid, JWTs (``eyJ...\\.eyJ...``), PEM private key blocks (to
   their end, or to the end of the text when it was cut), ``Bearer``/``Basic``/``token`` credentials,
-  the password of a URL (``scheme://user:password@``), ``name=value`` and ``name: "value"`` where the
-  name looks secret (connection strings' ``Password=``/``pwd=``, JSON, code), ``Cookie:`` and
-  ``Set-Cookie:`` header values.
+  the password of a URL (``scheme://user:password@``), ``name=value`` (no spaces: connection strings'
+  ``Password=``/``pwd=``), ``name = "value"`` and ``"name": "value"`` (code, JSON) where the name's
+  last word is secret (``db_password``, ``x-api-key``; not ``KeyError``, ``sort_key``, ``token_count``),
+  ``Cookie:`` and ``Set-Cookie:`` header values at the start of a line.
 - **High-entropy strings**: a run of 20 or more ``[A-Za-z0-9+/_-]`` characters (its ``/``-separated
   parts that read like words or hex are set aside first, so URLs and paths stay) whose characters
   switch between lower case, upper case and digits (a capital starting a word does not count) in at
-  least a fifth of the adjacent pairs within its words, with
-  a character entropy of at least 3 bits. That separates random tokens from identifiers
-  (``getMonthlyRevenue2024``, ``revenue_2024_q1``), long words, numbers and paths.
+  least a fifth of the adjacent pairs within its words, with a character entropy of at least 3 bits.
+  That separates random tokens (a random 20-character base62 string passes 99 times in 100) from
+  identifiers (``getMonthlyRevenue2024``, ``revenue_2024_q1``), long words, numbers and paths.
   Hex strings (git and sha256 digests, UUIDs, addresses) are *not* redacted: they are digests and ids
   far more often than secrets in a notebook, and a model needs them; a hex secret is still caught when
   it is known (an environment value) or named (``token = "..."``).
