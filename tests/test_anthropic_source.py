@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import random
+import string
 import threading
 import time
 from collections.abc import Iterator
@@ -539,15 +542,172 @@ def test_the_key_is_never_logged_or_shown(
 ) -> None:
     fake.add(Reply(["ok"]), HttpError(401), Reply(["a", "b"], error_after=1))
     caplog.set_level(logging.DEBUG)
-    for name in ("anthropic", "httpx2", "httpcore2", "httpx", "httpcore"):
+    names = ("anthropic", "httpx2", "httpcore2", "httpx", "httpcore")
+    for name in names:
         logging.getLogger(name).setLevel(logging.DEBUG)
     texts: list[str] = []
     for _ in range(3):
         src = source(record=tmp_path / "k.jsonl")
         _, error = drain(src)
         texts += [repr(src), str(src), repr(error), str(error), repr(vars(src))]
-    assert caplog.records, "expected the SDK's debug logs to be captured"
-    assert KEY not in caplog.text
+    # while a request runs, no SDK record reaches a handler outside the SDK's loggers (in a kernel,
+    # ANTHROPIC_LOG's root handler writes to the cell); afterwards the SDK's logging is as it was
+    assert not [r for r in caplog.records if r.name.split(".")[0] in names], caplog.text
+    assert [logging.getLogger(name).level for name in names] == [logging.DEBUG] * len(names)
+    logging.getLogger("anthropic._base_client").debug("after the request")
+    assert [r.getMessage() for r in caplog.records] == ["after the request"]
     for text in texts:
         assert KEY not in text
     assert KEY not in (tmp_path / "k.jsonl").read_text()
+
+
+# ---- secrets stay secret: what the loopback server receives --------------------------------------
+
+_RNG = random.Random(4242)
+_B62 = string.ascii_letters + string.digits
+# shaped like a real key and random (so its slices are recognisable), made here, never a real one
+REAL_LOOKING_KEY = "sk-ant-api03-" + "".join(_RNG.choice(_B62 + "-_") for _ in range(86)) + "AA"
+GHP = "ghp_" + "".join(_RNG.choice(_B62) for _ in range(36))
+AKIA = "AKIA" + "".join(_RNG.choice(string.ascii_uppercase + string.digits) for _ in range(16))
+OTHER_SECRETS = ("hunter2", "open sesame", "sessionid=", GHP, AKIA)
+
+
+def leaks(text: str) -> list[str]:
+    """Pieces of the key (8 characters of it or of its reversal, any case) and other secrets in ``text``."""
+    low = text.lower()
+    pieces = [
+        variant[i : i + 8]
+        for variant in (REAL_LOOKING_KEY.lower(), REAL_LOOKING_KEY[::-1].lower())
+        for i in range(13, len(variant) - 7)
+        if variant[i : i + 8] in low
+    ]
+    return pieces + [secret for secret in OTHER_SECRETS if secret.lower() in low]
+
+
+def secret_namespace() -> dict[str, Any]:
+    pd = pytest.importorskip("pandas")
+    key = REAL_LOOKING_KEY
+
+    def call(prompt, api_key=key):  # type: ignore[no-untyped-def]
+        pass
+
+    return {
+        "n": 3,
+        "call": call,
+        "by_label": pd.Series([1.0], name=key),
+        "frame": pd.DataFrame({key: [1], "revenue": [2.0]}),
+        "header": f"Bearer {key}",
+        "rev": key[::-1],
+        "part": key[30:60],
+        "shout": key.upper(),
+        "pwd": "hunter2",
+        "passphrase": "open sesame",
+        "cookie": "sessionid=abc123",
+        "db": "postgresql://me:hunter2@db/sales",
+        "gh": GHP,
+        "aws": AKIA,
+    }
+
+
+@pytest.fixture
+def keyed(fake: FakeAnthropic, monkeypatch: pytest.MonkeyPatch) -> FakeAnthropic:
+    monkeypatch.setenv("ANTHROPIC_API_KEY", REAL_LOOKING_KEY)
+    return fake
+
+
+def test_the_namespace_summary_sends_no_secret(keyed: FakeAnthropic) -> None:
+    keyed.add(Reply(["ok"]))
+    drain(AnthropicSource.for_notebook("show the top {n} rows", secret_namespace(), retries=0))
+    body = json.dumps(keyed.last.body)
+    assert leaks(body) == []
+    content = keyed.last.body["messages"][-1]["content"]
+    assert "n: int = 3" in content and "show the top 3 rows" in content
+    assert "frame: pandas.DataFrame, 1 rows x 2 columns: [redacted] (int64), revenue (float64)" in content
+
+
+def test_fix_sends_no_secret_now_or_later(keyed: FakeAnthropic) -> None:
+    conversation = Conversation()
+    keyed.add(
+        Reply(["```python\n", "a = 1\n", "print(key)\n", "```"]),
+        Reply(["```python\nprint('fixed')\n```"]),
+        Reply(["ok"]),
+    )
+    first = AnthropicSource.for_notebook("use the api", {"n": 1}, conversation=conversation, retries=0)
+    drain(first)
+    key = REAL_LOOKING_KEY
+    traceback = (
+        "Traceback (most recent call last):\n"
+        f'  File "<eager>", line 2, in <module>\n    client = Client(api_key="{key}")\n'
+        f"AuthenticationError: invalid x-api-key {key[:50]} (token {GHP}; reversed {key[::-1][:30]})"
+    )
+    fix = first.continuation("a = 1\n", "print(key)\n", traceback, namespace={"a": 1, "k": key})
+    drain(fix)
+    # a later cell resends the conversation, which holds the repair exchange
+    drain(AnthropicSource.for_notebook("next", {}, conversation=conversation, retries=0))
+    assert len(keyed.requests) == 3
+    for request in keyed.requests:
+        assert leaks(json.dumps(request.body)) == [], request.body
+    ask = keyed.requests[1].body["messages"][-1]["content"]
+    assert "AuthenticationError: invalid x-api-key [redacted]" in ask and "a: int = 1" in ask
+    assert any("AuthenticationError" in m["content"] for m in keyed.last.body["messages"])
+    for exchange in conversation.exchanges:
+        assert leaks(exchange.request + exchange.reply) == []
+
+
+def test_expanded_values_and_the_conversation_keep_no_secret() -> None:
+    from eager_jupyter.sources.secrets import SecretScanner
+
+    scanner = SecretScanner([REAL_LOOKING_KEY])
+    # a piece of the key in a {name} value: not sent at all; another token: sent redacted
+    with pytest.raises(RequestError, match="contains the API key"):
+        expand_request("send {v}", {"v": REAL_LOOKING_KEY[::-1][10:40]}, scanner=scanner)
+    assert expand_request("send {v}", {"v": f"token {GHP}"}, scanner=scanner) == "send token [redacted]"
+    # whatever a caller hands the conversation is kept redacted, with or without a scanner
+    conversation = Conversation()
+    conversation.add(f"use {GHP}", f"```python\nkey = '{AKIA}'\n```")
+    conversation.add(f"again {REAL_LOOKING_KEY[20:50]}", "ok", scanner)
+    kept = json.dumps(conversation.messages())
+    assert leaks(kept) == [] and kept.count("[redacted]") == 3
+
+
+def test_a_tool_result_can_be_redacted_with_the_sources_scanner() -> None:
+    from eager_jupyter.sources.secrets import redact_for_model
+
+    src = AnthropicSource("x", api_key=REAL_LOOKING_KEY)
+    output = f"stdout: {REAL_LOOKING_KEY[20:44].lower()} and {GHP}\nresult: 42"
+    assert redact_for_model(output, src.scanner) == "stdout: [redacted] and [redacted]\nresult: 42"
+
+
+SDK_DEBUG = """
+import json, os, sys
+import anthropic  # with ANTHROPIC_LOG=debug: basicConfig on stderr, the SDK's loggers at DEBUG
+from eager_jupyter.sources.anthropic import AnthropicSource
+if sys.argv[1] == "sdk":  # the SDK on its own: the body goes to stderr
+    anthropic.Anthropic(max_retries=0).messages.create(
+        model="m", max_tokens=5, messages=[{"role": "user", "content": "MARKER-BODY " + sys.argv[2]}]
+    )
+else:
+    src = AnthropicSource.for_notebook("MARKER-BODY {v}", {"v": 1}, retries=0)
+    print("".join(src.stream()))
+"""
+
+
+def test_the_sdks_debug_log_writes_no_body_during_a_request(keyed: FakeAnthropic) -> None:
+    import subprocess
+    import sys
+
+    env = {**os.environ, "ANTHROPIC_LOG": "debug", "NO_PROXY": "127.0.0.1"}
+    env.pop("PYTEST_CURRENT_TEST", None)
+    # the control: the SDK on its own writes the request body (and so the summary) to stderr
+    keyed.add(Reply(["ok"]), Reply(["```python\nx = 1\n```"]))
+    control = subprocess.run(
+        [sys.executable, "-c", SDK_DEBUG, "sdk", "hello"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert "Request options" in control.stderr and "MARKER-BODY hello" in control.stderr
+    ours = subprocess.run(
+        [sys.executable, "-c", SDK_DEBUG, "source"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert ours.returncode == 0, ours.stderr
+    assert ours.stdout.strip() == "```python\nx = 1\n```"
+    assert "MARKER-BODY" in json.dumps(keyed.last.body)  # it was sent, and not logged
+    assert ours.stderr == ""

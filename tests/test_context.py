@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+import string
 import subprocess
 import sys
 import textwrap
@@ -218,3 +220,89 @@ def test_no_pandas_import_when_pandas_was_not_imported() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.splitlines() == ["x: list, 1 item", "df: DataFrame"]
+
+
+# ---- secrets never reach the summary -------------------------------------------------------------
+
+_RNG = random.Random(7)
+_B62 = string.ascii_letters + string.digits
+KEY = "sk-ant-api03-" + "".join(_RNG.choice(_B62 + "-_") for _ in range(86)) + "AA"
+GHP = "ghp_" + "".join(_RNG.choice(string.ascii_letters + string.digits) for _ in range(36))
+AKIA = "AKIA" + "".join(_RNG.choice(string.ascii_uppercase + string.digits) for _ in range(16))
+
+
+def key_pieces(text: str) -> list[str]:
+    """The 8-character pieces of the key (and of its reversal) found in ``text``, ignoring case."""
+    low = text.lower()
+    return [
+        variant[i : i + 8]
+        for variant in (KEY.lower(), KEY[::-1].lower())
+        for i in range(13, len(variant) - 7)
+        if variant[i : i + 8] in low
+    ]
+
+
+def test_no_secret_reaches_the_summary() -> None:
+    def call(prompt, api_key=KEY, retries=2):  # type: ignore[no-untyped-def]
+        pass
+
+    def post(url, auth=f"Bearer {KEY}", headers={"x": KEY}):  # type: ignore[no-untyped-def]  # noqa: B006
+        pass
+
+    ns: dict[str, Any] = {
+        "call": call,
+        "post": post,
+        "lam": lambda x=KEY[::-1]: x,
+        "by_label": pd.Series([1.0, 2.0], name=KEY),
+        "frame": pd.DataFrame({"region": ["n", "s"], KEY: [1, 2], "revenue_2024": [1.5, 2.5]}),
+        "indexed": pd.DataFrame({"a": [1]}, index=pd.Index(["x"], name=KEY[5:40])),
+        "config": {"api_key": KEY},
+        "pair": ("user", KEY),
+        "header": f"Bearer {KEY}",
+        "reversed_copy": KEY[::-1],
+        "sliced": KEY[20:50],
+        "upper": KEY.upper(),
+        "lower": KEY.lower(),
+        "pwd": "hunter2!",
+        "passphrase": "open sesame please",
+        "creds": ("me", "pw-123456"),
+        "cookie": "sessionid=abc123def",
+        "conn": "postgresql://me:hunter2@db.example.com/sales",
+        "db_url": "postgresql://me:s3cret-pw@db.example.com/sales",
+        "gh": GHP,
+        "aws_id": AKIA,
+        "odbc": "Server=db;Database=sales;Pwd=hunter2pass;",
+        "threshold": 0.25,
+        "path": "sales.csv",
+    }
+    summary = summarize_namespace(ns, secrets=[KEY], budget=100_000)
+    assert key_pieces(summary) == []
+    for secret in ("hunter2", "open sesame", "pw-123456", "sessionid", "s3cret-pw", GHP, AKIA, "Pwd="):
+        assert secret not in summary, secret
+    for name in ("pwd", "passphrase", "creds", "cookie", "conn"):  # secret-looking names: left out
+        assert name not in names_in(summary)
+    for name in ("header", "reversed_copy", "sliced", "upper", "lower", "db_url", "gh", "aws_id", "odbc"):
+        assert name not in names_in(summary)  # secret-looking values: left out
+    # what is not secret is still there
+    lines = summary.splitlines()
+    frame = next(line for line in lines if line.startswith("frame: "))
+    assert frame.startswith("frame: pandas.DataFrame, 2 rows x 3 columns: region (")
+    assert frame.endswith("), [redacted] (int64), revenue_2024 (float64)")
+    assert "indexed: pandas.DataFrame, 1 rows x 1 columns, index [redacted]: a (int64)" in lines
+    assert "by_label: pandas.Series [redacted], 2 values, float64" in lines
+    assert "config: dict, 1 item" in lines and "pair: tuple, 2 items" in lines
+    assert "threshold: float = 0.25" in lines and "path: str = 'sales.csv'" in lines
+    defs = [line.split(" from ")[0] for line in lines if line.startswith("def ")]  # from test_context
+    assert defs == [
+        "def lam(x=...)",
+        "def post(url, auth=..., headers=...)",
+        "def call(prompt, api_key=..., retries=2)",
+    ]
+
+
+def test_the_key_is_found_without_being_told() -> None:
+    """Without ``secrets=``, the token formats and the entropy check still keep the key out."""
+    ns = {"k": KEY, "s": pd.Series([1], name=KEY), "f": lambda k=KEY: k, "x": 1}
+    summary = summarize_namespace(ns)
+    assert KEY not in summary and "sk-ant" not in summary
+    assert names_in(summary) == ["s", "x", "f"]

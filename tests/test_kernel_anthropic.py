@@ -7,6 +7,8 @@ the "model" answers and checks what a frontend receives, what ran, and what the 
 from __future__ import annotations
 
 import json
+import random
+import string
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,7 +27,7 @@ ALL_OUTPUTS: list[dict[str, Any]] = []
 SETUP = """
 import os as _os
 import time as _time
-import eager_jupyter.sources.anthropic as _anthropic_source
+import eager_jupyter.sources.anthropic.source as _anthropic_source
 _anthropic_source.DEFAULT_TIMEOUT = 1.0
 _anthropic_source.DEFAULT_BACKOFF = 0.01
 _closes = []
@@ -336,3 +338,67 @@ def test_the_key_is_not_in_the_run_record(kernel: Any, fake: FakeAnthropic) -> N
     assert kernel.value("_os.environ['ANTHROPIC_API_KEY'] in repr(vars(_eager))") is False
     assert kernel.value("_os.environ['ANTHROPIC_API_KEY'] in str(_eager.error)") is False
     # (and the module fixture checks every output of every test at the end)
+
+
+# ---- secrets: ANTHROPIC_LOG=debug and --fix in a kernel of their own ------------------------------
+
+_RNG = random.Random(31337)
+# shaped like a real key and random, made here; never a real one
+_B62 = string.ascii_letters + string.digits
+DEBUG_KEY = "sk-ant-api03-" + "".join(_RNG.choice(_B62) for _ in range(86)) + "AA"
+
+
+def key_pieces(text: str) -> list[str]:
+    low = text.lower()
+    return [
+        variant[i : i + 8]
+        for variant in (DEBUG_KEY.lower(), DEBUG_KEY[::-1].lower())
+        for i in range(13, len(variant) - 7)
+        if variant[i : i + 8] in low
+    ]
+
+
+def stderr_of(r: Any) -> str:
+    return "".join(m["content"]["text"] for m in r.of_type("stream") if m["content"]["name"] == "stderr")
+
+
+def test_sdk_debug_log_stays_out_of_the_notebook(fake: FakeAnthropic) -> None:
+    from kernel_harness import Kernel
+
+    k = Kernel(
+        ANTHROPIC_API_KEY=DEBUG_KEY, ANTHROPIC_BASE_URL=fake.url, ANTHROPIC_LOG="debug", NO_PROXY="127.0.0.1"
+    )
+    try:
+        r = k.execute("%load_ext eager_jupyter\nimport anthropic")
+        assert r.status == "ok", r.reply["content"]
+        # the control: the SDK on its own writes the request body into the cell
+        fake.add(Reply(["ok"]))
+        control = k.execute(
+            "anthropic.Anthropic(max_retries=0).messages.create(model='m', max_tokens=5,"
+            " messages=[{'role': 'user', 'content': 'CONTROL-BODY'}]);"
+        )
+        assert "Request options" in stderr_of(control) and "CONTROL-BODY" in stderr_of(control)
+        # %%eager: the same SDK, the same logging, nothing of it in the cell
+        k.execute("rows = 12\nsales_pwd = 'hunter2'")
+        fake.add(Reply(["```python\n", "answer = rows * 3\n", "answer\n", "```"], delay=0.01))
+        r = k.execute("%%eager --new\nmultiply {rows} by three\n")
+        assert r.status == "ok", r.reply["content"]
+        assert "rows: int = 12" in json.dumps(fake.last.body)  # the body was sent...
+        shown = json.dumps(r.outputs, default=str)
+        for text in ("Request options", "json_data", "HTTP Request", "You write Python", "rows: int = 12"):
+            assert text not in shown, text  # ...and never logged into the cell
+        assert key_pieces(shown) == [] and "hunter2" not in json.dumps(fake.last.body)
+        # --fix: a traceback that prints the key goes to the model redacted
+        k.execute("import os as _os\nheld = _os.environ['ANTHROPIC_API_KEY']")
+        fake.add(
+            Reply(["```python\n", "ok_first = 1\n", "raise ValueError(held)\n", "```"]),
+            Reply(["```python\n", "ok_second = 2\n", "```"]),
+        )
+        r = k.execute("%%eager --new --fix 1\nraise it\n")
+        assert r.status == "ok", r.reply["content"]
+        repair = fake.last.body
+        assert "ValueError: [redacted]" in repair["messages"][-1]["content"]
+        assert key_pieces(json.dumps(repair)) == []
+        assert "Request options" not in json.dumps(r.outputs, default=str)
+    finally:
+        k.shutdown()

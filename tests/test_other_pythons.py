@@ -26,6 +26,7 @@ PURE_TESTS = [
     "test_latency.py",
     "test_replay_and_trace.py",
     "test_tool_input.py",
+    "test_secrets.py",
 ]
 VERSIONS = ["3.12", "3.13"]
 

@@ -6,8 +6,10 @@ All pure text building, no network, so it is tested on its own (``tests/test_ant
   each statement runs as soon as it is complete, in the user's kernel, while the rest is written.
 - ``expand_request`` replaces ``{name}`` in the request with ``str()`` of that notebook variable, as
   jupyter-ai users expect. ``{{`` and ``}}`` stand for literal braces; braces around anything that is
-  not a name (``{"a": 1}``) are left alone. An unknown name, or one that looks like a secret, is a
-  ``RequestError`` before anything is sent.
+  not a name (``{"a": 1}``) are left alone. An unknown name, one that looks like a secret, or a value
+  holding a known secret (the key or a part of it, a secret environment value) is a ``RequestError``
+  before anything is sent; anything else the secret scanner flags in a value (a token, a
+  high-entropy string) is sent as ``[redacted]``.
 - ``user_message`` puts the namespace summary (``eager_jupyter.sources.namespace``) in a ``<notebook>`` block
   before the request: the current state travels with the current request only; the history keeps the
   requests and replies, not old summaries.
@@ -16,6 +18,13 @@ All pure text building, no network, so it is tested on its own (``tests/test_ant
 - ``repair_request`` and ``repair_messages`` build the ``--fix`` continuation: the request, then the
   program as it ran (up to and including the failing statement) as the assistant's turn, then the
   traceback and the ask to continue from the failing statement without repeating what ran.
+
+Secrets (``eager_jupyter.sources.secrets``): every text the notebook produced goes through the
+scanner before it is sent: the traceback and the program in a repair request (``scanner=``, built by
+the source with the key in use; without one, a scanner of token formats and high-entropy strings),
+and whatever ``Conversation.add`` keeps, so a secret that reached one request is never resent with
+every later one. A traceback is redacted after its colours are stripped (an escape code can split a
+token) and before it is cut to its last characters (a cut can leave a piece too short to recognise).
 """
 
 from __future__ import annotations
@@ -29,6 +38,7 @@ from typing import Any, Literal, TypedDict
 from .._text import strip_ansi
 from .base import SourceError
 from .namespace import is_secret_name
+from .secrets import SecretScanner
 
 __all__ = [
     "SYSTEM_PROMPT",
@@ -76,13 +86,20 @@ Plots use matplotlib inline: build one figure per plot and finish it with `plt.s
 
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _MAX_VALUE_CHARS = 20_000
+_FORMATS = SecretScanner()  # token formats and high-entropy strings; no known secret
 
 
 def expand_request(
-    text: str, namespace: Mapping[str, Any], *, secrets: Iterable[str] = (), max_chars: int = _MAX_VALUE_CHARS
+    text: str,
+    namespace: Mapping[str, Any],
+    *,
+    secrets: Iterable[str] = (),
+    scanner: SecretScanner | None = None,
+    max_chars: int = _MAX_VALUE_CHARS,
 ) -> str:
     """``text`` with every ``{name}`` replaced by ``str(namespace[name])`` (``{{``, ``}}`` escape)."""
-    secret_values = [s for s in secrets if s]
+    if scanner is None:
+        scanner = SecretScanner(secrets)
 
     def replace(match: re.Match[str]) -> str:
         token = match.group(0)
@@ -104,11 +121,14 @@ def expand_request(
             raise RequestError(
                 f"{{{name}}} in the request: str({name}) failed with {type(error).__name__}"
             ) from None
-        if any(secret in value for secret in secret_values):
-            raise RequestError(f"{{{name}}} in the request: not sent, its value contains the API key")
         if len(value) > max_chars:
             value = value[:max_chars] + f"\n... ({len(value) - max_chars} more characters not sent)"
-        return value
+        if scanner.holds_known(value):
+            raise RequestError(
+                f"{{{name}}} in the request: not sent, its value contains the API key"
+                " (or a part of it, or a secret from the environment)"
+            )
+        return scanner.redact(value)
 
     return _PLACEHOLDER.sub(replace, text)
 
@@ -121,20 +141,21 @@ def user_message(request: str, context: str = "") -> str:
     return f"<notebook>\n{context.strip()}\n</notebook>\n\n{request}"
 
 
-def clean_traceback(text: str, limit: int = 4000) -> str:
-    """A traceback as plain text (no terminal colours), its last ``limit`` characters."""
-    text = strip_ansi(text).strip()
+def clean_traceback(text: str, limit: int = 4000, scanner: SecretScanner | None = None) -> str:
+    """A traceback as plain text (no colours), secrets redacted, its last ``limit`` characters."""
+    text = (scanner or _FORMATS).redact(strip_ansi(text)).strip()
     if len(text) > limit:
         text = "...\n" + text[-limit:]
     return text
 
 
-def repair_request(failed_code: str, traceback: str) -> str:
-    """The ``--fix`` ask: the failing statement, its traceback, and what to write next."""
+def repair_request(failed_code: str, traceback: str, scanner: SecretScanner | None = None) -> str:
+    """The ``--fix`` ask: the failing statement, its traceback (both redacted), what to write next."""
+    scanner = scanner or _FORMATS
     return (
         "Running that stopped with an error in this statement:\n"
-        f"```python\n{failed_code.rstrip()}\n```\n"
-        f"```\n{clean_traceback(traceback)}\n```\n"
+        f"```python\n{scanner.redact(failed_code.rstrip())}\n```\n"
+        f"```\n{clean_traceback(traceback, scanner=scanner)}\n```\n"
         "Every statement before it ran, and what it defined is in the kernel; nothing after it ran.\n"
         "Continue the program from there: answer with one ```python block that starts with a "
         "corrected version of the failing statement and then goes on with the rest of the program. "
@@ -143,9 +164,14 @@ def repair_request(failed_code: str, traceback: str) -> str:
 
 
 def repair_messages(
-    history: list[Message], request_turn: str, code_ran: str, failed_code: str, ask_turn: str
+    history: list[Message],
+    request_turn: str,
+    code_ran: str,
+    failed_code: str,
+    ask_turn: str,
+    scanner: SecretScanner | None = None,
 ) -> list[Message]:
-    """History, the request, the program as it ran (through the failing statement), the ask."""
+    """History, the request, the program as it ran (through the failing statement, redacted), the ask."""
     program = code_ran
     if program and not program.endswith("\n"):
         program += "\n"
@@ -155,7 +181,7 @@ def repair_messages(
     return [
         *history,
         {"role": "user", "content": request_turn},
-        {"role": "assistant", "content": f"```python\n{program}```"},
+        {"role": "assistant", "content": f"```python\n{(scanner or _FORMATS).redact(program)}```"},
         {"role": "user", "content": ask_turn},
     ]
 
@@ -172,11 +198,14 @@ class Conversation:
     """The ``%%eager`` history of one kernel: earlier requests and replies, sent with the next one.
 
     ``max_chars`` bounds what is sent: the most recent exchanges that fit, whole, oldest dropped
-    first. Everything is kept (``exchanges``) so a larger budget later sees more.
+    first. Everything is kept (``exchanges``) so a larger budget later sees more. What is kept is
+    redacted first (the ``scanner`` passed to ``add``, else this conversation's, else one of token
+    formats and high-entropy strings).
     """
 
-    def __init__(self, max_chars: int = 24_000) -> None:
+    def __init__(self, max_chars: int = 24_000, scanner: SecretScanner | None = None) -> None:
         self.max_chars = max_chars
+        self.scanner = scanner
         self._lock = threading.Lock()
         self._exchanges: list[Exchange] = []
 
@@ -189,11 +218,14 @@ class Conversation:
         with self._lock:
             return len(self._exchanges)
 
-    def add(self, request: str, reply: str) -> None:
-        """Remember an exchange; one with an empty request or reply is not kept (the API refuses it)."""
+    def add(self, request: str, reply: str, scanner: SecretScanner | None = None) -> None:
+        """Remember an exchange, redacted; one with an empty request or reply is not kept (the API
+        refuses it)."""
         if request.strip() and reply.strip():
+            scanner = scanner or self.scanner or _FORMATS
+            exchange = Exchange(scanner.redact(request), scanner.redact(reply))
             with self._lock:
-                self._exchanges.append(Exchange(request, reply))
+                self._exchanges.append(exchange)
 
     def clear(self) -> None:
         with self._lock:

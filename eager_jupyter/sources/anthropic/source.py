@@ -29,6 +29,11 @@ wait is an ``Event.wait`` that ``close()`` cuts short.
 
 Errors (one line each, never carrying the SDK's exception or the key) are in ``_errors``.
 
+Secrets. The source's ``SecretScanner`` knows the key and the environment's secret values; the
+namespace summary, ``{name}`` values, the ``--fix`` traceback and what the conversation keeps go
+through it (``..secrets``). While ``stream()`` runs, the SDK's loggers are cut off from the cell's
+stderr (``..sdk_logs``), so ``ANTHROPIC_LOG=debug`` writes no request body into the notebook.
+
 Recording (``record=``): the text pieces with their times since the request, in the trace format of
 ``eager_jupyter.trace`` (``origin: "recorded"``); the end line (usage, stop reason) only if the reply
 completed. A ``--fix`` continuation records to ``<stem>.fix<N><suffix>`` next to it.
@@ -48,7 +53,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from ...trace import TraceWriter
 from ..base import SourceKind
-from ..namespace import summarize_namespace
+from ..namespace import DEFAULT_BUDGET, summarize_namespace
 from ..prompt import (
     SYSTEM_PROMPT,
     Conversation,
@@ -59,6 +64,8 @@ from ..prompt import (
     repair_request,
     user_message,
 )
+from ..sdk_logs import contained_sdk_logs
+from ..secrets import SecretScanner, secret_env_values
 from .errors import (
     API_KEY_ENV,
     MISSING_KEY,
@@ -146,6 +153,7 @@ class AnthropicSource:
         retries: int = 2,
         backoff: float | None = None,
         max_retry_wait: float = 20.0,
+        scanner: SecretScanner | None = None,
     ) -> None:
         """``request`` is the user's text, ``{name}`` already expanded (``for_notebook`` does that)."""
         key = api_key or api_key_from_env()
@@ -154,6 +162,7 @@ class AnthropicSource:
         if max_tokens < 1:
             raise ValueError(f"max_tokens must be at least 1, not {max_tokens}")
         self._key = _Secret(key)
+        self._scanner = scanner or _scanner_for(key)
         self.request = request
         self.model: str | None = model
         self.max_tokens = max_tokens
@@ -210,10 +219,13 @@ class AnthropicSource:
         """
         key = options.pop("api_key", None) or api_key_from_env()
         check_api_key(key)
-        request = expand_request(text.strip(), namespace, secrets=[key] if key else [])
-        budget = {} if context_budget is None else {"budget": context_budget}
-        context = summarize_namespace(namespace, hidden=hidden, secrets=[key] if key else [], **budget)
-        return cls(request, context=context, conversation=conversation, api_key=key, **options)
+        scanner = _scanner_for(key)
+        request = expand_request(text.strip(), namespace, scanner=scanner)
+        budget = DEFAULT_BUDGET if context_budget is None else context_budget
+        context = summarize_namespace(namespace, hidden=hidden, scanner=scanner, budget=budget)
+        return cls(
+            request, context=context, conversation=conversation, api_key=key, scanner=scanner, **options
+        )
 
     def continuation(
         self,
@@ -230,14 +242,14 @@ class AnthropicSource:
         and ``traceback``; with ``namespace``, a fresh summary of the kernel as it now is. Call it on
         the first round's source every time: ``code_ran`` is everything that ran in the cell so far.
         """
-        key = self._key.reveal()
-        context = "" if namespace is None else summarize_namespace(namespace, hidden=hidden, secrets=[key])
-        ask = repair_request(failed_code, traceback)
+        scanner = self._scanner
+        context = "" if namespace is None else summarize_namespace(namespace, hidden=hidden, scanner=scanner)
+        ask = repair_request(failed_code, traceback, scanner)
         self._repairs += 1
         source = copy.copy(self)
         source._new_run()
         source.messages = repair_messages(
-            self._history, self._turn, code_ran, failed_code, user_message(ask, context)
+            self._history, self._turn, code_ran, failed_code, user_message(ask, context), scanner
         )
         source._exchange_request = ask
         source.label = f"anthropic (fix {self._repairs})"
@@ -245,6 +257,11 @@ class AnthropicSource:
             path = self.record_path
             source.record_path = path.with_name(f"{path.stem}.fix{self._repairs}{path.suffix}")
         return source
+
+    @property
+    def scanner(self) -> SecretScanner:
+        """The secret scanner of this source (the key, the environment's secrets): for tool results."""
+        return self._scanner
 
     @property
     def reply(self) -> str:
@@ -273,6 +290,10 @@ class AnthropicSource:
         if self._started:
             raise RuntimeError("an AnthropicSource streams once; build a new one")
         self._started = True
+        with contained_sdk_logs():  # ANTHROPIC_LOG=debug would write the request body into the cell
+            yield from self._stream()
+
+    def _stream(self) -> Iterator[str]:
         t0 = time.perf_counter()
         writer: TraceWriter | None = None
         client: anthropic.Anthropic | None = None
@@ -423,4 +444,9 @@ class AnthropicSource:
         if self._connections is not None:
             self._connections.release()
         if self._conversation is not None:
-            self._conversation.add(self._exchange_request, self.reply)
+            self._conversation.add(self._exchange_request, self.reply, self._scanner)
+
+
+def _scanner_for(key: str | None) -> SecretScanner:
+    """The secret scanner of one request: the key in use and the environment's secret values."""
+    return SecretScanner([key or "", *secret_env_values(os.environ)])
