@@ -61,6 +61,7 @@ __all__ = [
     "check_cut",
     "dropped_line",
     "host",
+    "is_local",
     "one_line",
     "parse_retry_after",
     "redact",

@@ -201,8 +201,11 @@ def resolve(provider: Provider, env: Mapping[str, str], base_url: str | None = N
     if url is None and provider.needs_base_url:
         raise ProviderError(
             f"the {provider.name} provider needs a base URL: --base-url http://host:port/v1"
-            + (" or %config Eager.base_url = ..." if provider.name == "openai-compatible" else
-               f' or %config Eager.providers = {{"{provider.name}": {{"base_url": ...}}}}')
+            + (
+                " or %config Eager.base_url = ..."
+                if provider.name == "openai-compatible"
+                else f' or %config Eager.providers = {{"{provider.name}": {{"base_url": ...}}}}'
+            )
         )
     if url is not None and not re.match(r"https?://[^/\s]+", url):
         raise ProviderError(f"base URL must start with http:// or https://, not {url!r}")
