@@ -120,6 +120,8 @@ class RemoteSource:
 
     def _new_run(self) -> None:
         """The state of one ``stream()`` (a continuation is a copy with this state fresh)."""
+        #: token counts reported by the API (input_tokens, output_tokens, ...), filled as they come
+        self.usage: dict[str, int] = {}
         self.attempts = 0
         self.closed_at: float | None = None  # time.perf_counter() when close() was first called
         self._pieces: list[str] = []

@@ -136,8 +136,7 @@ class AnthropicSource(RemoteSource):
     def _new_run(self) -> None:
         super()._new_run()
         self._state = ReplyState()
-        #: token counts from the API (input_tokens, output_tokens, cache counts), filled as they come
-        self.usage: dict[str, int] = self._state.usage
+        self.usage = self._state.usage  # filled as the events come
 
     @classmethod
     def _key_for(cls, options: dict[str, Any]) -> str | None:

@@ -97,8 +97,7 @@ class OpenAISource(RemoteSource):
     def _new_run(self) -> None:
         super()._new_run()
         self._state = ChunkState()
-        #: token counts (input_tokens, output_tokens), filled when the usage chunk comes
-        self.usage: dict[str, int] = self._state.usage
+        self.usage = self._state.usage  # filled as the events come
 
     @classmethod
     def _key_for(cls, options: dict[str, Any]) -> str | None:
