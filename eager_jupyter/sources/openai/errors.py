@@ -85,7 +85,7 @@ def missing_key(provider: Provider) -> MissingApiKey:
 
 def who(provider: Provider, base_url: str | None) -> str:
     """How messages name the other end: "the OpenAI API", "the ollama server"."""
-    if provider.name == "openai" and base_url is None:
+    if provider.name == "openai":
         return "the OpenAI API"
     return f"the {provider.name} server"
 
@@ -104,7 +104,9 @@ def _model_hint(provider: Provider, model: str, base_url: str | None) -> str:
         return f"pull it with `ollama pull {model}`, or choose another with -m ollama:<model>"
     hint = "choose another with -m/--model"
     if base_url is not None:
-        hint += f" or check the base URL {base_url} (OpenAI-compatible servers usually end in /v1)"
+        hint += f" or check the base URL {base_url}"
+        if not base_url.rstrip("/").endswith("/v1"):
+            hint += " (OpenAI-compatible servers usually end in /v1)"
     return hint
 
 
