@@ -532,3 +532,11 @@ def test_the_key_is_never_logged_or_shown(
     for text in texts:
         assert KEY not in text
     assert KEY not in (tmp_path / "k.jsonl").read_text()
+
+
+def test_the_ssl_context_is_built_once_and_verifies() -> None:
+    import ssl
+
+    context = _sockets.ssl_context()
+    assert context is _sockets.ssl_context()  # not rebuilt per request (loading the CA bundle is slow)
+    assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname

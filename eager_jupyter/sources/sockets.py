@@ -18,6 +18,11 @@ descriptor of the socket, because a TLS connection replaces the socket object (`
 detaches it); ``shutdown`` on the duplicate acts on the same connection. The duplicates keep the
 connections open until ``release()``, which the source calls when its stream ends.
 
+Each stream builds its own client (so ``close()`` of one never touches another's connections), but
+not its own SSL context: ``ssl_context()`` builds the verifying context once per process (per
+``SSL_CERT_FILE`` / ``SSL_CERT_DIR``), because loading the CA bundle is most of what building an
+httpx2 client costs, and every request paid it before its first byte.
+
 Reaching the pools uses private attributes of httpx2 and httpcore2 (``Client._transport``,
 ``Client._mounts``, ``HTTPTransport._pool``, ``ConnectionPool._network_backend``). If a future
 version renames them, ``installed`` is False and the source falls back to the public
@@ -30,6 +35,7 @@ from __future__ import annotations
 
 import os
 import socket
+import ssl
 import threading
 from collections.abc import Iterable
 from typing import Any
@@ -37,7 +43,21 @@ from typing import Any
 import httpcore2
 import httpx2
 
-__all__ = ["Connections", "hook_client"]
+__all__ = ["Connections", "hook_client", "ssl_context"]
+
+
+_ssl_lock = threading.Lock()
+_ssl_contexts: dict[tuple[str, str], ssl.SSLContext] = {}
+
+
+def ssl_context() -> ssl.SSLContext:
+    """httpx2's default verifying context, built once per CA setting (``SSL_CERT_FILE``/``_DIR``)."""
+    key = (os.environ.get("SSL_CERT_FILE", ""), os.environ.get("SSL_CERT_DIR", ""))
+    with _ssl_lock:
+        context = _ssl_contexts.get(key)
+        if context is None:
+            context = _ssl_contexts[key] = httpx2.create_ssl_context()
+        return context
 
 
 class Connections:

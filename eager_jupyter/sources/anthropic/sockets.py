@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx2
 
-from ..sockets import Connections, _TrackingBackend, hook_client
+from ..sockets import Connections, _TrackingBackend, hook_client, ssl_context
 
 __all__ = ["Connections", "_TrackingBackend", "closable_http_client"]
 
@@ -13,4 +13,4 @@ def closable_http_client(connections: Connections, timeout: httpx2.Timeout) -> h
     """The SDK's default httpx client, with every connection it opens registered in ``connections``."""
     from anthropic import DefaultHttpxClient
 
-    return hook_client(DefaultHttpxClient(timeout=timeout), connections)
+    return hook_client(DefaultHttpxClient(timeout=timeout, verify=ssl_context()), connections)

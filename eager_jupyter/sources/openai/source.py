@@ -130,16 +130,16 @@ class OpenAISource(RemoteSource):
         import httpx2
         import openai
 
-        from ..sockets import hook_client
+        from ..sockets import hook_client, ssl_context
 
         timeout = httpx2.Timeout(self.timeout, connect=min(self.connect_timeout, self.timeout))
-        http_client = hook_client(openai.DefaultHttpxClient(timeout=timeout), connections)
+        http_client = openai.DefaultHttpxClient(timeout=timeout, verify=ssl_context())
         return openai.OpenAI(
             api_key=self._key.reveal() or NO_KEY,
             base_url=self.base_url,
             max_retries=0,
             timeout=timeout,
-            http_client=http_client,
+            http_client=hook_client(http_client, connections),
             # not from the environment: OPENAI_ORG_ID etc. belong to OpenAI, not to a local server
             organization=None,
             project=None,
