@@ -211,6 +211,7 @@ class EagerMagics(Magics):
                 hidden=shell.user_ns_hidden,
                 conversation=self.conversation,
                 providers=self.settings.providers,
+                prices=self.settings.prices,
                 base_url=args.base_url,
                 compatible_base_url=self.settings.base_url,
                 max_tokens=args.max_tokens if args.max_tokens is not None else self.settings.max_tokens,

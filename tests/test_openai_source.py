@@ -307,6 +307,24 @@ def test_never_retried_after_text(fake: fo.FakeOpenAI, script: dict[str, Any]) -
     assert len(fake.requests) == 1
 
 
+def test_openrouter_style_errors(fake: fo.FakeOpenAI) -> None:
+    fake.add(fo.Reply(["a", "b"], error_after=1, error={"code": 429, "message": "Rate limit exceeded"}))
+    pieces, error = drain(source())
+    assert pieces == ["a"] and isinstance(error, RateLimited) and error.during_reply
+    assert "Rate limit exceeded" in str(error)
+    fake.add(fo.Reply(["```python\n", "x = 1\n"], finish_reason="error"))
+    _, error = drain(source())
+    assert isinstance(error, ServerError) and "ended the reply with an error (finish_reason: error)" in str(
+        error
+    )
+
+
+def test_bad_prices_fail_before_the_request(fake: fo.FakeOpenAI) -> None:
+    with pytest.raises(ProviderError, match=r"Eager\.prices\['openai:x'\] must be \[input, output\]"):
+        make_model_source("openai:gpt-test", "x", {}, prices={"openai:x": 3})
+    assert fake.requests == []
+
+
 @pytest.mark.parametrize("status", [400, 401, 403, 404])
 def test_client_errors_are_not_retried(fake: fo.FakeOpenAI, status: int) -> None:
     fake.add(fo.HttpError(status), fo.Reply(["never"]))

@@ -15,7 +15,7 @@ from collections.abc import Collection, Mapping
 from typing import Any
 
 from .prompt import Conversation
-from .providers import parse_spec, provider_table, resolve
+from .providers import check_prices, parse_spec, provider_table, resolve
 from .remote import RemoteSource
 
 __all__ = ["make_model_source"]
@@ -29,6 +29,7 @@ def make_model_source(
     hidden: Collection[str] = (),
     conversation: Conversation | None = None,
     providers: Mapping[str, Any] | None = None,
+    prices: Mapping[str, Any] | None = None,
     base_url: str | None = None,
     compatible_base_url: str | None = None,
     env: Mapping[str, str] | None = None,
@@ -37,12 +38,15 @@ def make_model_source(
     """The source for a ``%%eager`` cell asking the model ``spec`` (``provider:model``, or a bare
     Anthropic id) with the request ``text``.
 
-    ``providers``: ``Eager.providers``; ``base_url``: ``--base-url`` (this cell, any provider);
+    ``providers``: ``Eager.providers``; ``prices``: ``Eager.prices``, only checked here (so a bad
+    entry is a ``UsageError`` before the request, not a failure when the run's cost is computed);
+    ``base_url``: ``--base-url`` (this cell, any provider);
     ``compatible_base_url``: ``Eager.base_url`` (the ``openai-compatible`` provider's default).
     ``options`` go to the source (``max_tokens``, ``temperature``, ``record``, ...).
     Raises ``ProviderError``, ``MissingApiKey``, ``MissingSdk`` or ``RequestError`` (all ``SourceError``).
     """
     table = provider_table(providers)
+    check_prices(prices)
     parsed = parse_spec(spec, table)
     provider = parsed.provider
     if provider.name == "openai-compatible" and not base_url:

@@ -15,7 +15,7 @@ incrementally); this source itself streams text only.
 
 ``check_finish`` turns the ways a reply may stop short into ``ReplyIncomplete`` when running what came
 would be wrong: ``length`` inside the code (the shared rule, ``errors.check_cut``), ``content_filter``,
-or a refusal.
+or a refusal; and OpenRouter's ``error`` finish (an upstream failure) into a ``ServerError``.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import ReplyIncomplete, check_cut, one_line
+from ..errors import ReplyIncomplete, ServerError, check_cut, one_line
 
 __all__ = ["ChunkState", "ToolCall", "check_finish"]
 
@@ -104,3 +104,7 @@ def check_finish(state: ChunkState, reply: str, max_tokens: int, who: str) -> No
         )
     if state.finish_reason == "length":
         check_cut(reply, max_tokens)
+    if state.finish_reason == "error":  # OpenRouter: the upstream model failed mid-generation
+        raise ServerError(
+            f"{who} ended the reply with an error (finish_reason: error); try again", during_reply=bool(reply)
+        )
