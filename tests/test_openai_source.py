@@ -319,6 +319,14 @@ def test_openrouter_style_errors(fake: fo.FakeOpenAI) -> None:
     )
 
 
+def test_a_404_names_the_base_url_without_credentials(fake: fo.FakeOpenAI) -> None:
+    fake.add(fo.HttpError(404))
+    url = fake.base_url.replace("http://", "http://user:hunter2@")
+    _, error = drain(source(provider="openai-compatible", base_url=url))
+    assert isinstance(error, ModelNotFound) and f"check the base URL {fake.base_url}" in str(error)
+    assert "hunter2" not in str(error)
+
+
 def test_bad_prices_fail_before_the_request(fake: fo.FakeOpenAI) -> None:
     with pytest.raises(ProviderError, match=r"Eager\.prices\['openai:x'\] must be \[input, output\]"):
         make_model_source("openai:gpt-test", "x", {}, prices={"openai:x": 3})

@@ -48,6 +48,7 @@ __all__ = [
     "ModelSpec",
     "Provider",
     "ProviderError",
+    "Resolved",
     "check_prices",
     "cost_usd",
     "parse_spec",

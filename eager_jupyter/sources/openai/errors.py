@@ -17,6 +17,7 @@ Three kinds of SDK failure arrive here:
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from ..errors import (
     ApiError,
@@ -104,7 +105,8 @@ def _model_hint(provider: Provider, model: str, base_url: str | None) -> str:
         return f"pull it with `ollama pull {model}`, or choose another with -m ollama:<model>"
     hint = "choose another with -m/--model"
     if base_url is not None:
-        hint += f" or check the base URL {base_url}"
+        path = urlsplit(base_url).path.rstrip("/")
+        hint += f" or check the base URL {host(base_url, base_url)}{path}"  # without any user:password
         if not base_url.rstrip("/").endswith("/v1"):
             hint += " (OpenAI-compatible servers usually end in /v1)"
     return hint
