@@ -156,9 +156,12 @@ class RepairStarted:
 
 @dataclass(frozen=True)
 class RunEnded:
+    """The run is over; ``cost_usd`` is what its tokens cost where the model's price is known."""
+
     t: float
     status: RunStatus
     error: str | None = None
+    cost_usd: float | None = None
 
 
 Event = (

@@ -12,6 +12,7 @@ magic runs; ``load`` installs an input transformer that gives such a cell a one-
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from .events import Mode
 from .gate import DEFAULT_ALLOW, DEFAULT_DENY, Gate
 from .sources.base import Source
 from .sources.prompt import Conversation
+from .sources.providers import cost_usd
 from .sources.replay import ReplaySource, TraceSource
 from .trace import TraceError
 from .views import probe
@@ -43,9 +45,12 @@ class Eager(Configurable):
     ttft = Float(0.0, help="Replay: seconds before the first token.").tag(config=True)
     gate = Enum(["paper", "off"], "paper", help="Gate policy for risky statements.").tag(config=True)
     view = Enum(["auto", "widget", "plain"], "auto", help="How a run is shown.").tag(config=True)
-    model = Unicode("claude-sonnet-5-5", help="Anthropic model id (not checked against a list).").tag(
+    model = Unicode("claude-sonnet-5-5", help="provider:model (ollama:qwen3-coder) or an Anthropic id.").tag(
         config=True
     )
+    providers = Dict(help='More providers: {"vllm": {"base_url": ..., "api_key_env": ...}}.').tag(config=True)
+    prices = Dict(help='USD per million tokens in, out: {"openai:gpt-5-mini": [0.25, 2.0]}.').tag(config=True)
+    base_url = Unicode("", help="Base URL of the openai-compatible provider.").tag(config=True)
     max_tokens = Int(4096, help="Most tokens the model may write.").tag(config=True)
     temperature = Float(None, allow_none=True, help="Sampling temperature (model default if unset).").tag(
         config=True
@@ -102,7 +107,8 @@ class EagerMagics(Magics):
     @argument("-i", "--insert", action="store_true", help="Put the finished code into a new cell below.")
     @argument("--gate", choices=["paper", "off"], help="Hold risky statements until generation ends.")
     @argument("--view", choices=["auto", "widget", "plain"], help="Live widget or plain outputs.")
-    @argument("-m", "--model", help="Anthropic model id.")
+    @argument("-m", "--model", help="provider:model (openai:, ollama:, ...) or an Anthropic id.")
+    @argument("--base-url", metavar="URL", help="Send this cell's request to URL (e.g. http://host:8000/v1).")
     @argument("--max-tokens", type=_positive(int, "--max-tokens"), help="Most tokens the model may write.")
     @argument("--temperature", type=_positive(float, "--temperature"), help="Sampling temperature.")
     @argument("--new", action="store_true", help="Start a new conversation (forget earlier requests).")
@@ -139,6 +145,7 @@ class EagerMagics(Magics):
             request=request,
             repair=repair,
             max_repairs=rounds,
+            price=self._price(source),
         )
         shell = self.shell
         assert shell is not None
@@ -185,7 +192,8 @@ class EagerMagics(Magics):
     def _model_source(self, args: Any, body: str) -> tuple[Source, str | None]:
         if not body.strip():
             raise UsageError("%%eager needs a request in the cell body (or --replay FILE)")
-        from .sources.anthropic import AnthropicSource, MissingApiKey, RequestError
+        from .sources.base import SourceError
+        from .sources.models import make_model_source
 
         shell = self.shell
         assert shell is not None
@@ -197,17 +205,21 @@ class EagerMagics(Magics):
         if args.new:
             self.conversation.clear()
         try:
-            source = AnthropicSource.for_notebook(
+            source = make_model_source(
+                args.model or self.settings.model,
                 body,
                 shell.user_ns,
                 hidden=shell.user_ns_hidden,
                 conversation=self.conversation,
-                model=args.model or self.settings.model,
+                providers=self.settings.providers,
+                prices=self.settings.prices,
+                base_url=args.base_url,
+                compatible_base_url=self.settings.base_url,
                 max_tokens=args.max_tokens if args.max_tokens is not None else self.settings.max_tokens,
                 temperature=args.temperature if args.temperature is not None else self.settings.temperature,
                 record=record,
             )
-        except (MissingApiKey, RequestError) as error:
+        except SourceError as error:  # a bad spec or config, no key, no SDK, an unknown {name}
             raise UsageError(str(error)) from None
         return source, source.request
 
@@ -225,9 +237,9 @@ class EagerMagics(Magics):
             return replay_fix
         if isinstance(source, ReplaySource | TraceSource):
             raise UsageError("--fix with a replay needs --fix-replay FILE: what the repair round streams")
-        from .sources.anthropic import AnthropicSource
+        from .sources.remote import RemoteSource
 
-        if isinstance(source, AnthropicSource):
+        if isinstance(source, RemoteSource):
             shell = self.shell
             assert shell is not None
             first = source
@@ -244,6 +256,14 @@ class EagerMagics(Magics):
 
             return model_fix
         return None
+
+    def _price(self, source: Source) -> Callable[[Mapping[str, int]], float | None] | None:
+        """What a run's tokens cost, where the model's price is known (``sources.providers``)."""
+        spec = getattr(source, "spec", None)  # "ollama:qwen3-coder"; a replay has none
+        if not spec:
+            return None
+        settings = self.settings
+        return lambda usage: cost_usd(spec, usage, settings.prices, settings.providers)
 
     def _path(self, name: str) -> Path:
         path = Path(os.path.expanduser(name.strip().strip("'\"")))

@@ -173,6 +173,7 @@ class RunRecord:
     pieces: int = 0
     last_piece_at: float | None = None
     usage: dict[str, int] = field(default_factory=dict)
+    cost_usd: float | None = None  # where a price is known for the model (``sources.providers``)
     repairs: int = 0
     wall_started: float = 0.0  # time.time() at the request, for humans
 
@@ -333,6 +334,7 @@ class RecordBuilder:
                     stmt.superseded = True
             case RunEnded():
                 rec.status, rec.ended_at = event.status, event.t
+                rec.cost_usd = event.cost_usd
                 if event.error and rec.error is None:
                     rec.error = event.error
 

@@ -1,18 +1,22 @@
-"""How soon stopping a run hangs up the Anthropic stream: a benchmark that prints figures.
+"""How soon stopping a run hangs up the model's stream, and what a request costs us: figures.
 
     .venv/bin/python tests/bench_stream_close.py [--rounds N]
 
-Everything runs on this machine against the loopback stand-in of the Messages API
-(``fake_anthropic.py``), through the real SDK. Three figures, each a median and a worst over N rounds,
-measured from the moment a stop is decided to the moment the server sees the connection close
-(both ``time.perf_counter()``, one system-wide clock on Linux):
+Everything runs on this machine against the loopback stand-ins of the Messages API
+(``fake_anthropic.py``) and of a chat completions server (``fake_openai.py``), through the real SDKs.
+The close figures are each a median and a worst over N rounds, measured from the moment a stop is
+decided to the moment the server sees the connection close (both ``time.perf_counter()``, one
+system-wide clock on Linux):
 
-1. ``AnthropicSource.close()`` called from another thread while the reply streams, stalls, or has not
-   sent its headers yet (in this process).
+1. ``AnthropicSource.close()`` and ``OpenAISource.close()`` (as ``ollama``) called from another thread
+   while the reply streams, stalls, or has not sent its headers yet (in this process).
 2. Early interruption in a real kernel: a statement (``1 / 0``) fails while the model is still
    writing; from the failure (the failed statement's finish in the run record) to the hang-up.
 3. A kernel interrupt (``interrupt_kernel``, as the stop button) while the reply stalls; from the
    interrupt request to the hang-up.
+
+Then the per-request overhead of each source: from ``stream()`` to the first piece, and to the end of
+a 20-piece reply, when the server answers at once (client construction, the request, SSE parsing).
 
 The goal of the Anthropic-source issue is 100 ms. The tests check the behaviour (the stream is cut, not
 drained); the time is only measured here.
@@ -28,12 +32,16 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import fake_openai as fo
 from fake_anthropic import FakeAnthropic, Reply, Stall
 from kernel_harness import Kernel
 from test_anthropic_source import close_while_streaming, source
+
+from eager_jupyter.sources.openai import OpenAISource
 
 KEY = "sk-ant-api03-BENCHKEY-" + "b" * 24
 
@@ -61,10 +69,37 @@ def hang_up_after(fake: FakeAnthropic, since: float) -> float:
 def summary(name: str, seconds: list[float]) -> None:
     ms = sorted(s * 1000 for s in seconds)
     print(
-        f"{name:<46} median {statistics.median(ms):7.2f} ms   worst {ms[-1]:7.2f} ms   "
-        f"(n={len(ms)})",
+        f"{name:<46} median {statistics.median(ms):7.2f} ms   worst {ms[-1]:7.2f} ms   (n={len(ms)})",
         flush=True,
     )
+
+
+def ollama(base_url: str) -> OpenAISource:
+    return OpenAISource("anything", provider="ollama", model="qwen3-coder", base_url=base_url, retries=0)
+
+
+def overhead(anthropic: FakeAnthropic, compatible: fo.FakeOpenAI, rounds: int) -> None:
+    """stream() -> first piece and -> last piece, for each source, the same 20-piece reply."""
+    pieces = [f"x_{i} = {i}\n" for i in range(20)]
+    for name in ("anthropic", "openai"):
+        first, total = [], []
+        for _ in range(max(rounds, 20)):
+            if name == "anthropic":
+                anthropic.add(Reply(pieces))
+                src: Any = source()
+            else:
+                compatible.add(fo.Reply(pieces))
+                src = ollama(compatible.base_url)
+            t0 = time.perf_counter()
+            got = []
+            for piece in src.stream():
+                if not got:
+                    first.append(time.perf_counter() - t0)
+                got.append(piece)
+            total.append(time.perf_counter() - t0)
+            assert got == pieces, got
+        summary(f"{name}: stream() -> first piece", first)
+        summary(f"{name}: stream() -> end of reply", total)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -89,6 +124,21 @@ def main(argv: list[str] | None = None) -> int:
                 fake.add(make())
                 latencies.append(close_while_streaming(fake, source(), after))
             summary(label, latencies)
+        with fo.FakeOpenAI(deadline=1800) as compatible:
+            openai_cases: list[tuple[str, Callable[[], fo.Reply | fo.Stall], int]] = [
+                ("openai: close() while streaming", lambda: fo.Reply(["x = 1\n"] * 2000, delay=0.01), 3),
+                ("openai: close() while the reply stalls", lambda: fo.Reply(["a", "b"], stall_after=1), 1),
+                ("openai: close() before the headers", lambda: fo.Stall(30), 0),
+            ]
+            for label, make_openai, after in openai_cases:
+                latencies = []
+                for _ in range(args.rounds):
+                    compatible.add(make_openai())
+                    src = ollama(compatible.base_url)
+                    latencies.append(close_while_streaming(compatible, src, after))  # type: ignore[arg-type]
+                summary(label, latencies)
+            print("per request, the server answering at once (20 pieces):", flush=True)
+            overhead(fake, compatible, args.rounds)
 
         kernel = Kernel(
             MPLBACKEND="module://matplotlib_inline.backend_inline",

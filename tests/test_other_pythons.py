@@ -1,7 +1,8 @@
 """Run the pure stages' tests under CPython 3.12 and 3.13 as well: their grammars differ (PEP 695 and
 PEP 701 f-strings from 3.12), and the chunker follows the running interpreter like `compile` does; the
-fence filter, the gate (``ast``), the scheduler, the latency formulas and the replay source and trace
-format and the tool-input decoder are plain Python too, and run there unchanged.
+fence filter, the gate (``ast``), the scheduler, the latency formulas, the replay source and trace
+format, the tool-input decoder, the secret scanner and the model providers' table are plain Python
+too, and run there unchanged.
 
 The interpreters are the small venvs `make alt-pythons` creates in `.venv/py3.12` and `.venv/py3.13`
 (from pyenv, with parso, pytest and pytest-timeout; the repo is not installed there, so it goes on
@@ -27,6 +28,7 @@ PURE_TESTS = [
     "test_replay_and_trace.py",
     "test_tool_input.py",
     "test_secrets.py",
+    "test_providers.py",
 ]
 VERSIONS = ["3.12", "3.13"]
 

@@ -37,7 +37,7 @@ import sys
 import time
 import traceback
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -111,6 +111,7 @@ class Engine:
         repair: RepairFn | None = None,
         max_repairs: int = 0,
         request: str | None = None,
+        price: Callable[[Mapping[str, int]], float | None] | None = None,
         clock: Callable[[], float] = time.perf_counter,
     ) -> None:
         self.shell = shell
@@ -121,6 +122,7 @@ class Engine:
         self.repair = repair
         self.max_repairs = max_repairs
         self.request = request
+        self.price = price  # what the run's tokens cost in USD, where known
         self.executor = Executor(shell, uuid.uuid4().hex[:8])
         self._clock0 = clock
         self._t0 = 0.0
@@ -200,7 +202,8 @@ class Engine:
         the view is told, so a view failing here still leaves a final record)."""
         if self.record.ended_at is not None:
             return
-        self.emit(RunEnded(self.clock(), status, error))
+        cost = self.price(self.record.usage) if self.price is not None else None
+        self.emit(RunEnded(self.clock(), status, error, cost))
 
     def _repair_source(self, index: int, error: BaseException, tb_text: str) -> Source | None:
         """``--fix``: a continuation from the failing statement, while rounds remain."""

@@ -11,7 +11,7 @@ reply, which goes through the fence filter first (only the Python block runs, pr
 Exception tree (errors a source raises while streaming, re-raised on the main thread)::
 
     SourceError                one short user-facing line, no traceback
-      (subclasses live with the source that raises them, e.g. the Anthropic API errors)
+      (the model sources' errors are drawn in ``errors.py``; a replay's are ``TraceError``s)
 """
 
 from __future__ import annotations

@@ -190,6 +190,8 @@ def summary_line(record: RunRecord) -> str:
         figures.append(f"{usage['input_tokens']} in / {usage.get('output_tokens', 0)} out tokens")
     elif usage.get("output_tokens"):
         figures.append(f"{usage['output_tokens']} tokens")
+    if record.cost_usd is not None:
+        figures.append(f"${record.cost_usd:.4f}")
     return " · ".join(figures)
 
 

@@ -1,6 +1,7 @@
-"""The Anthropic source: ``source`` (the Messages API stream), ``errors`` (one line per failure),
-``stream`` (the SSE events' state), ``sockets`` (hanging up on ``close()``). The SDK is imported only
-when a request is made."""
+"""The Anthropic source: ``source`` (the Messages API stream), ``errors`` (how its failures read),
+``stream`` (the SSE events' state), ``sockets`` (its HTTP client, hooked to hang up on ``close()``).
+What every provider shares is in ``sources/remote.py`` and ``sources/errors.py``. The SDK is imported
+only when a request is made."""
 
 from __future__ import annotations
 

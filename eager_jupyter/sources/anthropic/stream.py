@@ -15,8 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ...fences import FenceFilter
-from .errors import ReplyIncomplete
+from ..errors import ReplyIncomplete, check_cut
 
 __all__ = ["ReplyState", "check_stop"]
 
@@ -63,10 +62,4 @@ def check_stop(stop_reason: str | None, reply: str, max_tokens: int) -> None:
     if stop_reason == "refusal":
         raise ReplyIncomplete("the model declined this request (stop reason: refusal)")
     if stop_reason == "max_tokens":
-        fences = FenceFilter()
-        segments = fences.feed(reply) + fences.finish()
-        if any(kind == "code" for kind, _ in segments) and not fences.code_ended:
-            raise ReplyIncomplete(
-                f"the reply reached --max-tokens {max_tokens} before its code was complete;"
-                " the unfinished statement did not run (raise --max-tokens)"
-            )
+        check_cut(reply, max_tokens)
