@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import bisect
 import queue
-import sys
 import time
 import traceback
 import uuid
@@ -53,7 +52,7 @@ from ..events import (
     StatementSkipped,
     StatementStarted,
 )
-from ..executor import Executor, Prepared, one_line
+from ..executor import Executor, Prepared, flush_figures, one_line  # fidelity: flush_figures
 from ..gate import Gate, is_definition_only
 from ..record import RecordBuilder, RunRecord
 from ..scheduler import Scheduler
@@ -393,15 +392,7 @@ class Engine:
         """Show figures under the last statement that ran, as the cell's end would (once, complete)."""
         if self._last_run is None:
             return
-        backend = sys.modules.get("matplotlib_inline.backend_inline")
-        matplotlib = sys.modules.get("matplotlib")
-        if backend is None or matplotlib is None or "inline" not in matplotlib.get_backend():
-            return
-        with self.view.statement_output(self._last_run):
-            try:
-                backend.flush_figures()
-            except Exception:
-                self.shell.showtraceback()
+        flush_figures(self.shell, self.view.statement_output(self._last_run))  # fidelity: after Out[]
 
     # ---- the value of the program ------------------------------------------------------------
     def take_value(self) -> Any:
