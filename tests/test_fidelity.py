@@ -156,8 +156,8 @@ def test_tb_and_last_value_are_the_programs_exception(kernel):
     assert seen(eager) == seen(cell)
     assert seen(tb_after_eager) == seen(tb_after_cell)
     assert "----> 3     return b / 0" in seen(tb_after_eager)[0][2]
-    last = kernel.value("[type(__import__('sys').last_value).__name__, __import__('sys').last_traceback.tb_next"
-                        ".tb_frame.f_code.co_name]")
+    run(kernel, "import sys")
+    last = kernel.value("[type(sys.last_value).__name__, sys.last_traceback.tb_next.tb_frame.f_code.co_name]")
     assert last == ["ZeroDivisionError", "<module>"]  # run_code's frame, then the program's
 
 
@@ -239,7 +239,7 @@ total = sum(area(v) for v in values)
 @pytest.mark.parametrize("mode", ["Plain", "Context", "Verbose", "Minimal"])
 def test_traceback_equals_a_cells_in_every_xmode(kernel, xmode, mode):
     xmode(mode)
-    cell, eager = same_as_a_cell(kernel, TRACEBACK)
+    _, eager = same_as_a_cell(kernel, TRACEBACK)
     errors = [o for o in seen(eager) if o[0] == "error"]
     assert len(errors) == 1 and errors[0][1] == "NameError"
     if mode != "Minimal":
@@ -251,7 +251,7 @@ def test_traceback_equals_a_cells_in_every_xmode(kernel, xmode, mode):
 
 # ---- 5. Out[] before the figures --------------------------------------------------------------------
 def test_out_comes_before_the_figure_as_in_a_cell(kernel):
-    cell, eager = same_as_a_cell(kernel, "import matplotlib.pyplot as plt\nplt.plot([1, 2, 3])\n")
+    _, eager = same_as_a_cell(kernel, "import matplotlib.pyplot as plt\nplt.plot([1, 2, 3])\n")
     kinds = [o[0] if o[0] == "result" else "image" for o in seen(eager) if o[0] in ("result", "display")]
     assert kinds == ["result", "image"]
 
@@ -287,7 +287,7 @@ def test_magic_argument_on_the_next_line_fails_as_in_a_cell(kernel):
 @pytest.mark.parametrize("name", ["history", "who"])
 def test_a_call_is_not_turned_into_a_magic(kernel, name):
     body = f"def {name}(n):\n    print('mine', n * 2)\n{name}(21)\n"
-    cell, eager = same_as_a_cell(kernel, body, fresh=(name,))
+    _, eager = same_as_a_cell(kernel, body, fresh=(name,))
     assert ("stream", "stdout", "mine 42\n") in seen(eager)
     run(kernel, f"del {name}")
 
@@ -316,3 +316,29 @@ def test_unterminated_triple_quoted_string_has_no_internal_frames(kernel):
     assert text.splitlines()[0].strip() == "Cell In[#], line 2"
     assert 's14 = """abc' in text and "SyntaxError: unterminated triple-quoted string literal" in text
     assert "File " not in text and "During handling" not in text and "Traceback" not in text
+
+
+# ---- compiled as a cell's nodes: future imports carry on, parse warnings at the program's line -------
+def test_a_future_import_applies_to_later_statements_as_in_a_cell(kernel):
+    body = "from __future__ import annotations\ndef g(x: nowhere) -> int:\n    return 1\ng.__annotations__\n"
+    _, eager = same_as_a_cell(kernel, body)
+    assert eager.status == "ok"
+
+
+def test_parse_warnings_follow_the_users_filters_as_in_a_cell(kernel):
+    run(kernel, "import warnings")
+    same_as_a_cell(kernel, 'a = 1\ns = "\\d"\n')  # a cell file's DeprecationWarning is ignored by default
+    run(kernel, "warnings.simplefilter('always')")
+    try:
+        body = 'a = 1\n\ns = "\\d"\n'
+        cell, eager = run(kernel, body), run(kernel, EAGER + body)
+    finally:
+        run(kernel, "warnings.resetwarnings()")
+        run(kernel, "warnings.simplefilter('default', DeprecationWarning, module='__main__')")
+    # the kernel also compiles a cell's raw text for its own checks ("<>:3: ..."); the rest is equal
+    assert [o for o in seen(eager) if o[0] == "stream"] == [
+        ("stream", "stderr", "".join(line for line in o[2].splitlines(True) if not line.startswith("<>:")))
+        for o in seen(cell)
+        if o[0] == "stream"
+    ]
+    assert "<cell>:3: DeprecationWarning" in seen(eager)[0][2]

@@ -109,17 +109,25 @@ class Executor:
             return self._failed(prepared, error, parse_error=False)
         prepared.transformed = transformed
         self.file.register(transformed, start_line)
-        padded = "\n" * (start_line - 1) + transformed
+        # parsed alone, then moved to its line: padding every statement with the lines before it
+        # made preparing a long program quadratic
+        offset = start_line - 1
         compiler = shell.compile
         unparsed: BaseException | None = None
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("default")  # SyntaxWarnings show as in a cell, never raise
-                tree = compiler.ast_parse(padded, filename=self.filename)
-        except _PARSE_ERRORS as error:
-            unparsed = error
-        if unparsed is not None:  # outside the handler: a plainer error carries no chain
-            return self._failed(prepared, _plainer(unparsed, padded, self.filename), parse_error=True)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                tree = compiler.ast_parse(transformed, filename=self.filename)
+            except _PARSE_ERRORS as error:
+                unparsed = error
+        _warn_again(caught, self.filename, offset)
+        if unparsed is not None:
+            # again at its line (once per run): messages name lines ("detected at line 7"); and
+            # outside the first handler, so a plainer error carries no chain
+            padded = "\n" * offset + transformed
+            found = _parse_error(compiler, padded, self.filename) or unparsed
+            return self._failed(prepared, _plainer(found, padded, self.filename), parse_error=True)
+        ast.increment_lineno(tree, offset)
         try:
             tree = shell.transform_ast(tree)
             prepared.tree = tree
@@ -151,10 +159,8 @@ class Executor:
                 i == len(nodes) - 1 and interactivity != "none" and isinstance(node, ast.Expr)
             )
             module: ast.mod = ast.Interactive([node]) if single else ast.Module([node], [])
-            with warnings.catch_warnings():
-                warnings.simplefilter("default")
-                with compiler.extra_flags(flags):
-                    code = compiler(module, self.filename, "single" if single else "exec")
+            with compiler.extra_flags(flags):  # warnings go through the user's filters, as a cell's
+                code = compiler(module, self.filename, "single" if single else "exec")
             is_async = bool(code.co_flags & inspect.CO_COROUTINE)
             steps.append(Step(code, keep=single and interactivity != "all", is_async=is_async))
         return steps
@@ -237,6 +243,30 @@ def _program_frames(info: ExcInfo | None) -> ExcInfo | None:
     if tb is not None and tb.tb_frame.f_code.co_name == "run_code":
         tb = tb.tb_next
     return etype, value, tb
+
+
+def _warn_again(caught: list[warnings.WarningMessage], filename: str, offset: int) -> None:
+    """Parse-time warnings (``"\\d"``) again, at the program's line, under the user's filters (as
+    for a cell: a DeprecationWarning from a cell file is ignored by default)."""
+    for w in caught:
+        lineno = w.lineno + offset if w.filename == filename else w.lineno
+        try:
+            warnings.warn_explicit(w.message, w.category, w.filename, lineno)
+        except Warning:
+            pass  # a filter turned it into an error: the statement still compiles, as it did
+
+
+def _parse_error(compiler: Any, source: str, filename: str) -> BaseException | None:
+    error: BaseException | None = None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # already shown
+        try:
+            compiler.ast_parse(source, filename=filename)
+        except _PARSE_ERRORS as raised:
+            error = raised
+    if error is not None:
+        error.__traceback__ = None
+    return error
 
 
 def _plainer(error: BaseException, source: str, filename: str) -> BaseException:
