@@ -342,3 +342,14 @@ def test_parse_warnings_follow_the_users_filters_as_in_a_cell(kernel):
         if o[0] == "stream"
     ]
     assert "<cell>:3: DeprecationWarning" in seen(eager)[0][2]
+
+
+def test_lprun_reads_eager_code(kernel):
+    if not kernel.value("__import__('importlib.util').util.find_spec('line_profiler') is not None"):
+        pytest.skip("line_profiler is not installed")
+    assert run(kernel, "%load_ext line_profiler").status == "ok"
+    program = "def work(n):\n    t = 0\n    for i in range(n):\n        t += i\n    return t\n"
+    assert run(kernel, EAGER + program).status == "ok"
+    r = run(kernel, "%lprun -f work work(100)")
+    page = "".join(p.get("data", {}).get("text/plain", "") for p in r.reply["content"].get("payload", []))
+    assert "t += i" in page and "Could not find file" not in page
