@@ -353,3 +353,13 @@ def test_lprun_reads_eager_code(kernel):
     r = run(kernel, "%lprun -f work work(100)")
     page = "".join(p.get("data", {}).get("text/plain", "") for p in r.reply["content"].get("payload", []))
     assert "t += i" in page and "Could not find file" not in page
+
+
+def test_pdb_on_opens_no_debugger_for_a_syntax_error_as_in_a_cell(kernel):
+    run(kernel, "%pdb on")
+    try:
+        cell, eager = same_as_a_cell(kernel, "ok_first = 1\nreturn 5\n", ["q"])
+    finally:
+        run(kernel, "%pdb off")
+    assert cell.prompts == eager.prompts == []  # type: ignore[attr-defined]
+    assert "SyntaxError" in one_statement_error_line(eager)

@@ -62,7 +62,8 @@ def statement_failed(error: BaseException | None) -> None:
     tb = error.__traceback__
     _set_last(shell, type(error), error, tb)
     if _from_showtraceback(shell) and shell.call_pdb:
-        if tb is None or _no_stdin(shell):
+        # a cell shows a SyntaxError without a debugger (showsyntaxerror never opens one)
+        if tb is None or isinstance(error, SyntaxError) or _no_stdin(shell):
             _skip_next_debugger(shell)
         else:
             _guard_next_debugger(shell)
