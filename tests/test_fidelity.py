@@ -363,3 +363,26 @@ def test_pdb_on_opens_no_debugger_for_a_syntax_error_as_in_a_cell(kernel):
         run(kernel, "%pdb off")
     assert cell.prompts == eager.prompts == []  # type: ignore[attr-defined]
     assert "SyntaxError" in one_statement_error_line(eager)
+
+
+REJECTER = """
+import ast
+from IPython.core.error import InputRejected
+class _NoSecret(ast.NodeTransformer):
+    def visit_Name(self, node):
+        if node.id == "secret":
+            raise InputRejected("no secret here")
+        return node
+get_ipython().ast_transformers.append(_NoSecret())
+"""
+
+
+def test_an_ast_transformer_rejecting_input_shows_as_in_a_cell(kernel):
+    assert run(kernel, REJECTER).status == "ok"
+    try:
+        _, eager = same_as_a_cell(kernel, "a = 1\nb = secret\n")
+    finally:
+        run(kernel, "get_ipython().ast_transformers[:] = [t for t in get_ipython().ast_transformers"
+                    " if type(t).__name__ != '_NoSecret']")
+    assert "InputRejected" in one_statement_error_line(eager)
+    assert "core.py" not in seen(eager)[0][2]  # none of the executor's frames

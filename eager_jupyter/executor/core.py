@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import os
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
 # what a cell shows with showsyntaxerror (parse errors), not with a full traceback
 _PARSE_ERRORS = (OverflowError, SyntaxError, ValueError, TypeError, MemoryError)
 _ASSIGN = (ast.Assign, ast.AugAssign, ast.AnnAssign)
+_HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 @dataclass
@@ -176,13 +178,12 @@ class Executor:
         start = time.perf_counter()
         if prepared.error_before_exec is not None:
             error = prepared.error_before_exec
-            info: ExcInfo = (type(error), error, error.__traceback__)
             return StatementResult(
                 prepared.index,
                 0.0,
                 error_before_exec=error,
-                exc_info=info,
-                shown_exc_info=info,
+                exc_info=(type(error), error, None),  # nothing of the program ran
+                shown_exc_info=(type(error), error, _without_own_frames(error.__traceback__)),
                 parse_error=prepared.parse_error,
             )
         value = NOTHING
@@ -233,6 +234,13 @@ def _single_target(node: ast.stmt) -> str | None:
     else:
         target = None
     return target.id if isinstance(target, ast.Name) else None
+
+
+def _without_own_frames(tb: TracebackType | None) -> TracebackType | None:
+    """A transformer's error as a cell shows it: from IPython's frames (hidden) on, not ours."""
+    while tb is not None and tb.tb_frame.f_code.co_filename.startswith(_HERE):
+        tb = tb.tb_next
+    return tb
 
 
 def _program_frames(info: ExcInfo | None) -> ExcInfo | None:
