@@ -11,9 +11,13 @@
 Each carries the context a caller needs (statement index, line, the original exception). IPython
 renders an exception through ``_render_traceback_`` when it has one; ours return one line, so the cell
 shows the statement's real traceback once and then a single line saying what the run did about it.
+Showing a ``StatementError`` also makes the program's exception the last one (``sys.last_value``,
+``%tb``, ``%debug``, ``%pdb``): see ``executor/postmortem.py``.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 __all__ = ["EagerError", "EagerInterrupt", "GenerationError", "StatementError"]
 
@@ -22,6 +26,7 @@ class EagerError(Exception):
     """Base of the run failures. ``str(error)`` is the one line shown."""
 
     def _render_traceback_(self) -> list[str]:
+        _postmortem().run_failed()  # with %pdb on, no debugger in the engine's frames
         return [f"\x1b[0;31m{type(self).__name__}\x1b[0m: {self}"]
 
 
@@ -32,6 +37,11 @@ class StatementError(EagerError):
         self.line = line
         self.error = error
 
+    def _render_traceback_(self) -> list[str]:
+        # %tb, %debug, %pdb and sys.last_* see the program's exception, not this wrapper
+        _postmortem().statement_failed(self.error)
+        return [f"\x1b[0;31m{type(self).__name__}\x1b[0m: {self}"]
+
 
 class GenerationError(EagerError):
     """The source failed; what already ran stays run, nothing half-generated ran."""
@@ -41,7 +51,14 @@ class EagerInterrupt(KeyboardInterrupt):
     """A kernel interrupt stopped the run. It is a KeyboardInterrupt, named as one in the reply."""
 
     def _render_traceback_(self) -> list[str]:
+        _postmortem().run_failed()
         return [f"\x1b[0;31mKeyboardInterrupt\x1b[0m: {self}"]
+
+
+def _postmortem() -> Any:
+    from .executor import postmortem  # lazily: this module stays free of IPython
+
+    return postmortem
 
 
 # The kernel reports ``type(error).__name__`` as the reply's ``ename``: for a client, an interrupted

@@ -54,11 +54,11 @@ def test_saved_notebook_keeps_every_block_and_output_in_order(tmp_path):
     blocks = markdown[1:]
     assert len(blocks) == 9
     assert "import matplotlib.pyplot" in blocks[0] and "totals\n```" in blocks[-1]
-    # the print sits right after its own block, the figure after the last block, the value last
+    # the print sits right after its own block; then, as in a cell, the value and then the figure
     order = [k for k, _ in kinds]
     print_at = order.index("stream")
     assert kinds[print_at - 1][1].count('print("regions:"') == 1
-    assert order[-2:] == ["image", "result"]
+    assert order[-2:] == ["result", "image"]
     assert order.count("image") == 1
 
     path = tmp_path / "saved.ipynb"

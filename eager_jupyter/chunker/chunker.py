@@ -63,8 +63,13 @@ Backslashes: a line holding only a backslash joins nothing (CPython takes the in
 next line), so it counts as blank. A backslash followed by a blank or comment line ends the logical
 line there; that line stays in the chunk, since without it the chunk would not compile alone.
 
-Known limits: a lone "\\r" (old Mac line ending) is not a line break here, while `compile` takes it as
-one; an IPython line continued by a backslash is cut at the backslash.
+An IPython line whose logical line goes on (an open bracket or string in a magic's argument, a
+backslash) stays one chunk with the lines it continues onto: IPython transforms only the physical line
+(and backslash joins), so in a cell the rest fails to compile (`%time y = (1 +` then `  2)`: an
+IndentationError), and so does the chunk.
+
+Known limit: a lone "\\r" (old Mac line ending) is not a line break here, while `compile` takes it as
+one.
 
 Validating a change: `pytest tests/test_chunker.py` runs the oracle (random piece sizes and 1-char
 feeds over `tests/chunker_corpus/` and a stdlib sample: round trip, statements == `ast.parse(...)
@@ -129,6 +134,10 @@ class Chunk:
                 body = line.rstrip("\r\n")
                 indent = body[: len(body) - len(body.lstrip(" \t\f"))]
                 lines[i] = indent + "pass" + line[len(body) :]
+                while body.endswith("\\") and i + 1 < len(lines):  # the command's continuation lines
+                    i += 1
+                    body = lines[i].rstrip("\r\n")
+                    lines[i] = lines[i][len(body) :]
             source = "".join(lines)
         # Padding to the start line makes every line number in the message a stream line number.
         source = "\n" * (self.start_line - 1) + source
@@ -148,6 +157,7 @@ _NONE = 0  # nothing but blank/comment lines
 _SIMPLE = 1  # a logical line still open (brackets, strings, backslash)
 _COMPOUND = 2  # a block statement: waits for a column-0 line that is not one of its clauses
 _DECOR = 3  # decorators waiting for their def/class
+_IPY = 4  # an IPython line whose logical line goes on (a magic's argument opens a bracket or string)
 
 # Lookahead states of the partial line while a compound statement waits.
 _OFF = 0  # not waiting, or already decided for this line
@@ -177,7 +187,7 @@ _NAME_START = re.compile(r"[ \t\f]*([^\W\d]\w*)(?![\w'\"])")
 _KEYWORDS = frozenset(keyword.kwlist)
 _CONSTANTS = frozenset({"True", "False", "None"})
 _KIND_NAME: dict[int, ChunkKind] = {
-    _NONE: "comment", _SIMPLE: "simple", _COMPOUND: "compound", _DECOR: "compound"
+    _NONE: "comment", _SIMPLE: "simple", _COMPOUND: "compound", _DECOR: "compound", _IPY: "ipython"
 }
 
 
@@ -313,14 +323,16 @@ class Chunker:
             if not lex.bs and lex.in_code() and self._cannot_continue(line):
                 # No continuation makes this valid: give up the open bracket (see docstring).
                 lex.reset()
-                if self._kind == _SIMPLE:
-                    self._emit(len(self._lines), "simple")
+                if self._kind == _SIMPLE or self._kind == _IPY:
+                    self._emit(len(self._lines), _KIND_NAME[self._kind])
             else:
                 self._lines.append(line)
                 self._n_stmt = len(self._lines)
                 cpos = self._scan(line, 0)
                 if self._kind == _SIMPLE and lex.at_start():
                     self._end_simple(line, cpos)
+                elif self._kind == _IPY and lex.at_start():
+                    self._emit(self._n_stmt, "ipython")
                 return
         self._logical_start(line)
 
@@ -389,7 +401,12 @@ class Chunker:
         if self._is_ipython(line, word, p):
             self._ipy.append(self._line_no + len(self._lines))
             self._lines.append(line)
-            self._emit(len(self._lines), "ipython")
+            self._n_stmt = len(self._lines)
+            self._scan(line, p)
+            if self._lex.at_start():
+                self._emit(self._n_stmt, "ipython")
+            else:  # the logical line goes on: IPython's transform takes only this physical line
+                self._kind = _IPY  # (and backslash joins), and a cell then fails on the rest
             return
         self._lines.append(line)
         self._n_stmt = len(self._lines)

@@ -33,7 +33,6 @@ To validate a change: ``tests/test_engine.py`` (in-process shell), ``tests/test_
 
 from __future__ import annotations
 
-import sys
 import time
 import traceback
 import uuid
@@ -57,7 +56,7 @@ from ..events import (
     StatementSkipped,
     StatementStarted,
 )
-from ..executor import Executor, Prepared, one_line
+from ..executor import Executor, Prepared, flush_figures, one_line
 from ..gate import Gate, is_definition_only
 from ..record import RecordBuilder, RunRecord
 from ..scheduler import Scheduler
@@ -399,15 +398,7 @@ class Engine:
         """Show figures under the last statement that ran, as the cell's end would (once, complete)."""
         if self._last_run is None:
             return
-        backend = sys.modules.get("matplotlib_inline.backend_inline")
-        matplotlib = sys.modules.get("matplotlib")
-        if backend is None or matplotlib is None or "inline" not in matplotlib.get_backend():
-            return
-        with self.view.statement_output(self._last_run):
-            try:
-                backend.flush_figures()
-            except Exception:
-                self.shell.showtraceback()
+        flush_figures(self.shell, self.view.statement_output(self._last_run))
 
     # ---- the value of the program ------------------------------------------------------------
     def take_value(self) -> Any:
