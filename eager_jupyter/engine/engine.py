@@ -293,7 +293,7 @@ class Engine:
         assert prepared is not None
         held, merge, reason = False, False, None
         if self.gate is not None and prepared.tree is not None:
-            decision = self.gate.check(prepared.transformed, prepared.tree)
+            decision = self.gate.check(prepared.transformed, prepared.tree, self.shell.user_ns)
             held, reason = decision.held, decision.reason
             merge = is_definition_only(prepared.tree)
         if scheduler.add(index, held=held, merge=merge):
