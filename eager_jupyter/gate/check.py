@@ -61,6 +61,7 @@ _SHELL_PROCESS = frozenset(_words("system system_raw system_piped getoutput"))
 _SHELL_MAGIC = frozenset(_words("run_line_magic run_cell_magic magic"))
 _ENV_READ = frozenset(_words("get __getitem__ __contains__"))
 _ENV_WRITE = frozenset(_words("pop popitem setdefault update clear __setitem__ __delitem__"))
+_SCALARS = (int, float, str, bytes, type(None))  # constants of a module (``os.O_RDONLY``): data only
 _MODE = re.compile(r"[rwaxbtU+]{1,4}")
 _PATH_KEYWORDS = ("path_or_buf", "buf", "path", "excel_writer", "fname", "file")
 
@@ -92,22 +93,35 @@ class Checker:
         self.hold: Hold | None = None
 
     # ---- results -------------------------------------------------------------------------------
-    def held(self, category: str, what: str, reason: str | None = None) -> None:
+    def held(self, category: str, what: str, detail: str | None = None) -> None:
+        """Record the first hold: "<what the category means> (<detail>): <the code>"."""
         if self.hold is None:
+            what = " ".join(what.split())
             what = what if len(what) <= 60 else what[:57] + "..."
-            self.hold = Hold(category, f"{reason or CATEGORIES[category]}: {what}")
+            if category == MAGIC:
+                self.hold = Hold(category, f"magic {what} is not on the list of harmless magics")
+            elif category == CONFIG:
+                self.hold = Hold(category, f"{detail}: {what}")
+            else:
+                more = f" ({detail})" if detail else ""
+                self.hold = Hold(category, f"{CATEGORIES[category]}{more}: {what}")
 
     def capability(self, value: Value) -> tuple[Cap | None, str]:
         """The value's capability after the configured allow and deny lists, and its canonical name."""
         name = canonical(value)
         if name is None:
             return None, ""
-        if any(name == a or name.startswith(a + ".") for a in self.allow):
+        names = (name, value.path) if value.kind == "obj" and value.path else (name,)
+        if any(n == a or n.startswith(a + ".") for a in self.allow for n in names):
             return None, name
         for key in self.deny:
-            if name == key or name.startswith(key + ".") or name == f"builtins.{key}":
+            if any(n == key or n.startswith(key + ".") or n == f"builtins.{key}" for n in names):
                 return Cap(CONFIG, check=key), name
-        return lookup(name), name
+        cap = lookup(name)
+        if cap is None and len(names) > 1 and not isinstance(value.obj, _SCALARS):
+            cap = lookup(value.path)  # a module attribute: how it was reached (``sys.modules``)
+            return cap, value.path if cap is not None else name
+        return cap, name
 
     def held_cap(self, cap: Cap, name: str, node: ast.AST) -> None:
         spelled = ast.unparse(node)
@@ -173,7 +187,7 @@ class Checker:
         elif base.kind in ("obj", "path", "inst"):
             cap, name = self.capability(base)
             if cap is not None or name == "builtins":
-                self.held(cap.category if cap else DYNAMIC, ast.unparse(target), "changes " + (name or "?"))
+                self.held(cap.category if cap else DYNAMIC, ast.unparse(target), f"assigns to {name}")
 
     # ---- references ----------------------------------------------------------------------------
     def reference(self, value: Value, node: ast.AST, ctx: str) -> None:
@@ -321,7 +335,7 @@ class Checker:
                 elif by_name is not None:
                     self.check_call(by_name, "", node, args, keywords)
             elif callee.path == "star":
-                self.held(UNKNOWN, ast.unparse(func), "cannot tell what this calls (a star import)")
+                self.held(UNKNOWN, ast.unparse(func), "a name from a star import")
         if callee.kind == "obj" and issubclass(type(callee.obj), type):
             return Value("inst", callee.obj)  # an instance of a known class
         return Value("unknown", path="result")
@@ -329,7 +343,8 @@ class Checker:
     @staticmethod
     def is_unbound_method(callee: Value, name: str) -> bool:
         root = name.partition(".")[0]
-        return callee.kind == "obj" and not callee.bound and root in METHODS and name.count(".") >= 2
+        bound = callee.bound or issubclass(type(callee.obj), types.MethodType)
+        return callee.kind == "obj" and not bound and root in METHODS and name.count(".") >= 2
 
     def check_call(
         self, cap: Cap, name: str, node: ast.Call, args: list[Value], keywords: dict[str | None, Value]
@@ -397,7 +412,7 @@ class Checker:
             self.held(PROCESS, shown)
         elif method in _SHELL_MAGIC:
             if text is None or not (node.args and isinstance(node.args[0], ast.Constant)):
-                self.held(MAGIC, ast.unparse(node.func), "the magic's name is not a literal")
+                self.held(MAGIC, "with a computed name")
                 return UNKNOWN_VALUE
             name, line, body = text, "", None  # type: tuple[str, str | None, str | None]
             if method == "magic":
@@ -409,17 +424,16 @@ class Checker:
                     third = args[2] if len(args) > 2 else Value("const", "")
                     body = third.obj if third.kind == "const" and isinstance(third.obj, str) else None
                     if body is None:
-                        self.held(UNKNOWN, f"%%{name}", "cannot tell what this magic runs")
+                        self.held(UNKNOWN, f"%%{name}", "its code is not a literal")
                         return UNKNOWN_VALUE
                 if line is None:
-                    self.held(UNKNOWN, f"%{name}", "cannot tell what this magic runs")
+                    self.held(UNKNOWN, f"%{name}", "its code is not a literal")
                     return UNKNOWN_VALUE
             verdict, detail = magics.classify(name, line, body)
             if verdict == "code":
                 self.code(detail, name)
             elif verdict != "run":
-                why = f"magic {detail} is not on the list of harmless magics" if verdict == MAGIC else None
-                self.held(verdict, detail + (f" {line}" if line else ""), why)
+                self.held(verdict, detail + (f" {line}" if line and verdict != MAGIC else ""))
         elif method == "get_ipython":
             return SHELL
         return UNKNOWN_VALUE
@@ -429,7 +443,7 @@ class Checker:
         try:
             tree = ast.parse(source)
         except SyntaxError:
-            self.held(UNKNOWN, f"%{magic} {source.strip()}", "cannot tell what this magic runs")
+            self.held(UNKNOWN, f"%{magic} {source.strip()}", "its code does not parse")
             return
         for statement in tree.body:
             self.stmt(statement)

@@ -200,7 +200,11 @@ def _obj_attribute(obj: Any, name: str) -> Value:
     if _is(obj, types.ModuleType):
         namespace = _builtin_get(obj, "__dict__")
         if isinstance(namespace, dict) and name in namespace:
-            return of_object(namespace[name])
+            found = of_object(namespace[name])
+            if found.kind == "obj" and not _is(found.obj, types.ModuleType):
+                # keep the way it was reached: ``sys.modules`` is a dict, held as ``sys.modules``
+                return Value("obj", found.obj, path=normalize(f"{_module_name(obj)}.{name}"))
+            return found
         # not there (yet): a submodule not imported, or a module ``__getattr__``: go by name
         return module_value(f"{_module_name(obj)}.{name}")
     found = _static(obj, name)
