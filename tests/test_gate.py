@@ -10,17 +10,13 @@ from __future__ import annotations
 import ast
 import builtins
 import os
-import sys
 from typing import Any
 
 import pytest
+from gate_cases import HARMLESS, HELD, Case
 
-sys.path.insert(0, os.path.dirname(__file__))
-
-from gate_cases import HARMLESS, HELD, Case  # noqa: E402
-
-from eager_jupyter.gate import Gate, is_definition_only  # noqa: E402
-from eager_jupyter.gate.capabilities import CATEGORIES  # noqa: E402
+from eager_jupyter.gate import Gate, is_definition_only
+from eager_jupyter.gate.capabilities import CATEGORIES
 
 
 class _StandInShell:
@@ -30,8 +26,9 @@ class _StandInShell:
         return self
 
 
-_StandInShell.__module__ = "IPython.core.interactiveshell"
+_StandInShell.__module__ = _StandInShell.get_ipython.__module__ = "IPython.core.interactiveshell"
 _StandInShell.__name__ = _StandInShell.__qualname__ = "InteractiveShell"
+_StandInShell.get_ipython.__qualname__ = "InteractiveShell.get_ipython"
 
 
 def _shell() -> Any:
@@ -80,7 +77,8 @@ def test_side_effects_are_held_with_their_category(case: Case, how: str) -> None
     _, decision = decide(case, how)
     assert decision.held, case.code
     assert decision.category == case.category, decision.reason
-    phrase = "is not on the list of harmless magics" if case.category == "magic" else CATEGORIES[case.category]
+    magic = case.category == "magic"
+    phrase = "is not on the list of harmless magics" if magic else CATEGORIES[case.category]
     assert phrase in (decision.reason or "")
 
 

@@ -104,7 +104,9 @@ SAFE: frozenset[str] = frozenset(
         "shutil.get_unpack_formats", "shutil.COPY_BUFSIZE",
         "tempfile.gettempdir", "tempfile.gettempdirb", "tempfile.gettempprefix",
         "IPython.core.interactiveshell.InteractiveShell.get_ipython", "IPython.core.getipython",
-        "IPython.get_ipython", "ipykernel.iostream", "IPython.display", "IPython.core.display",
+        "IPython.get_ipython", "ipykernel.iostream",
+        "IPython.core.interactiveshell.InteractiveShell._tee",  # the shell's tee on sys.stdout.write
+        "IPython.display", "IPython.core.display",
         "IPython.core.display_functions", "IPython.lib.display",
         "IPython.lib.pretty", "IPython.core.formatters", "IPython.utils.text",
         "urllib.parse", "urllib.error", "http.HTTPStatus", "signal.Signals", "signal.SIGINT",
@@ -153,6 +155,8 @@ FUNCTIONS: dict[str, Cap] = {
     "inspect.getouterframes": Cap(DYNAMIC), "inspect.getmembers": Cap(DYNAMIC),
     "concurrent.futures.process.ProcessPoolExecutor": Cap(PROCESS),
     "concurrent.futures.thread.ThreadPoolExecutor": Cap(THREADS),
+    "concurrent.futures.ProcessPoolExecutor": Cap(PROCESS),  # lazy names of the package
+    "concurrent.futures.ThreadPoolExecutor": Cap(THREADS),
     "sqlite3.connect": Cap(FILES), "dbm.open": Cap(FILES),
     "yaml.load": Cap(DYNAMIC), "yaml.unsafe_load": Cap(DYNAMIC), "yaml.load_all": Cap(DYNAMIC),
     "numpy.load": Cap(DYNAMIC, "pickle"),
@@ -288,8 +292,9 @@ def _prefixes(dotted: str) -> list[str]:
 def lookup(canonical: str) -> Cap | None:
     """The capability of a canonical name, or None when it has none."""
     prefixes = _prefixes(canonical)
-    if any(p in SAFE for p in prefixes):
-        return None
+    accessor = canonical[:8] == "IPython." and canonical[-12:] == ".get_ipython"
+    if accessor or any(p in SAFE for p in prefixes):
+        return None  # the shell's own accessor: what it returns is followed as the shell
     cap = FUNCTIONS.get(canonical)
     if cap is not None:
         return cap
