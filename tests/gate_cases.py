@@ -172,6 +172,8 @@ HELD: list[Case] = [
     Case("import eager_jupyter", "eager_jupyter.load_ipython_extension(get_ipython())", "settings"),
     # ---- threads and signals ----
     Case("import threading", "threading.Thread(target=print).start()", "threads"),
+    Case("import time", "time.sleep(0.01)", "threads"),
+    Case("import os", "os.getpid()", "process"),
     Case("import signal", "signal.alarm(0)", "threads"),
     Case("import signal", "signal.signal(signal.SIGINT, signal.default_int_handler)", "threads"),
     Case("from concurrent.futures import ThreadPoolExecutor", "ThreadPoolExecutor(2)", "threads"),
@@ -229,7 +231,6 @@ HARMLESS: list[Case] = [
     Case("import os", "here = os.getcwd()", ""),
     Case("import os", "home = os.environ.get('HOME')", ""),
     Case("import time", "t0 = time.perf_counter()", ""),
-    Case("import time", "time.sleep(0.01)", ""),
     Case("import time", "now = time.time()", ""),
     Case("import math", "r = math.sqrt(2)", ""),
     Case("import statistics", "statistics.mean([1, 2, 3])", ""),

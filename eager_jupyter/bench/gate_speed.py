@@ -5,10 +5,10 @@
 Each task in ``bench/tasks/`` is cut into its top-level statements (``ast``) and fed to a fresh
 ``Gate`` in order, as the engine does, twice: with a namespace holding only the builtins (every name
 is followed through the program's own imports) and with one holding the task's imported modules (as
-a kernel that has already run the imports). Prints the median and worst microseconds per statement,
-which tasks have held statements, and the cost per AST node for small and large statements (linear: the two should be close). Times
-are the median of ``--repeat`` runs. A script, not a test: the numbers depend on the machine and its
-load.
+a kernel that has already run the imports). Prints which tasks have held statements, the mean,
+median and worst microseconds per statement, and the cost per AST node for small and large
+statements (linear: the two should be close). Times are the median of ``--repeat`` runs. A script,
+not a test: the numbers depend on the machine and its load.
 """
 
 from __future__ import annotations

@@ -25,7 +25,8 @@ it sees the code, not what the code does at run time.
 - the environment's secrets: ``os.environ[...]``/``.get``/``os.getenv`` of a name like ``*KEY*``,
   ``*TOKEN*``, ``*SECRET*``, ``*PASS*`` or one it cannot read; the whole ``os.environ`` used as a value
   (``dict(os.environ)``, ``.items()``, a loop over it); changing the environment;
-- threads and signals: ``threading``, ``signal``, thread pools (``time`` is not held);
+- waiting, threads and signals: ``time.sleep``, ``threading``, ``signal``, thread pools (the clock
+  reads, ``time.time`` and ``time.perf_counter``, are not held);
 - this extension's settings: ``%config``, the shell's ``config``, anything in ``eager_jupyter``.
 
 **Magics** (:mod:`.magics`): a short list runs (``%matplotlib``, ``%who``, ``%pwd``, ``%precision``,
