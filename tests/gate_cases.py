@@ -196,6 +196,7 @@ HARMLESS: list[Case] = [
     Case("import numpy as np", "loaded = np.loadtxt(['1 2', '3 4'])", ""),
     Case("import pandas as pd", "df = pd.DataFrame({'a': [1, 2, 3], 'b': [4.0, 5.0, 6.0]})", ""),
     Case(_DF, "df.head()", ""),
+    Case(_DF, "display(df.tail(2))", ""),
     Case(_DF, "df.describe()", ""),
     Case(_DF, "g = df.groupby('a')['b'].sum()", ""),
     Case(_DF, "df['c'] = df['a'] * 2", ""),

@@ -132,6 +132,17 @@ def test_nothing_is_called_while_resolving() -> None:
     assert calls == []
 
 
+def test_an_object_no_rule_foresaw_is_held_not_raised(monkeypatch: Any) -> None:
+    import eager_jupyter.gate.check as check
+
+    def broken(*args: Any) -> Any:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(check, "of_object", broken)
+    decision = Gate().check("x = df.head()", namespace={"df": object()})
+    assert decision.held and decision.category == "unknown" and "RuntimeError" in (decision.reason or "")
+
+
 def test_deny_and_allow_are_configurable() -> None:
     gate = Gate({"requests": "network access (configured)"}, ())
     decision = gate.check("import requests\nr = requests.get('u')")

@@ -71,7 +71,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .check import Checker, Program
+from .capabilities import UNKNOWN
+from .check import Checker, Hold, Program
 
 __all__ = ["DEFAULT_ALLOW", "DEFAULT_DENY", "Decision", "Gate", "GateDecision", "is_definition_only"]
 
@@ -119,7 +120,10 @@ class Gate:
                 tree = None
         hold = None
         if tree is not None:
-            hold = Checker(self._program, namespace or {}, self.deny, self.allow).module(tree)
+            try:
+                hold = Checker(self._program, namespace or {}, self.deny, self.allow).module(tree)
+            except Exception as error:  # an object no rule foresaw: hold rather than guess
+                hold = Hold(UNKNOWN, f"cannot tell what this calls (the gate failed: {type(error).__name__})")
         if self._holding is not None:
             if hold is not None:
                 return GateDecision(True, hold.reason, hold.category)

@@ -59,7 +59,7 @@ ENVIRON = Value("environ")
 
 def _builtin_get(obj: Any, name: str) -> Any:
     """``obj.name`` when a builtin type's slot or getset descriptor answers it (no user code runs)."""
-    for klass in type.__dict__["__mro__"].__get__(type(obj)):
+    for klass in _mro(type(obj)):
         descriptor = klass.__dict__.get(name, _MISSING)
         if descriptor is _MISSING:
             continue
@@ -99,10 +99,13 @@ def _class_name(klass: Any) -> str:
 
 
 def _is_shell(obj: Any) -> bool:
-    for klass in type.__dict__["__mro__"].__get__(type(obj)):
-        if (type.__dict__["__module__"].__get__(klass), klass.__name__) == _SHELL_CLASS:
-            return True
-    return False
+    module, name = type.__dict__["__module__"], type.__dict__["__name__"]
+    return any((module.__get__(k), name.__get__(k)) == _SHELL_CLASS for k in _mro(type(obj)))
+
+
+def _mro(klass: type) -> tuple[type, ...]:
+    found: tuple[type, ...] = type.__dict__["__mro__"].__get__(klass)
+    return found
 
 
 def canonical(value: Value) -> str | None:
