@@ -17,7 +17,7 @@ class Case(NamedTuple):
     statement: str
     category: str  # for HARMLESS rows: ""
     transformed: str | None = None
-    kernel: bool = True  # False: depends on a module never being loaded (pure test only)
+    kernel: bool = True  # False: pure test only (needs a module never loaded, or would spoil the kernel)
 
     @property
     def code(self) -> str:
@@ -52,6 +52,8 @@ HELD: list[Case] = [
     Case("import tempfile", 'tempfile._os.system("true")', "process"),
     Case("import platform", 'platform.os.popen("true")', "process"),
     Case("from subprocess import *", 'getoutput("true")', "process"),
+    Case("from os import *", 'system("true")', "process", kernel=False),  # would shadow open() there
+    Case("", "%cp a b", "process", _magic("cp", "a b")),
     Case("import subprocess", 'subprocess.run(["true"])', "process"),
     Case("import subprocess as sp", 'sp.Popen(["true"])', "process"),
     Case("import os", 'os.execv("/bin/true", ["true"])', "process"),
@@ -106,6 +108,7 @@ HELD: list[Case] = [
     Case("", "%%writefile out.py\nx = 1", "files",
          "get_ipython().run_cell_magic('writefile', 'out.py', 'x = 1\\n')"),
     Case("", "%save out.py 1", "files", _magic("save", "out.py 1")),
+    Case("", "%logstart", "files", _magic("logstart", "")),
     # ---- network ----
     Case("import urllib.request", 'urllib.request.urlopen("http://127.0.0.1:9")', "network"),
     Case("from urllib.request import urlopen as fetch", 'fetch("http://127.0.0.1:9")', "network"),
@@ -257,4 +260,6 @@ HARMLESS: list[Case] = [
     Case("", "%who", "", _magic("who", "")),
     Case("", "%pwd", "", _magic("pwd", "")),
     Case("", "%precision 3", "", _magic("precision", "3")),
+    Case("", "%config InlineBackend.figure_format = 'png'", "",
+         _magic("config", "InlineBackend.figure_format = 'png'")),
 ]

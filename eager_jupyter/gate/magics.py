@@ -5,7 +5,8 @@ After ``shell.transform_cell``, ``%name args`` is ``get_ipython().run_line_magic
 aliases (a bare ``rm x``, ``ls``, ``pwd``) become line magics too. :func:`classify` takes the magic's
 name and text and answers one of three things:
 
-- harmless: it only shows or configures display (``%matplotlib``, ``%who``, ``%pwd``, ``%precision``);
+- harmless: it only shows or configures display (``%matplotlib``, ``%who``, ``%pwd``, ``%precision``,
+  ``%config InlineBackend.*``);
 - code: it runs Python the gate must check like any statement (``%time``, ``%timeit``, ``%%capture``),
   returned with that code;
 - held, with a category: a known one (``%rm`` runs a shell command, ``%config`` changes settings,
@@ -66,6 +67,8 @@ def classify(name: str, line: str, body: str | None) -> tuple[str, str]:
     (``%%name line`` over ``body`` when ``body`` is not None)."""
     cell = body is not None
     harmless = HARMLESS_CELL if cell else HARMLESS_LINE
+    if name == "config" and not cell and line.strip().startswith("InlineBackend."):
+        return "run", ""  # the inline figures' format: display only
     if name not in harmless:
         return _KNOWN.get(name, MAGIC), f"%{'%' if cell else ''}{name}"
     if name == "timeit":
