@@ -8,7 +8,8 @@ it sees the code, not what the code does at run time.
 
 **What is held, by capability** (the tables are in :mod:`.capabilities`; each hold names its category):
 
-- processes and shell: ``subprocess``, ``os.system``/``popen``/``exec*``/``spawn*``/``fork``/``kill``,
+- processes and shell: ``subprocess``, ``os.system``/``popen``/``exec*``/``spawn*``/``fork``/``kill``
+  (everything in ``os`` but a read-only list: ``os.path``, ``listdir``, ``getcwd``, ``stat``...),
   ``pty``, ``multiprocessing``, asyncio subprocesses, IPython's ``system``/``getoutput``/``!``;
 - file writes and deletes: ``open`` (and ``io.open``, ``os.fdopen``, ``gzip.open``, ``zipfile``,
   ``tarfile``) with a write, append or create mode or a mode it cannot read; ``pathlib`` writers,
@@ -27,7 +28,8 @@ it sees the code, not what the code does at run time.
   (``dict(os.environ)``, ``.items()``, a loop over it); changing the environment;
 - waiting, threads and signals: ``time.sleep``, ``threading``, ``signal``, thread pools (the clock
   reads, ``time.time`` and ``time.perf_counter``, are not held);
-- this extension's settings: ``%config``, the shell's ``config``, anything in ``eager_jupyter``.
+- this extension's settings: ``%config`` (but ``InlineBackend.*``), the shell's ``config``, anything
+  in ``eager_jupyter``.
 
 **Magics** (:mod:`.magics`): a short list runs (``%matplotlib``, ``%who``, ``%pwd``, ``%precision``,
 ``%%html``...); ``%time``, ``%timeit`` and ``%%capture`` run when the code they time passes the gate;
@@ -39,8 +41,10 @@ statement is released (a ``Mapping`` passed in), the names earlier statements of
 (``import os as o``, ``o2 = os``, ``from os import *``; a name once bound to something held stays so),
 ``sys.modules`` and the builtins; attributes through modules' ``__dict__`` and
 ``inspect.getattr_static``, never by calling, so ``pathlib.os.system``, ``pd.io.common.os``,
-``tempfile._os``, ``ip = get_ipython(); ip.system`` and ``df.to_csv`` on a DataFrame in the namespace
-are found for what they are. Nothing is ever called, no property or ``__getattr__`` is triggered.
+``tempfile._os``, ``ip = get_ipython(); ip.system`` are found for what they are, and a method of a
+value whose class is known goes by the class (``df.to_csv`` on a DataFrame in the namespace is
+``NDFrame.to_csv``: held; ``df.head`` runs). Nothing is ever called, no property or ``__getattr__``
+is triggered.
 
 **What cannot be resolved**: a name from ``from x import *`` of a module that is not loaded, a magic's
 name or code that is not a literal, an attribute name that is computed: held ("cannot tell what this
