@@ -89,12 +89,12 @@ def main(argv: list[str] | None = None) -> None:
         per = [statistics.median(run[i][0] for run in runs) for i in range(count)]
         nodes = [n for _, n in runs[0]]
         small = [t / n for t, n in zip(per, nodes, strict=True) if n < 40]
-        large = [t / n for t, n in zip(per, nodes, strict=True) if n >= 150]
+        large = [t / n for t, n in zip(per, nodes, strict=True) if n >= 80]
         print(
             f"{label:15} mean {1e6 * statistics.mean(per):6.1f} us/statement, median "
             f"{1e6 * statistics.median(per):5.1f}, worst {1e6 * max(per):6.1f}; per AST node: "
             f"{1e6 * statistics.median(small):.2f} us (<40 nodes, {len(small)}) vs "
-            f"{1e6 * statistics.median(large):.2f} us (>=150 nodes, {len(large)})"
+            f"{1e6 * statistics.median(large):.2f} us (>=80 nodes, {len(large)})"
         )
 
 
