@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import functools
 import os
 from typing import Any
 
@@ -31,19 +32,19 @@ _StandInShell.__name__ = _StandInShell.__qualname__ = "InteractiveShell"
 _StandInShell.get_ipython.__qualname__ = "InteractiveShell.get_ipython"
 
 
+@functools.cache
 def _shell() -> Any:
+    """IPython's real shell class when it is installed (an instance never initialised or run), else
+    the stand-in; imported on first use, so this module loads without IPython."""
     try:
         from IPython.core.interactiveshell import InteractiveShell
     except ImportError:
         return _StandInShell()
-    return InteractiveShell.__new__(InteractiveShell)  # the real class, never initialised or run
-
-
-SHELL = _shell()
+    return InteractiveShell.__new__(InteractiveShell)
 
 
 def base_namespace() -> dict[str, Any]:
-    return {"__builtins__": builtins, "get_ipython": SHELL.get_ipython, "_probe": False}
+    return {"__builtins__": builtins, "get_ipython": _shell().get_ipython, "_probe": False}
 
 
 def statements(code: str) -> list[tuple[str, ast.Module]]:
