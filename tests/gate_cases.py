@@ -38,6 +38,7 @@ def _magic(name: str, line: str) -> str:
 
 
 _DF = "import pandas as pd\ndf = pd.DataFrame({'a': [1, 2, 3], 'b': [4.0, 5.0, 6.0]})"
+_FRAME = "import pandas as pd\nframe = pd.concat([pd.DataFrame({'a': [1]})])"  # a call's result
 _FIG = "import matplotlib.pyplot as plt\nfig, ax = plt.subplots()"
 
 HELD: list[Case] = [
@@ -94,6 +95,8 @@ HELD: list[Case] = [
     Case(_DF, 'df.to_parquet("out.parquet")', "files"),
     Case("import pandas as pd\nser = pd.Series([1, 2])", 'ser.to_json("out.json")', "files"),
     Case("import pandas as pd", 'pd.read_csv("data.csv").to_excel("out.xlsx")', "files"),
+    Case(_FRAME + "\nwriter = frame.to_csv", 'writer("out.csv")', "files"),
+    Case(_FRAME, 'getattr(frame, "to_csv")("out.csv")', "files"),
     Case("import numpy as np\narr = np.arange(3)", 'np.savetxt("out.txt", arr)', "files"),
     Case("import numpy as np\narr = np.arange(3)", 'np.save("out.npy", arr)', "files"),
     Case("import numpy as np\narr = np.arange(3)", 'arr.tofile("out.bin")', "files"),

@@ -307,12 +307,13 @@ class Checker(Statements, Calls):
             offset = 1 if self.is_unbound_method(callee, name) else 0
             self.check_call(cap, name, node, args[offset:], keywords)
         elif callee.kind == "unknown":
-            if isinstance(func, ast.Attribute):
-                by_name = UNKNOWN_RECEIVER.get(func.attr)
-                if by_name is not None and by_name.check is None:
-                    self.held(by_name.category, ast.unparse(func))
-                elif by_name is not None:
-                    self.check_call(by_name, "", node, args, keywords)
+            # an attribute of a value of unknown type, however reached (``x.to_csv``, ``w = x.to_csv``,
+            # ``getattr(x, "to_csv")``): by its name
+            by_name = UNKNOWN_RECEIVER.get(func.attr if isinstance(func, ast.Attribute) else callee.path)
+            if by_name is not None and by_name.check is None:
+                self.held(by_name.category, ast.unparse(func))
+            elif by_name is not None:
+                self.check_call(by_name, "", node, args, keywords)
             elif callee.path == "star":
                 self.held(UNKNOWN, ast.unparse(func), "a name from a star import")
         if callee.kind == "obj" and issubclass(type(callee.obj), type):
