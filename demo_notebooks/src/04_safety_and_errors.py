@@ -19,19 +19,25 @@
 # %% [markdown]
 # ## 1. The gate holds a risky statement
 #
-# The paper's gate looks at the names each statement uses. A statement that reaches for processes,
-# the file system, the network, timing or dynamic execution (`os`, `subprocess`, `shutil`, `socket`,
-# `time`, `eval`, …) is **held**: it and everything after it run, in order, once generation has ended,
-# so nothing irreversible happens on the strength of half a program. Here `shutil.rmtree` is held; the
-# statements before it run while the rest is still being written.
+# Before a statement runs, the gate checks what it reaches for, through the kernel's own namespace
+# (aliases, attributes of modules, `get_ipython()`), without calling anything. A statement that starts
+# processes, writes or deletes files, uses the network, runs dynamic code, reads the environment's
+# secrets or runs a magic that is not known to be harmless is **held**: it and everything after it
+# run, in order, once generation has ended, so nothing irreversible happens on the strength of half a
+# program. Here the analysis runs while the rest is still being written; making a scratch folder is
+# the first thing held.
 
 # %%
 %%eager --replay --rate 30
+import pandas as pd
+sales = pd.DataFrame({"region": ["north", "south", "north"], "units": [3, 5, 2]})
+totals = sales.groupby("region").units.sum()
+print(totals)
 import shutil
 import tempfile
 from pathlib import Path
 scratch = Path(tempfile.mkdtemp(prefix="eager-demo-"))
-(scratch / "draft.csv").write_text("region,units\nnorth,3\n")
+totals.to_csv(scratch / "totals.csv")
 print("the scratch folder holds", [p.name for p in scratch.iterdir()])
 shutil.rmtree(scratch)
 print("scratch folder removed:", not scratch.exists())
@@ -54,9 +60,10 @@ pd.DataFrame(
 ).round(2)
 
 # %% [markdown]
-# The check is static and name-based: a conservative default, not a sandbox (`Path.write_text` above
-# changes a file and is not held). Extend the lists for your setting with
-# `%config Eager.gate_deny = {"requests": "network access"}`, or turn the gate off with `--gate off`.
+# The gate reads the code; it is not a sandbox, and it does not confine what the code does once it
+# runs. For isolation, run the kernel in a container or use a remote kernel. Add names to hold with
+# `%config Eager.gate_deny = {"mylib.upload": "sends data out"}`, let some through with
+# `%config Eager.gate_allow = [...]`, or turn the gate off with `--gate off`.
 
 # %% [markdown]
 # ## 2. A failing statement stops generation at once

@@ -285,7 +285,7 @@ class Engine:
             if prepared.error_before_exec is not None:
                 syntax_error = one_line(prepared.error_before_exec)
             if self.gate is not None and prepared.tree is not None:
-                decision = self.gate.check(prepared.transformed, prepared.tree)
+                decision = self.gate.check(prepared.transformed, prepared.tree, self.shell.user_ns)
                 held, reason = decision.held, decision.reason
                 merge = is_definition_only(prepared.tree)
         self.emit(
