@@ -272,11 +272,11 @@ class EagerMagics(Magics):
         return path
 
     def _view(self, choice: str) -> View:
-        """The live widget where a frontend with our labextension answered at ``%load_ext``
-        (``views.frontend``), else plain outputs. A kernel's frontend applies display updates; a
-        terminal would print each one again, so there the plain view shows only its summary."""
+        """The live widget where the frontend that sent this cell has our labextension (``views.probe``),
+        else plain outputs. A kernel's frontend applies display updates; a terminal would print each
+        one again, so there the plain view shows only its summary."""
         live = getattr(self.shell, "kernel", None) is not None
-        if live and (choice == "widget" or (choice == "auto" and probe.widget_frontend())):
+        if live and (choice == "widget" or (choice == "auto" and probe.widget_frontend(self.shell))):
             from .views.widget import WidgetView
 
             return WidgetView(self.shell)
@@ -300,9 +300,9 @@ def load(shell: Any) -> None:
     cleanup = shell.input_transformers_cleanup
     if _empty_body_gets_a_newline not in cleanup:
         cleanup.append(_empty_body_gets_a_newline)
-    if getattr(shell, "kernel", None) is not None:
-        probe.announce()  # ask the frontend now: it cannot be asked during a run
 
 
 def unload(shell: Any) -> None:
-    probe.forget()
+    cleanup = shell.input_transformers_cleanup
+    if _empty_body_gets_a_newline in cleanup:
+        cleanup.remove(_empty_body_gets_a_newline)

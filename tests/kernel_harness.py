@@ -59,9 +59,13 @@ class Kernel:
         self.client.wait_for_ready(timeout=60)
 
     def execute(
-        self, code: str, timeout: float = 60, interrupt_after: float | None = None
+        self,
+        code: str,
+        timeout: float = 60,
+        interrupt_after: float | None = None,
+        metadata: dict[str, Any] | None = None,
     ) -> Execution:
-        msg_id = self.client.execute(code)
+        msg_id = self.send(code, metadata) if metadata is not None else self.client.execute(code)
         start = time.monotonic()
         timer = None
         if interrupt_after is not None:
@@ -93,6 +97,14 @@ class Kernel:
             if timer is not None:
                 timer.cancel()
         return Execution(reply, outputs, time.monotonic() - start)
+
+    def send(self, code: str, metadata: dict[str, Any] | None = None) -> str:
+        """Queue an execute request with ``metadata`` (what a frontend adds to its requests); its id."""
+        content = {"code": code, "silent": False, "store_history": True, "user_expressions": {},
+                   "allow_stdin": False, "stop_on_error": True}
+        msg = self.client.session.msg("execute_request", content, metadata=metadata or {})
+        self.client.shell_channel.send(msg)
+        return str(msg["header"]["msg_id"])
 
     def value(self, expression: str) -> Any:
         """Evaluate an expression in the kernel and return it (through its JSON repr)."""

@@ -28,7 +28,7 @@ from typing import Any
 import nbformat
 import pytest
 
-pytestmark = [pytest.mark.browser, pytest.mark.timeout(420)]
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
 
 ROOT = Path(__file__).resolve().parent.parent
 BROWSER_DIR = ROOT / "tests" / "browser"
@@ -61,6 +61,78 @@ print("waiting")
 _ = select.select([], [], [], 120.0)
 print("not reached")
 '''
+
+
+# Run with the Run menu's "Run All Cells" in a fresh kernel, right after %load_ext: the gate holds the
+# subprocess call while the model writes for a few more seconds; after generation the held statements
+# run and the last one waits 3 s (the header must say "running", not "generating").
+RUN_ALL_PROGRAM = '''import subprocess
+print("before the hold")
+subprocess.run(["true"])
+values = [1, 2, 3, 4, 5, 6, 7, 8]
+total = sum(values)
+print("the total of the values is", total)
+import select
+_ = select.select([], [], [], 3.0)
+print("done waiting")
+'''
+
+
+def browser_extras(root: Path) -> dict[str, Any]:
+    """The Run All notebook and an nbconvert HTML export, for drive.mjs's ``runAll`` and ``html``."""
+    from nbclient import NotebookClient
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [
+        nbformat.v4.new_code_cell("%load_ext eager_jupyter"),
+        nbformat.v4.new_code_cell(f"%%eager --replay --rate 20\n{RUN_ALL_PROGRAM}"),
+    ]
+    nbformat.write(nb, root / "runall.ipynb")
+    exported = nbformat.v4.new_notebook()
+    exported.metadata["kernelspec"] = nb.metadata["kernelspec"]
+    exported.cells = [
+        nbformat.v4.new_code_cell("%load_ext eager_jupyter"),
+        nbformat.v4.new_code_cell("%%eager --replay --rate 400\nif True:\n    x = 1\n    y = 2\nx + y\n"),
+    ]
+    NotebookClient(exported, timeout=120, kernel_name="python3").execute()
+    html, _ = HTMLExporter().from_notebook_node(exported)
+    (root / "export.html").write_text(html)
+    return {"runAll": {"notebook": "runall.ipynb", "cell": 1}, "html": str(root / "export.html")}
+
+
+def check_run_all(report: dict[str, Any], root: Path) -> None:
+    """Run All got the widget; the hold and its reason showed within 250 ms while the model wrote;
+    after generation the header said "running" while a statement ran."""
+    samples = [s for s in report["runAllSamples"] if s]
+    live = [s for s in samples if s["live"]]
+    assert live, "Run All did not get the live widget"
+    saved = nbformat.read(root / "runall.ipynb", as_version=4).cells[1]
+    header = saved.outputs[0]
+    meta = header["metadata"]["eager_jupyter"]
+    ops = header["data"]["application/vnd.eager-jupyter.run+json"]["snapshot"]["s"]
+    releases = [op for op in ops if op[0] == "R"]
+    index = next(op[1] for op in ops if op[0] == "H")
+    held_wall = meta["wall"] * 1000 + releases[index][3] + releases[index][4]
+    generation_end = next(op[1] for op in ops if op[0] == "G")
+    seen = next(k for k, s in enumerate(live) if any(x["status"] == "held" for x in s["stmts"]))
+    first = live[seen]
+    held = next(x for x in first["stmts"] if x["status"] == "held")
+    reason = held["note"] or held["badge"] or ""
+    assert "subprocess.run" in held["code"] and "runs a process" in reason, held
+    gap = first["wall"] - live[seen - 1]["wall"] if seen else 0  # the sampling interval
+    assert first["wall"] - held_wall <= 250 + gap, (first["wall"] - held_wall, gap)
+    assert first["wall"] < meta["wall"] * 1000 + generation_end, "the hold showed only after generation"
+    phases = [s["phase"] for s in live]
+    assert "running" in phases, phases
+    assert "generating" not in phases[phases.index("running") :], phases
+    assert not report["runAllAfter"]["live"]
+
+
+def check_html_monospace(report: dict[str, Any]) -> None:
+    fonts = report["htmlFonts"]
+    assert fonts and all("monospace" in font.lower() for font in fonts), fonts
 
 
 def _eager_cell(program: str, rate: int) -> str:
@@ -163,6 +235,7 @@ def report(lab: dict[str, Any]) -> dict[str, Any]:
         "chromium": CHROMIUM,
         "eagerCell": 1,
         "stopCell": 2,
+        **browser_extras(lab["root"]),
     }
     config_path = lab["root"] / "drive.json"
     config_path.write_text(json.dumps(config))
@@ -171,7 +244,7 @@ def report(lab: dict[str, Any]) -> dict[str, Any]:
         cwd=BROWSER_DIR,
         capture_output=True,
         text=True,
-        timeout=400,
+        timeout=560,
         check=False,
     )
     assert done.returncode == 0, done.stderr[-3000:]
@@ -179,6 +252,7 @@ def report(lab: dict[str, Any]) -> dict[str, Any]:
     (ARTIFACTS / "report.json").write_text(json.dumps(result, indent=1))
     assert "error" not in result, result["error"] + "\n" + "\n".join(result["log"][-20:])
     result["saved"] = nbformat.read(lab["root"] / "eager.ipynb", as_version=4)
+    result["root"] = lab["root"]
     return result
 
 
@@ -267,7 +341,7 @@ def test_stop_interrupts_the_kernel(report: dict[str, Any]) -> None:
     assert after["outputs"][0]["kind"] == "header" and "interrupted" in after["outputs"][0]["text"]
     assert not any(o["kind"] == "stdout" and "not reached" in o["text"] for o in after["outputs"])
     stopped = next(o for o in after["outputs"] if o["kind"] == "statement" and "select.select" in o["text"])
-    assert stopped["status"] == "error"  # KeyboardInterrupt
+    assert stopped["status"] == "interrupted"  # KeyboardInterrupt: stopped by you
 
 
 def test_held_statement_is_recorded(report: dict[str, Any]) -> None:
@@ -276,7 +350,7 @@ def test_held_statement_is_recorded(report: dict[str, Any]) -> None:
     cell = report["saved"].cells[1]
     ops = cell.outputs[0]["data"]["application/vnd.eager-jupyter.run+json"]["snapshot"]["s"]
     held = [op for op in ops if op[0] == "H"]
-    assert held and "starts processes" in held[0][2]
+    assert held and "runs a process" in held[0][2]
 
 
 def test_saved_notebook_keeps_code_and_outputs(report: dict[str, Any]) -> None:
@@ -300,3 +374,11 @@ def test_reopened_without_widget_state(report: dict[str, Any]) -> None:
     assert "image" in kinds and "stderr" in kinds and "stdout" in kinds
     assert kinds.count("statement") == 17, kinds  # every statement's block, drawn from the saved data
     assert any('print("start")' in o.get("text", "") for o in reopened["outputs"])
+
+
+def test_run_all_gets_the_widget_and_shows_the_hold_while_live(report: dict[str, Any]) -> None:
+    check_run_all(report, report["root"])
+
+
+def test_html_export_draws_code_monospace(report: dict[str, Any]) -> None:
+    check_html_monospace(report)

@@ -179,40 +179,37 @@ def test_an_output_widget_of_the_program_gets_what_is_printed_inside_it(tmp_path
     assert inside[2]["output_type"] == "error" and inside[2]["ename"] == "ZeroDivisionError"
 
 
-def test_probe_tells_whether_a_frontend_has_the_extension() -> None:
-    """A client that answers the probe like the labextension does, and one that does not."""
+def test_view_auto_follows_the_mark_of_the_request_that_runs() -> None:
+    """A request marked as the labextension marks it gets the widget, even queued right behind the
+    %load_ext cell (Run All); an unmarked one (nbclient, VS Code) gets the plain view."""
     sys.path.insert(0, str(ROOT / "tests"))
     from kernel_harness import Kernel
 
+    from eager_jupyter.views.probe import EXECUTE_MARK
+
+    mark = {EXECUTE_MARK: __version__}
+    cell = "%%eager --replay --rate 400\nx = 1\nx + 1\n"
     kernel = Kernel()
     try:
-        client = kernel.client
-        run = kernel.execute("from eager_jupyter.views import probe\nprobe.announce()")
-        assert run.status == "ok"
-        (opened,) = [
-            m for m in run.of_type("comm_open") if m["content"]["target_name"] == "eager_jupyter.probe"
-        ]
-        # still in the announcing cell's wake: no answer read yet -> the plain view
-        assert kernel.value("probe.widget_frontend()") is False
-        answer = client.session.msg(
-            "comm_msg", {"comm_id": opened["content"]["comm_id"], "data": {"hello": __version__}}
-        )
-        client.shell_channel.send(answer)
-        assert kernel.value("probe.widget_frontend()") is True
-        assert kernel.value("[f['hello'] for f in probe._answers.values()]") == [__version__]
-        close = client.session.msg("comm_close", {"comm_id": opened["content"]["comm_id"], "data": {}})
-        client.shell_channel.send(close)
-        assert kernel.value("probe.widget_frontend()") is False
+        kernel.send("%load_ext eager_jupyter", mark)  # not waited for: the next request is queued behind it
+        marked = kernel.execute(cell, metadata=mark)
+        assert marked.status == "ok", marked.reply["content"]
+        assert any(RUN_MIME in m["content"].get("data", {}) for m in marked.of_type("update_display_data"))
+        plain = kernel.execute(cell)
+        assert plain.status == "ok", plain.reply["content"]
+        datas = [m["content"].get("data", {}) for m in plain.of_type("display_data", "update_display_data")]
+        assert datas and not any(RUN_MIME in d or WIDGET_MIME in d for d in datas)
     finally:
         kernel.shutdown()
 
 
-def test_probe_without_a_kernel_is_harmless() -> None:
+def test_view_auto_without_a_kernel_is_the_plain_view() -> None:
     from eager_jupyter.views import probe
 
-    probe.announce()  # no kernel: a dummy comm, nobody answers
-    assert probe.widget_frontend() is False
-    probe.forget()
+    class Shell:
+        kernel = None
+
+    assert probe.widget_frontend(Shell()) is False
 
 
 def test_labextension_is_installed_and_enabled() -> None:

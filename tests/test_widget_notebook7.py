@@ -23,9 +23,20 @@ from typing import Any
 
 import nbformat
 import pytest
-from test_widget_browser import BROWSER_DIR, CHROMIUM, PROGRAM, ROOT, STOP_PROGRAM, _stmt, serve
+from test_widget_browser import (
+    BROWSER_DIR,
+    CHROMIUM,
+    PROGRAM,
+    ROOT,
+    STOP_PROGRAM,
+    _stmt,
+    browser_extras,
+    check_html_monospace,
+    check_run_all,
+    serve,
+)
 
-pytestmark = [pytest.mark.browser, pytest.mark.timeout(420)]
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
 
 ARTIFACTS = ROOT / "test-artifacts" / "notebook7"
 RUN_MIME = "application/vnd.eager-jupyter.run+json"
@@ -75,6 +86,7 @@ def report(notebook7: dict[str, Any]) -> dict[str, Any]:
         "eagerCell": 1,
         "stopCell": 2,
         "autoCell": 3,
+        **browser_extras(notebook7["root"]),
     }
     config_path = notebook7["root"] / "drive.json"
     config_path.write_text(json.dumps(config))
@@ -83,7 +95,7 @@ def report(notebook7: dict[str, Any]) -> dict[str, Any]:
         cwd=BROWSER_DIR,
         capture_output=True,
         text=True,
-        timeout=400,
+        timeout=560,
         check=False,
     )
     assert done.returncode == 0, done.stderr[-3000:]
@@ -91,6 +103,7 @@ def report(notebook7: dict[str, Any]) -> dict[str, Any]:
     (ARTIFACTS / "report.json").write_text(json.dumps(result, indent=1))
     assert "error" not in result, result["error"] + "\n" + "\n".join(result["log"][-20:])
     result["saved"] = nbformat.read(notebook7["root"] / "eager.ipynb", as_version=4)
+    result["root"] = notebook7["root"]
     return result
 
 
@@ -147,3 +160,11 @@ def test_reopened_without_widget_state(report: dict[str, Any]) -> None:
     kinds = [o["kind"] for o in report["reopened"]["outputs"]]
     assert kinds[0] == "header", kinds
     assert kinds.count("statement") == 17, kinds
+
+
+def test_run_all_gets_the_widget_and_shows_the_hold_while_live(report: dict[str, Any]) -> None:
+    check_run_all(report, report["root"])
+
+
+def test_html_export_draws_code_monospace(report: dict[str, Any]) -> None:
+    check_html_monospace(report)

@@ -19,7 +19,8 @@ fences are drawn in a proportional font, as nbconvert does inside an output) and
 output also says what it is in its metadata, for programs that follow a run's messages or read a saved
 notebook (``eager-jupyter replay`` and ``demo`` do), under the key ``eager_jupyter``::
 
-    {"part": "header", "run": id, "state": phase, "started": 3, "held": [[4, reason], ...], "final": false}
+    {"part": "header", "run": id, "state": phase, "started": 3, "held": [[4, reason], ...], "final": false,
+     "wall": the request's time.time()}
     {"part": "statement", "run": id, "index": 0, "line": 1, "status": a record.Status,
      "note": text shown under the code or null, "run_s": seconds (once it ran)}
     {"part": "prose", "run": id}
@@ -230,7 +231,10 @@ def header(record: RunRecord, run: str, now: float | None = None) -> tuple[Bundl
     if tail.strip() and not final:
         lines.append(fenced(_strip_leading_blank_lines(tail)))
     bundle = {"text/markdown": "\n\n".join(lines), "text/plain": "\n".join(plain)}
-    meta = _meta(run, "header", state=phase, started=started, held=held(record), final=final)
+    meta = _meta(
+        run, "header", state=phase, started=started, held=held(record), final=final,
+        wall=round(record.wall_started, 3),
+    )
     return bundle, meta
 
 

@@ -1,77 +1,40 @@
-"""Which frontend is attached: does it have this package's labextension (for ``--view auto``)?
+"""Which frontend sent the running cell: does it have this package's labextension (``--view auto``)?
 
-The kernel cannot ask the frontend during a run: comm messages from the frontend are read only when
-the kernel is idle, i.e. after the ``%%eager`` cell. So the question is asked earlier, when the
-extension is loaded: ``announce()`` (called by ``%load_ext eager_jupyter``) opens a comm to the target
-``eager_jupyter.probe``, which the labextension registers on every notebook kernel connection and
-answers with ``{"hello": <version>, "frontend": "jupyterlab"}``. The answer is handled as soon as the
-loading cell ends. A frontend without the extension closes the comm (JupyterLab and Notebook 7 do so
-for unknown targets) or ignores it (nbclient, papermill, terminal IPython).
+The labextension marks every execute request its notebooks send: the request's metadata carries
+``{"eager_jupyter": <version>}`` (``labextension/src/probe.ts`` wraps each kernel connection's
+``requestExecute``). The kernel reads the metadata of the request it is running, so the answer is
+known in the cell itself: no handshake, no race with the next cell. Run All and Restart-and-Run-All
+get the widget whenever the frontend has the extension; nbclient, papermill, VS Code and terminal
+IPython send no mark and get the plain view; two frontends on one kernel each get what they can show.
 
-The rule for ``--view auto``: the widget if some frontend answered since the extension was loaded
-(``widget_frontend()``), else the plain view. Consequences: ``%load_ext`` and ``%%eager`` in the same
-cell give the plain view (the answer is not read yet); a notebook run headless gives the plain view;
-opening the notebook in JupyterLab later needs ``%reload_ext eager_jupyter`` to switch to the widget.
+(Earlier versions asked at ``%load_ext`` through a comm and read the answer once the loading cell had
+ended, so a cell queued behind it, as with Run All, got the plain view. The labextension still
+answers that comm for kernels of those versions.)
+
+To validate a change: ``tests/test_widget_kernel.py`` (marked and unmarked requests on a real kernel).
 """
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
-from .._version import __version__
+__all__ = ["EXECUTE_MARK", "PROBE_TARGET", "widget_frontend"]
 
-__all__ = ["PROBE_TARGET", "announce", "forget", "widget_frontend"]
-
+#: the execute request metadata key the labextension sets (``probe.ts``'s ``EXECUTE_MARK``)
+EXECUTE_MARK = "eager_jupyter"
+#: the comm target the labextension answers, for kernels of earlier versions
 PROBE_TARGET = "eager_jupyter.probe"
 
-_lock = threading.Lock()
-_answers: dict[str, dict[str, Any]] = {}  # comm id -> what the frontend said
-_comms: list[Any] = []
 
-
-def announce() -> bool:
-    """Open the probe comm; False where there is no kernel to open it on (terminal IPython)."""
-    try:
-        from comm import create_comm
-    except ImportError:  # pragma: no cover - comm comes with ipykernel
+def widget_frontend(shell: Any) -> bool:
+    """True if the request running in ``shell``'s kernel came from a frontend with the labextension."""
+    kernel = getattr(shell, "kernel", None)
+    get_parent = getattr(kernel, "get_parent", None)
+    if get_parent is None:
         return False
     try:
-        comm = create_comm(target_name=PROBE_TARGET, data={"version": __version__})
-    except Exception:  # no kernel: nothing to ask
+        parent = get_parent("shell")
+    except Exception:  # a kernel without per-channel parents
         return False
-    comm_id = str(getattr(comm, "comm_id", id(comm)))
-
-    def on_msg(msg: dict[str, Any]) -> None:
-        data = msg.get("content", {}).get("data", {})
-        if isinstance(data, dict) and "hello" in data:
-            with _lock:
-                _answers[comm_id] = data
-
-    def on_close(msg: dict[str, Any]) -> None:
-        with _lock:
-            _answers.pop(comm_id, None)
-
-    comm.on_msg(on_msg)
-    comm.on_close(on_close)
-    with _lock:
-        _comms.append(comm)
-    return True
-
-
-def widget_frontend() -> bool:
-    """True if a frontend with the labextension answered since ``announce()``: ``--view auto`` -> widget."""
-    with _lock:
-        return bool(_answers)
-
-
-def forget() -> None:
-    """Close the probe comms and forget the answers (``%unload_ext``; tests)."""
-    with _lock:
-        comms, _comms[:] = list(_comms), []
-        _answers.clear()
-    for comm in comms:
-        try:
-            comm.close()
-        except Exception:  # closing a dead comm
-            pass
+    metadata = parent.get("metadata") if isinstance(parent, dict) else None
+    return isinstance(metadata, dict) and bool(metadata.get(EXECUTE_MARK))

@@ -1,15 +1,23 @@
 /**
- * How `%%eager --view auto` knows this extension is here. At `%load_ext eager_jupyter` the kernel
- * opens a comm to `PROBE_TARGET`; every notebook kernel connection registers that target and answers
- * with a hello. The kernel handles the answer once the loading cell has finished (a busy kernel reads
- * no comm messages), so from the next cell on it knows a frontend that can show the widget is
- * attached. Frontends without the extension close the comm (JupyterLab's rule for unknown targets) or
- * ignore it (nbclient): the kernel then picks the plain view.
+ * How `%%eager --view auto` knows this extension is here, with no race against the next cell.
+ *
+ * Every notebook kernel connection of this frontend marks the execute requests it sends: their
+ * metadata carries `eager_jupyter: <version>` (the connection's `requestExecute` is wrapped once).
+ * The kernel reads the metadata of the request it is running (`views/probe.py`), so each cell knows
+ * whether the frontend that sent it can show the widget: Run All and Restart-and-Run-All included,
+ * whatever cell loaded the extension.
+ *
+ * The older handshake stays for kernels of earlier versions: at `%load_ext eager_jupyter` the kernel
+ * opens a comm to `PROBE_TARGET`, which every notebook kernel connection registers and answers with
+ * a hello.
  */
 import { INotebookTracker } from '@jupyterlab/notebook';
-import { Kernel } from '@jupyterlab/services';
+import { Kernel, KernelMessage } from '@jupyterlab/services';
 
 import { MODULE_VERSION, PROBE_TARGET } from './version';
+
+/** The execute request metadata key that says "this frontend has the eager_jupyter extension". */
+export const EXECUTE_MARK = 'eager_jupyter';
 
 const registered = new WeakSet<Kernel.IKernelConnection>();
 
@@ -21,6 +29,12 @@ function register(kernel: Kernel.IKernelConnection | null | undefined): void {
   kernel.registerCommTarget(PROBE_TARGET, comm => {
     comm.send({ hello: MODULE_VERSION, frontend: 'jupyterlab' });
   });
+  const requestExecute = kernel.requestExecute.bind(kernel);
+  kernel.requestExecute = (
+    content: KernelMessage.IExecuteRequestMsg['content'],
+    disposeOnDone?: boolean,
+    metadata?: any
+  ) => requestExecute(content, disposeOnDone, { ...(metadata ?? {}), [EXECUTE_MARK]: MODULE_VERSION });
 }
 
 export function registerProbe(notebooks: INotebookTracker): void {

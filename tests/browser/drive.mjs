@@ -8,6 +8,11 @@
 // JupyterLab's notebook DOM (.jp-Notebook, .jp-Cell, the execution indicator), so only the page differs.
 // autoCell (optional, an index before "Insert as cell" added a cell): a `--view auto` run, sampled and
 // inspected after the Stop step.
+// runAll (optional): {notebook, cell}: a second notebook run with the Run menu's "Run All Cells" in a
+// fresh kernel (its first cell loads the extension); cell `cell` is sampled with wall-clock times
+// (`wall`, ms since the epoch) until it ends, for the held state, the header's phase and the widget.
+// html (optional): a file (an nbconvert export) opened at the end; the computed font of its code
+// blocks is reported.
 // The server is started (and stopped) by the Python test; this script only drives the browser and
 // prints one JSON report on stdout: what the page showed while the eager cell ran (sampled every
 // ~60 ms), what the cell shows after the run, what "Insert as cell" inserted, what the notebook shows
@@ -105,6 +110,8 @@ function inspect(index) {
   });
   return {
     t: performance.now(),
+    wall: Date.now(),
+    phase: widget ? text(widget.querySelector('.eager-run-status')) : null,
     prompt: text(cell.querySelector('.jp-InputPrompt')),
     live: !!widget,
     header: widget ? text(widget.querySelector('.eager-header')) : null,
@@ -229,6 +236,37 @@ try {
     await shot(page, '5b-auto-view');
   }
 
+  // 4c. Run All on a second notebook, in its own tab and kernel: the widget, the held state, the phase
+  if (config.runAll) {
+    const page3 = await context.newPage();
+    await openNotebook(page3, config.runAll.notebook);
+    await page3.locator('.lm-MenuBar-itemLabel', { hasText: /^Run$/ }).click();
+    await page3.locator('.lm-Menu-itemLabel', { hasText: /^Run All Cells$/ }).click();
+    const t0 = Date.now();
+    report.runAllSamples = [];
+    let shotHeld = false;
+    let shotPhase = false;
+    while (Date.now() - t0 < 90000) {
+      const s = await page3.evaluate(inspect, config.runAll.cell);
+      report.runAllSamples.push(s);
+      if (!shotHeld && s && s.live && s.stmts.some(x => x.status === 'held')) {
+        shotHeld = true;
+        await shot(page3, '7-run-all-held');
+      }
+      if (!shotPhase && s && s.live && s.phase === 'running') {
+        shotPhase = true;
+        await shot(page3, '8-run-all-running-after-generation');
+      }
+      if (finished(s)) break;
+      await sleep(60);
+    }
+    await sleep(1000);
+    report.runAllAfter = await page3.evaluate(inspect, config.runAll.cell);
+    await page3.keyboard.press('Control+s');
+    await sleep(1500);
+    await page3.close();
+  }
+
   // 5. save, then open a copy in a fresh kernel: no widget state, only what the file holds
   await page.keyboard.press('Control+s');
   await sleep(1500);
@@ -246,6 +284,17 @@ try {
   report.reopened = await page2.evaluate(inspect, config.eagerCell);
   await page2.locator('.jp-Notebook .jp-Cell').nth(config.eagerCell).scrollIntoViewIfNeeded();
   await shot(page2, '6-reopened');
+
+  // 6. an nbconvert HTML export: are the code blocks monospace?
+  if (config.html) {
+    const page4 = await context.newPage();
+    await page4.goto(`file://${config.html}`);
+    report.htmlFonts = await page4.evaluate(() =>
+      Array.from(document.querySelectorAll('pre.eager-code')).map(el => getComputedStyle(el).fontFamily)
+    );
+    await page4.locator('pre.eager-code').first().scrollIntoViewIfNeeded();
+    await shot(page4, '9-html-export');
+  }
 } catch (error) {
   report.error = String(error && error.stack ? error.stack : error);
   for (const p of context.pages()) {
