@@ -105,7 +105,10 @@ export class StatementBlock extends Panel {
       .filter(Boolean)
       .join(': ');
     let note = this.node.querySelector(':scope > .eager-stmt-head > .eager-note') as HTMLElement | null;
-    if (stmt.note && stmt.status !== 'error') {
+    // the reason shows on the statement the gate held; those that only wait behind it say so in
+    // their badge's tooltip, not in a line each
+    const waitsBehind = stmt.status === 'held' && (stmt.note ?? '').startsWith('after a held statement');
+    if (stmt.note && stmt.status !== 'error' && !waitsBehind) {
       note = note ?? div('eager-note', this.widgets[0].node);
       note.textContent = stmt.note;
     } else {
@@ -190,7 +193,11 @@ export class RunPanel extends Panel {
     button('Insert as cell', 'Put the generated code in a new code cell below', buttons, () =>
       options.actions.insert(code())
     );
-    button('Copy', 'Copy the generated code', buttons, () => options.actions.copy(code()));
+    const copy = button('Copy', 'Copy the generated code', buttons, () => {
+      options.actions.copy(code());
+      copy.textContent = 'Copied ✓'; // feedback: nothing else shows that a copy happened
+      window.setTimeout(() => (copy.textContent = 'Copy'), 1500);
+    });
     if (options.live && options.actions.stop) {
       this.stopButton = button('Stop', 'Interrupt the kernel: stops generation and the running statement', buttons, options.actions.stop);
     }

@@ -34,7 +34,15 @@ export function insertCellBelow(node: HTMLElement, code: string): boolean {
     return false;
   }
   model.sharedModel.insertCell(where.cell + 1, { cell_type: 'code', source: code });
-  where.panel.content.activeCellIndex = where.cell + 1;
+  const notebook = where.panel.content;
+  notebook.activeCellIndex = where.cell + 1;
+  const inserted = notebook.widgets[where.cell + 1];
+  if (inserted) {
+    // feedback: bring the new cell into view and flash it (it may land below the fold)
+    void notebook.scrollToItem(where.cell + 1, 'smart').catch(() => undefined);
+    inserted.node.classList.add('eager-flash');
+    window.setTimeout(() => inserted.node.classList.remove('eager-flash'), 1600);
+  }
   return true;
 }
 

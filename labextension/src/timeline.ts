@@ -24,13 +24,22 @@ export function seconds(ms: number | null | undefined, digits = 2): string {
   return ms === null || ms === undefined ? '-' : `${(ms / 1000).toFixed(digits)} s`;
 }
 
-/** Draw the strip for `state` at kernel time `now` (ms). */
+/** Tick spacing (ms) for an axis `end` ms long: about five ticks at 1, 2 or 5 x 10^k. */
+function tickStep(end: number): number {
+  const raw = end / 5;
+  const power = 10 ** Math.floor(Math.log10(Math.max(raw, 1)));
+  return [1, 2, 5, 10].map(m => m * power).find(step => step >= raw) ?? power * 10;
+}
+
+/** Draw the strip for `state` at kernel time `now` (ms): a fixed height (rows thin out as statements
+ * come, so nothing below moves), a time axis in seconds and a legend. */
 export function renderTimeline(state: RunState, now: number): SVGSVGElement {
   const stmts = state.statements.filter(s => !!s);
   const n = Math.max(stmts.length, 1);
-  const row = Math.max(2, Math.min(9, 110 / n));
+  const height = 96;
   const top = 12;
-  const height = top + n * row + 4;
+  const axis = height - 14;
+  const row = Math.max(0.5, Math.min(9, (axis - top - 2) / n));
   const end = Math.max(now, state.generationEnd ?? 0, ...stmts.map(s => s.finished ?? s.started ?? s.released), 1);
   const x = (t: number | null) => 4 + ((WIDTH - 8) * Math.max(0, t ?? 0)) / end;
 
@@ -38,9 +47,17 @@ export function renderTimeline(state: RunState, now: number): SVGSVGElement {
     class: 'eager-timeline-svg',
     viewBox: `0 0 ${WIDTH} ${height}`,
     preserveAspectRatio: 'none',
-    height: Math.round(height),
+    height,
     role: 'img'
   });
+  el('line', { class: 'eager-tl-axis', x1: 4, x2: WIDTH - 4, y1: axis, y2: axis }, svg);
+  const step = tickStep(end);
+  for (let t = 0; t <= end; t += step) {
+    el('line', { class: 'eager-tl-axis', x1: x(t), x2: x(t), y1: axis, y2: axis + 3 }, svg);
+    el('text', { class: 'eager-tl-tick', x: x(t) + 2, y: height - 2 }, svg).textContent = `${(t / 1000).toFixed(step < 1000 ? 1 : 0)} s`;
+  }
+  const legend = el('text', { class: 'eager-tl-legend', x: WIDTH - 4, y: 9, 'text-anchor': 'end' }, svg);
+  legend.textContent = 'top bar: generation · light: written · dark: ran · dashed: generation ended';
   el('title', {}, svg).textContent =
     'Timeline: light bars are when each statement was being generated, dark bars when it ran';
 
