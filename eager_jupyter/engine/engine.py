@@ -266,8 +266,9 @@ class Engine:
         frontend to answer) runs what is free to run, then ends the run with that line, so the cell
         fails. ``approve`` was fixed when the engine was made: code that ran cannot change it.
         (``_drain_after_failure`` needs no decision: held statements are skipped there anyway.)"""
-        held = scheduler.held if scheduler.gated and self.approve is not None else []
-        decision = self.approve([self.record.statements[i] for i in held]) if held and self.approve else None
+        decision = None
+        if self.approve is not None and scheduler.gated and scheduler.held:
+            decision = self.approve([self.record.statements[i] for i in scheduler.held])
         if decision is None or decision.choice == "run":
             scheduler.end_generation()
             return None
