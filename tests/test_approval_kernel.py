@@ -114,6 +114,24 @@ def test_stop_fails_the_cell_with_one_line(kernel, tmp_path):
     assert kernel.value("_eager.status") == "error" and not target.exists()
 
 
+def test_an_interrupt_while_asking_stops_the_run(kernel, tmp_path):
+    """Interrupting the kernel instead of answering (the frontend's stop button) ends the run as an
+    interrupt: nothing held runs, the record is final."""
+    target = tmp_path / "interrupt.txt"
+    prepare(kernel, target)
+    client = kernel.client
+    msg_id = client.execute(ASK, allow_stdin=True)
+    request = client.get_stdin_msg(timeout=30)
+    assert request["parent_header"]["msg_id"] == msg_id
+    kernel.manager.interrupt_kernel()
+    reply = client.get_shell_msg(timeout=30)
+    while reply["parent_header"].get("msg_id") != msg_id:
+        reply = client.get_shell_msg(timeout=30)
+    assert reply["content"]["status"] == "error" and reply["content"]["ename"] == "KeyboardInterrupt"
+    assert [s for _, s, _ in statuses(kernel)] == ["done", "skipped", "skipped"]
+    assert kernel.value("_eager.status") == "interrupted" and not target.exists()
+
+
 def test_deny_never_asks_and_fails_the_cell(kernel, tmp_path):
     target = tmp_path / "deny.txt"
     prepare(kernel, target)
