@@ -11,6 +11,7 @@ magic runs; ``load`` installs an input transformer that gives such a cell a one-
 
 from __future__ import annotations
 
+import builtins
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -22,6 +23,7 @@ from IPython.core.magic_arguments import argument, magic_arguments, parse_argstr
 from traitlets import Dict, Enum, Float, Int, List, Unicode
 from traitlets.config import Configurable
 
+from . import approval
 from . import record as _record
 from .engine import Engine, RepairContext, RepairFn
 from .events import Mode
@@ -56,6 +58,11 @@ class Eager(Configurable):
         config=True
     )
     fix = Int(0, help="Self-repair rounds after a failing statement.").tag(config=True)
+    approve = Enum(
+        ["auto", "ask", "deny"],
+        "auto",
+        help="Held statements, once generation ends: run them (auto), ask first (ask), never (deny).",
+    ).tag(config=True)
     gate_deny = Dict(
         value_trait=Unicode(),
         help="Extra names the gate holds, name -> reason shown (added to the paper's list).",
@@ -106,6 +113,11 @@ class EagerMagics(Magics):
     @argument("--no-exec", action="store_true", help="Stream and show the code; run nothing.")
     @argument("-i", "--insert", action="store_true", help="Put the finished code into a new cell below.")
     @argument("--gate", choices=["paper", "off"], help="Hold risky statements until generation ends.")
+    @argument(
+        "--approve",
+        choices=["auto", "ask", "deny"],
+        help="Held statements after generation: run them, ask first, or never run them.",
+    )
     @argument("--view", choices=["auto", "widget", "plain"], help="Live widget or plain outputs.")
     @argument("-m", "--model", help="provider:model (openai:, ollama:, ...) or an Anthropic id.")
     @argument("--base-url", metavar="URL", help="Send this cell's request to URL (e.g. http://host:8000/v1).")
@@ -134,6 +146,7 @@ class EagerMagics(Magics):
         gate = self.settings.make_gate(args.gate or self.settings.gate)
         rounds = args.fix if args.fix is not None else self.settings.fix
         repair = self._repair(args, source) if rounds and mode == "eager" else None
+        approve = self._approve(args) if mode == "eager" and gate is not None else None
         # last, after every check that can fail: a widget view opens its comm when it is made
         view = self._view(args.view or self.settings.view)
         engine = Engine(
@@ -145,6 +158,7 @@ class EagerMagics(Magics):
             request=request,
             repair=repair,
             max_repairs=rounds,
+            approve=approve,
             price=self._price(source),
         )
         shell = self.shell
@@ -256,6 +270,18 @@ class EagerMagics(Magics):
 
             return model_fix
         return None
+
+    def _approve(self, args: Any) -> approval.ApproveFn | None:
+        """``Eager.approve`` (or ``--approve``), read once, before anything runs: generated code that
+        changes the setting cannot change this run. ``ask`` reads its answer as ``input()`` in a cell
+        does: the kernel's input request (bound now, not looked up when asking), or the terminal's."""
+        policy = str(args.approve or self.settings.approve)
+        setting = f"--approve {policy}" if args.approve else f"Eager.approve = {policy!r}"
+        ask: approval.AskFn | None = None
+        if policy == "ask":
+            kernel = getattr(self.shell, "kernel", None)
+            ask = kernel.raw_input if kernel is not None else builtins.input
+        return approval.approver(policy, ask, setting=setting)
 
     def _price(self, source: Source) -> Callable[[Mapping[str, int]], float | None] | None:
         """What a run's tokens cost, where the model's price is known (``sources.providers``)."""

@@ -40,6 +40,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..approval import ApproveFn
 from ..chunker import Chunk, Chunker
 from ..errors import EagerError, EagerInterrupt, GenerationError, StatementError
 from ..events import (
@@ -109,6 +110,7 @@ class Engine:
         view: View | None = None,
         repair: RepairFn | None = None,
         max_repairs: int = 0,
+        approve: ApproveFn | None = None,
         request: str | None = None,
         price: Callable[[Mapping[str, int]], float | None] | None = None,
         clock: Callable[[], float] = time.perf_counter,
@@ -120,6 +122,7 @@ class Engine:
         self.view: View = view or NullView()
         self.repair = repair
         self.max_repairs = max_repairs
+        self.approve = approve  # Eager.approve, fixed for the run (None: auto); see _end_generation
         self.request = request
         self.price = price  # what the run's tokens cost in USD, where known
         self.executor = Executor(shell, uuid.uuid4().hex[:8])
@@ -243,7 +246,9 @@ class Engine:
                 if isinstance(item, Ended):
                     gen_done = True
                     self.emit(GenerationEnded(item.t, producer.stopped, dict(source.usage)))
-                    scheduler.end_generation()
+                    failure = self._end_generation(scheduler)
+                    if failure is not None:
+                        return failure
             batch = scheduler.next_batch()
             if batch:
                 failure = self._run_batch(batch)
@@ -251,6 +256,37 @@ class Engine:
                     return failure
             elif gen_done and scheduler.idle():
                 return None
+
+    def _end_generation(self, scheduler: Scheduler) -> Failure | None:
+        """Generation has ended: the held statements (the gate's, and those after them) would be
+        released now. With ``approve`` (``Eager.approve`` ask or deny; None is auto, the paper's
+        policy) its decision comes first (``approval.Decision``): ``run`` releases them; ``skip``
+        marks them skipped with the decision's reason; ``stop`` also skips everything else not yet
+        run and ends the run with the decision's line. A skip with a line (deny, or ask with no
+        frontend to answer) runs what is free to run, then ends the run with that line, so the cell
+        fails. ``approve`` was fixed when the engine was made: code that ran cannot change it.
+        (``_drain_after_failure`` needs no decision: held statements are skipped there anyway.)"""
+        decision = None
+        if self.approve is not None and scheduler.gated and scheduler.held:
+            decision = self.approve([self.record.statements[i] for i in scheduler.held])
+        if decision is None or decision.choice == "run":
+            scheduler.end_generation()
+            return None
+        for index in scheduler.drop_held():
+            self.emit(StatementSkipped(self.clock(), index, decision.reason))
+        if decision.choice == "stop":
+            self._skip_rest("the run stopped")
+            self._flush_figures()
+            raise EagerError(decision.error or "held statements were not approved; the run stopped")
+        scheduler.end_generation()
+        if decision.error is None:
+            return None
+        while batch := scheduler.next_batch():
+            failure = self._run_batch(batch)
+            if failure is not None:
+                return failure
+        self._flush_figures()
+        raise EagerError(decision.error)
 
     def _drain_after_failure(self, error: BaseException, scheduler: Scheduler) -> Failure | None:
         """The source failed (dropped stream, max_tokens, an API error): the half-written statement is
