@@ -6,11 +6,13 @@
       StatementError              a generated statement raised or did not compile (the statement's
                                   own traceback was already shown under it)
       GenerationError             the source failed (network, API, file): from a SourceError
+      NotApproved                 held statements were not run: stopped or denied (``Eager.approve``)
     EagerInterrupt                the run was interrupted (a KeyboardInterrupt: Run All stops)
 
-Each carries the context a caller needs (statement index, line, the original exception). IPython
-renders an exception through ``_render_traceback_`` when it has one; ours return one line, so the cell
-shows the statement's real traceback once and then a single line saying what the run did about it.
+``StatementError`` carries the statement's index, line and the program's own exception (the one
+``%debug`` and ``%tb`` act on); the others carry their line only. IPython renders an exception through
+``_render_traceback_`` when it has one; ours return one line, so the cell shows the statement's real
+traceback once and then a single line saying what the run did about it.
 Showing a ``StatementError`` also makes the program's exception the last one (``sys.last_value``,
 ``%tb``, ``%debug``, ``%pdb``): see ``executor/postmortem.py``.
 """
@@ -19,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["EagerError", "EagerInterrupt", "GenerationError", "StatementError"]
+__all__ = ["EagerError", "EagerInterrupt", "GenerationError", "NotApproved", "StatementError"]
 
 
 class EagerError(Exception):
@@ -45,6 +47,10 @@ class StatementError(EagerError):
 
 class GenerationError(EagerError):
     """The source failed; what already ran stays run, nothing half-generated ran."""
+
+
+class NotApproved(EagerError):
+    """Held statements were not run: the user stopped the run, or ``Eager.approve`` denies them."""
 
 
 class EagerInterrupt(KeyboardInterrupt):

@@ -15,7 +15,7 @@ from IPython.core.error import StdinNotImplementedError
 
 from eager_jupyter.approval import TRIES, Decision, approver, parse, prompt
 from eager_jupyter.engine import Engine
-from eager_jupyter.errors import EagerError
+from eager_jupyter.errors import EagerError, NotApproved, StatementError
 from eager_jupyter.gate import Gate
 from eager_jupyter.record import StatementRecord
 from eager_jupyter.sources import ReplaySource
@@ -191,7 +191,7 @@ def test_skip_held_runs_the_rest_and_the_cell_ends_well(ip, tmp_path):
 
 def test_stop_ends_the_run_with_one_line_and_a_final_record(ip, tmp_path):
     engine, target = run_paused(ip, tmp_path, approver("ask", Answers("x")))
-    with pytest.raises(EagerError) as info:
+    with pytest.raises(NotApproved) as info:
         engine.run()
     assert str(info.value) == "2 held statements were not approved; the run stopped"
     record = engine.record
@@ -205,7 +205,7 @@ def test_stop_ends_the_run_with_one_line_and_a_final_record(ip, tmp_path):
 
 def test_deny_runs_what_is_free_then_fails_the_cell(ip, tmp_path):
     engine, target = run_paused(ip, tmp_path, approver("deny"))
-    with pytest.raises(EagerError) as info:
+    with pytest.raises(NotApproved) as info:
         engine.run()
     assert str(info.value) == "2 held statements not run: Eager.approve = 'deny'"
     record = engine.record
@@ -221,7 +221,7 @@ def test_a_failure_among_the_free_statements_still_wins_under_deny(ip, tmp_path)
     source = ReplaySource("x = 1\nhook()\ny = 1 / 0\nopen(p, 'w')\n", 2000)
     engine = Engine(ip, source, gate=Gate(), approve=approver("deny"))
     ip.user_ns.update(hook=lambda: engine._producer.join(10), p=tmp_path / "f")
-    with pytest.raises(EagerError) as info:
+    with pytest.raises(StatementError) as info:
         engine.run()
     assert "ZeroDivisionError" in str(info.value)
     assert engine.record.statements[-1].status == "skipped"

@@ -42,7 +42,7 @@ from typing import Any
 
 from ..approval import ApproveFn
 from ..chunker import Chunk, Chunker
-from ..errors import EagerError, EagerInterrupt, GenerationError, StatementError
+from ..errors import EagerError, EagerInterrupt, GenerationError, NotApproved, StatementError
 from ..events import (
     Event,
     GenerationEnded,
@@ -180,7 +180,8 @@ class Engine:
             return self.record
         except KeyboardInterrupt:
             self._skip_rest("stopped by you")
-            where = "while waiting for the model" if self._running is None else (
+            waiting = "for your approval" if self.record.generation_done_at is not None else "for the model"
+            where = f"while waiting {waiting}" if self._running is None else (
                 f"in statement {self._running + 1} (line {self._statements[self._running].line})"
             )
             message = f"eager run interrupted {where}; what already ran stays run"
@@ -231,6 +232,8 @@ class Engine:
         """Stream one source to its end. Returns (index, error, traceback) if a statement failed."""
         producer = self._producer = Producer(source, self.clock, self.emit)
         scheduler = self._scheduler = Scheduler(self.mode)
+        if self.gate is not None:
+            self.gate.new_round()
         chunker = Chunker()
         gen_done = False
         producer.start()
@@ -277,7 +280,7 @@ class Engine:
         if decision.choice == "stop":
             self._skip_rest("the run stopped")
             self._flush_figures()
-            raise EagerError(decision.error or "held statements were not approved; the run stopped")
+            raise NotApproved(decision.error or "held statements were not approved; the run stopped")
         scheduler.end_generation()
         if decision.error is None:
             return None
@@ -286,7 +289,7 @@ class Engine:
             if failure is not None:
                 return failure
         self._flush_figures()
-        raise EagerError(decision.error)
+        raise NotApproved(decision.error)
 
     def _drain_after_failure(self, error: BaseException, scheduler: Scheduler) -> Failure | None:
         """The source failed (dropped stream, max_tokens, an API error): the half-written statement is

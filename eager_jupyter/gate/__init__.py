@@ -112,6 +112,11 @@ class Gate:
         self._program = Program()
         self._holding: str | None = None
 
+    def new_round(self) -> None:
+        """A new generation (a ``--fix`` round) starts: what held the last one holds nothing here; what
+        the program bound so far is kept."""
+        self._holding = None
+
     def check(
         self, transformed: str, tree: ast.Module | None = None, namespace: Mapping[str, Any] | None = None
     ) -> GateDecision:
