@@ -18,7 +18,7 @@ runs everything as one batch, ``no-exec`` skips everything)::
     feed the chunker -> check (prepare and gate) each released statement -> run the next batch -> repeat
 
 so statements released while a batch ran form the next batch (dynamic batching). A blocking
-``queue.get`` on the main thread is interrupted by SIGINT within ~10 ms.
+``queue.get`` on the main thread is interrupted by SIGINT at once.
 
 Failures: a failing statement stops the source *before* its traceback is rendered (a model keeps
 writing meanwhile); everything not run is marked skipped, and the run ends with ``StatementError`` (one

@@ -28,8 +28,9 @@ terminal. Steps 1-3 are the setup (the paper's T_setup); step 4 is the run time.
 
 Failures are data (``StatementResult.error_before_exec`` / ``error_in_exec``, as in IPython's
 ``ExecutionResult``); the engine decides what to do, then asks ``render_error`` to show the error
-(after it has stopped the source: rendering the first traceback takes ~90 ms). ``postmortem`` makes
-the program's exception the last one for ``%tb``, ``%debug`` and ``%pdb`` once the run has failed.
+(after it has stopped the source: rendering a traceback is slow, and the model would keep writing).
+``postmortem`` makes the program's exception the last one for ``%tb``, ``%debug`` and ``%pdb`` once
+the run has failed.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ Two things are deferred, and only for the call made here (recognised by ``run_co
 that shows tracebacks itself, or a cell run inside the statement, is untouched):
 
 - the traceback: ``run_code`` calls ``shell.showtraceback()``; that call is recorded instead, so the
-  engine can stop the model before the (slow, ~90 ms) rendering and render it afterwards;
+  engine can stop the model before the (slow) rendering and render it afterwards;
 - the value of a kept expression: a node compiled in ``"single"`` mode hands its value to
   ``sys.displayhook``; only the program's last expression is displayed in a cell, so the value is
   caught (only when the caller is this node's own frame) and the magic returns it at the end.

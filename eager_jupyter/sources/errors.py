@@ -62,9 +62,9 @@ __all__ = [
     "dropped_line",
     "host",
     "is_local",
-    "one_line",
     "parse_retry_after",
     "redact",
+    "shorten",
     "status_line",
     "timeout_line",
     "unreachable_line",
@@ -177,7 +177,8 @@ def redact(text: str, key: str | None) -> str:
     return _KEY_PATTERN.sub("[key]", text)
 
 
-def one_line(text: str, limit: int = 240) -> str:
+def shorten(text: str, limit: int = 240) -> str:
+    """``text`` on one line (white space folded), cut to ``limit`` characters with "..." if longer."""
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 3] + "..."
 

@@ -46,7 +46,7 @@ from typing import Any, Self
 
 from ..trace import TraceWriter
 from .base import SourceKind
-from .errors import ApiError, ConnectionLost, RecordError, Secret, one_line, redact
+from .errors import ApiError, ConnectionLost, RecordError, Secret, redact, shorten
 from .namespace import DEFAULT_BUDGET, summarize_namespace
 from .prompt import (
     SYSTEM_PROMPT,
@@ -144,7 +144,7 @@ class RemoteSource:
         return f"{self.provider}:{self.model}"
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__} model={self.model!r} request={one_line(self.request, 60)!r}>"
+        return f"<{type(self).__name__} model={self.model!r} request={shorten(self.request, 60)!r}>"
 
     # ---- building ----------------------------------------------------------------------------
     @classmethod

@@ -196,7 +196,7 @@ def capture(shell: Any, sink: OutputSink) -> Iterator[None]:
     """Route what runs inside the block to ``sink`` (see the module docstring). Main thread only.
 
     No flush on the way in: what the real streams still buffer was written outside any statement and
-    goes to the cell anyway (an ipykernel flush is a round trip to its IOPub thread, ~70 µs)."""
+    goes to the cell anyway (an ipykernel flush is a round trip to its IOPub thread)."""
     out = _Stream("stdout", sink, sys.stdout)
     err = _Stream("stderr", sink, sys.stderr)
     publisher = getattr(shell, "display_pub", None)

@@ -8,9 +8,9 @@
 // JupyterLab's notebook DOM (.jp-Notebook, .jp-Cell, the execution indicator), so only the page differs.
 // autoCell (optional, an index before "Insert as cell" added a cell): a `--view auto` run, sampled and
 // inspected after the Stop step.
-// runAll (optional): {notebook, cell}: a second notebook run with the Run menu's "Run All Cells" in a
-// fresh kernel (its first cell loads the extension); cell `cell` is sampled with wall-clock times
-// (`wall`, ms since the epoch) until it ends, for the held state, the header's phase and the widget.
+// runAll (optional): {notebook, cells}: a second notebook run with the Run menu's "Run All Cells" in a
+// fresh kernel (its first cell loads the extension); each of `cells`, in turn, is sampled with
+// wall-clock times (`wall`, ms since the epoch) until it ends: the held state, the phase, the widget.
 // html (optional): a file (an nbconvert export) opened at the end; the computed font of its code
 // blocks is reported.
 // The server is started (and stopped) by the Python test; this script only drives the browser and
@@ -242,26 +242,29 @@ try {
     await openNotebook(page3, config.runAll.notebook);
     await page3.locator('.lm-MenuBar-itemLabel', { hasText: /^Run$/ }).click();
     await page3.locator('.lm-Menu-itemLabel', { hasText: /^Run All Cells$/ }).click();
-    const t0 = Date.now();
-    report.runAllSamples = [];
-    let shotHeld = false;
-    let shotPhase = false;
-    while (Date.now() - t0 < 90000) {
-      const s = await page3.evaluate(inspect, config.runAll.cell);
-      report.runAllSamples.push(s);
-      if (!shotHeld && s && s.live && s.stmts.some(x => x.status === 'held')) {
-        shotHeld = true;
-        await shot(page3, '7-run-all-held');
+    report.runAll = [];
+    for (const cell of config.runAll.cells) {
+      const t0 = Date.now();
+      const samples = [];
+      let shotHeld = false;
+      let shotPhase = false;
+      while (Date.now() - t0 < 90000) {
+        const s = await page3.evaluate(inspect, cell);
+        samples.push(s);
+        if (!shotHeld && s && s.live && s.stmts.some(x => x.status === 'held')) {
+          shotHeld = true;
+          await shot(page3, `7-run-all-cell${cell}-held`);
+        }
+        if (!shotPhase && s && s.live && s.phase === 'running') {
+          shotPhase = true;
+          await shot(page3, `8-run-all-cell${cell}-running-after-generation`);
+        }
+        if (finished(s)) break;
+        await sleep(60);
       }
-      if (!shotPhase && s && s.live && s.phase === 'running') {
-        shotPhase = true;
-        await shot(page3, '8-run-all-running-after-generation');
-      }
-      if (finished(s)) break;
-      await sleep(60);
+      await sleep(500);
+      report.runAll.push({ cell, samples, after: await page3.evaluate(inspect, cell) });
     }
-    await sleep(1000);
-    report.runAllAfter = await page3.evaluate(inspect, config.runAll.cell);
     await page3.keyboard.press('Control+s');
     await sleep(1500);
     await page3.close();

@@ -28,9 +28,9 @@ from ..errors import (
     by_status,
     dropped_line,
     host,
-    one_line,
     parse_retry_after,
     redact,
+    shorten,
     status_line,
     timeout_line,
     unreachable_line,
@@ -57,8 +57,8 @@ __all__ = [
     "ServerError",
     "api_key_from_env",
     "check_api_key",
-    "one_line",
     "redact",
+    "shorten",
     "translate",
 ]
 
@@ -116,7 +116,7 @@ def translate(
     if isinstance(error, anthropic.APIStatusError):
         status = error.status_code
         etype = error.type if isinstance(error.type, str) else None
-        detail = one_line(redact(error.api_message or "", key), 160)
+        detail = shorten(redact(error.api_message or "", key), 160)
         in_stream = status == 200  # an SSE error event after a 200 response
         cls = _BY_TYPE.get(etype or "") or by_status(status)
         code = f"{etype or 'error'}" if in_stream else f"{status} {etype or 'error'}"
@@ -146,12 +146,12 @@ def translate(
     if isinstance(error, anthropic.APITimeoutError | httpx2.TimeoutException):
         return timeout_line(who, timeout, during)
     if isinstance(error, anthropic.APIConnectionError) and not during and not _started_streaming(error):
-        reason = one_line(redact(str(error.__cause__ or error), key), 120)
+        reason = shorten(redact(str(error.__cause__ or error), key), 120)
         return unreachable_line(who, host(base_url, "https://api.anthropic.com"), reason)
     if isinstance(error, anthropic.APIConnectionError | httpx2.TransportError):
         return dropped_line(who, during)
     mid = " mid-reply" if during else ""
-    text = one_line(redact(f"{type(error).__name__}: {error}", key), 160)
+    text = shorten(redact(f"{type(error).__name__}: {error}", key), 160)
     return ApiError(f"unexpected failure of the Anthropic client{mid}: {text}", during_reply=during)
 
 

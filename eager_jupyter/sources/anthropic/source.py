@@ -22,7 +22,6 @@ Anthropic's is here: the client, the request, the events (``stream.py``) and how
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from ..errors import (
@@ -39,9 +38,8 @@ from ..errors import (
     ReplyIncomplete,
     ServerError,
 )
-from ..prompt import SYSTEM_PROMPT, Conversation, RequestError
+from ..prompt import Conversation, RequestError
 from ..remote import DEFAULT_BACKOFF, DEFAULT_MAX_TOKENS, DEFAULT_TIMEOUT, RemoteSource
-from ..secrets import SecretScanner
 from .errors import (
     API_KEY_ENV,
     MISSING_KEY,
@@ -99,42 +97,16 @@ class AnthropicSource(RemoteSource):
         self,
         request: str,
         *,
-        context: str = "",
-        conversation: Conversation | None = None,
         model: str = DEFAULT_MODEL,
-        max_tokens: int = DEFAULT_MAX_TOKENS,
-        temperature: float | None = None,
-        system: str = SYSTEM_PROMPT,
         api_key: str | None = None,
         base_url: str | None = None,
-        record: str | Path | None = None,
-        timeout: float | None = None,
-        connect_timeout: float = 10.0,
-        retries: int = 2,
-        backoff: float | None = None,
-        max_retry_wait: float = 20.0,
-        scanner: SecretScanner | None = None,
+        **options: Any,
     ) -> None:
+        """``options`` are ``RemoteSource``'s (context, conversation, max_tokens, record, ...)."""
         key = api_key or api_key_from_env()
         check_api_key(key)
-        super().__init__(
-            request,
-            api_key=key,
-            model=model,
-            context=context,
-            conversation=conversation,
-            max_tokens=max_tokens,
-            temperature=temperature,
-            system=system,
-            base_url=base_url or os.environ.get(BASE_URL_ENV) or None,
-            record=record,
-            timeout=timeout,
-            connect_timeout=connect_timeout,
-            retries=retries,
-            backoff=backoff,
-            max_retry_wait=max_retry_wait,
-            scanner=scanner,
-        )
+        base = base_url or os.environ.get(BASE_URL_ENV) or None
+        super().__init__(request, api_key=key, model=model, base_url=base, **options)
 
     def _new_run(self) -> None:
         super()._new_run()

@@ -33,9 +33,9 @@ from ..errors import (
     dropped_line,
     host,
     is_local,
-    one_line,
     parse_retry_after,
     redact,
+    shorten,
     status_line,
     timeout_line,
     unreachable_line,
@@ -145,7 +145,7 @@ def translate(
     if isinstance(error, openai.APITimeoutError | httpx2.TimeoutException):
         return timeout_line(name, timeout, during)
     if isinstance(error, openai.APIConnectionError) and not during and not _started_streaming(error):
-        reason = one_line(redact(str(error.__cause__ or error), key), 120)
+        reason = shorten(redact(str(error.__cause__ or error), key), 120)
         url = host(base_url, "https://api.openai.com")
         hint = ""
         if is_local(base_url):
@@ -168,7 +168,7 @@ def translate(
         message = _status_line(cls, name, provider, model, base_url, where, paren)
         return cls(redact(message, key), during_reply=during)
     mid = " mid-reply" if during else ""
-    text = one_line(redact(f"{type(error).__name__}: {error}", key), 160)
+    text = shorten(redact(f"{type(error).__name__}: {error}", key), 160)
     return ApiError(f"unexpected failure of the openai client{mid}: {text}", during_reply=during)
 
 
@@ -201,7 +201,7 @@ def _body(body: Any, key: str) -> tuple[str | None, str]:
         detail = message if isinstance(message, str) else ""
     else:
         etype, detail = None, body if isinstance(body, str) else ""
-    return etype, one_line(redact(detail, key), 160)
+    return etype, shorten(redact(detail, key), 160)
 
 
 def _bad_request_hint(cls: type[ApiError], detail: str, provider: Provider, temperature: float | None) -> str:

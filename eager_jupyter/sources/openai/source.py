@@ -23,14 +23,11 @@ Usage comes as ``input_tokens`` and ``output_tokens`` (from the API's ``prompt_t
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from ..errors import ApiError
-from ..prompt import SYSTEM_PROMPT, Conversation
 from ..providers import BUILTIN, Provider, resolve
-from ..remote import DEFAULT_BACKOFF, DEFAULT_MAX_TOKENS, DEFAULT_TIMEOUT, RemoteSource
-from ..secrets import SecretScanner
+from ..remote import DEFAULT_BACKOFF, DEFAULT_TIMEOUT, RemoteSource
 from .errors import check_sdk, missing_key, translate, who
 from .stream import ChunkState, ToolCall, check_finish
 
@@ -56,21 +53,11 @@ class OpenAISource(RemoteSource):
         *,
         model: str,
         provider: Provider | str = "openai",
-        context: str = "",
-        conversation: Conversation | None = None,
-        max_tokens: int = DEFAULT_MAX_TOKENS,
-        temperature: float | None = None,
-        system: str = SYSTEM_PROMPT,
         api_key: str | None = None,
         base_url: str | None = None,
-        record: str | Path | None = None,
-        timeout: float | None = None,
-        connect_timeout: float = 10.0,
-        retries: int = 2,
-        backoff: float | None = None,
-        max_retry_wait: float = 20.0,
-        scanner: SecretScanner | None = None,
+        **options: Any,
     ) -> None:
+        """``options`` are ``RemoteSource``'s (context, conversation, max_tokens, record, ...)."""
         spec = BUILTIN[provider] if isinstance(provider, str) else provider
         resolved = resolve(spec, os.environ, base_url)
         key = api_key or resolved.api_key
@@ -78,24 +65,7 @@ class OpenAISource(RemoteSource):
             raise missing_key(spec)
         self.endpoint = spec
         self.provider = spec.name
-        super().__init__(
-            request,
-            api_key=key,
-            model=model,
-            context=context,
-            conversation=conversation,
-            max_tokens=max_tokens,
-            temperature=temperature,
-            system=system,
-            base_url=resolved.base_url,
-            record=record,
-            timeout=timeout,
-            connect_timeout=connect_timeout,
-            retries=retries,
-            backoff=backoff,
-            max_retry_wait=max_retry_wait,
-            scanner=scanner,
-        )
+        super().__init__(request, api_key=key, model=model, base_url=resolved.base_url, **options)
 
     def _new_run(self) -> None:
         super()._new_run()

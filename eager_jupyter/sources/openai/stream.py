@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import ReplyIncomplete, ServerError, check_cut, one_line
+from ..errors import ReplyIncomplete, ServerError, check_cut, shorten
 
 __all__ = ["ChunkState", "ToolCall", "check_finish"]
 
@@ -96,7 +96,7 @@ class ChunkState:
 def check_finish(state: ChunkState, reply: str, max_tokens: int, who: str) -> None:
     """Raise ``ReplyIncomplete`` if the reply stopped where its code must not run as it is."""
     if state.refusal.strip():
-        raise ReplyIncomplete(f"the model declined this request (refusal: {one_line(state.refusal, 120)})")
+        raise ReplyIncomplete(f"the model declined this request (refusal: {shorten(state.refusal, 120)})")
     if state.finish_reason == "content_filter":
         raise ReplyIncomplete(
             f"{who}'s content filter stopped the reply (finish_reason: content_filter);"
