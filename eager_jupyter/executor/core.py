@@ -70,7 +70,10 @@ def one_line(error: BaseException) -> str:
     if isinstance(error, SyntaxError):
         where = f" (line {error.lineno})" if error.lineno else ""
         return f"{name}: {error.msg}{where}"
-    text = str(error).strip().splitlines()
+    try:
+        text = str(error).strip().splitlines()
+    except Exception:  # an exception whose __str__ raises still gets its line
+        return f"{name}: (its message could not be shown)"
     return f"{name}: {text[0]}" if text else name
 
 
