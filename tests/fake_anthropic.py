@@ -63,7 +63,8 @@ class Reply:
     ttft: float = 0.0  # after message_start, before the first delta
     input_tokens: int = 321
     output_tokens: int | None = None  # default: one per piece
-    stop_reason: str = "end_turn"
+    stop_reason: str | None = "end_turn"  # any value, sent as is (None: null)
+    message_delta: bool = True  # False: no message_delta event (no stop reason at all)
     model: str | None = None  # default: the requested model
     error_after: int | None = None  # send an SSE error event after this many pieces
     error_type: str = "overloaded_error"
@@ -264,7 +265,7 @@ class _Handler(BaseHTTPRequestHandler):
                     "usage": {"output_tokens": output},
                 },
             ),
-        ]
+        ][: 2 if script.message_delta else 1]
         if script.message_stop:
             end.append(("message_stop", {"type": "message_stop"}))
         for name, data in end:

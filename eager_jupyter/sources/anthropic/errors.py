@@ -9,7 +9,8 @@ carries the SDK's exception (they are raised outside the ``except`` block, so no
       AnthropicSourceError
         MissingApiKey         no key; the magic checks first and raises it as a UsageError
         RecordError           --record FILE cannot be written
-        ReplyIncomplete       the reply stopped before its code was complete (max_tokens, refusal)
+        ReplyIncomplete       the reply stopped before its code was complete (any stop reason but
+                              end_turn, stop_sequence; none; refusal)
         ApiError              the API or the network failed: .status, .during_reply, .retry_after
           KeyRejected         401, 403
           ModelNotFound       404
