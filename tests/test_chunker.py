@@ -523,3 +523,29 @@ def test_import_stays_light() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
                          check=True, cwd=root)
     assert out.stdout.strip() == "[]"
+
+
+# ---- one huge line ------------------------------------------------------------------------------
+
+HUGE_LINES = {
+    "list": "x = [" + "1, " * 20_000 + "]\n" + "y = len(x)\n",
+    "string": "s = '" + "abc " * 30_000 + "'\n" + "t = s\n",
+    "fstring": "f = f'" + "{1 + 2} and {'a'!r:>4} " * 5_000 + "'\n" + "g = f\n",
+    "call": "print(" + ", ".join(f"v{i}" for i in range(20_000)) + ")\n",
+    "semicolons": "; ".join(f"a{i} = {i}" for i in range(8_000)) + "\n" + "b = 1\n",
+    "unclosed": "z = (" + "1 + " * 30_000 + "\n",
+}
+
+
+@pytest.mark.parametrize("name", HUGE_LINES)
+def test_one_huge_line_in_small_pieces_equals_it_whole(name: str) -> None:
+    """However a huge line arrives (3 characters, random sizes up to 16, whole), the chunks are the
+    same, and the oracle's properties hold."""
+    text = HUGE_LINES[name]
+    whole = Chunker()
+    reference = [c.code for c in whole.feed(text) + whole.finish()]
+    assert "".join(reference) == text
+    tree = parse(text)
+    rng = random.Random(name)
+    for pieces in (cut(text, iter(lambda: 3, 0)), cut(text, random_sizes(rng))):
+        check(text, pieces, tree, reference=reference)
