@@ -164,6 +164,39 @@ def _opening(line: str) -> tuple[int, str, int, str] | None:
     return len(m["indent"]), fence[0], len(fence), language
 
 
+class _Text:
+    """A line growing piece by piece. Every 256 pieces are joined into one, so a huge line in tiny
+    pieces holds its characters, not a string object per piece; each piece is joined once."""
+
+    __slots__ = ("parts", "small")
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.small = 0  # pieces added since the last join
+
+    def add(self, piece: str) -> None:
+        self.parts.append(piece)
+        self.small += 1
+        if self.small == 256:
+            self.parts[-256:] = ["".join(self.parts[-256:])]
+            self.small = 0
+
+    def text(self) -> str:
+        """All of it as one string (kept as one piece)."""
+        parts = self.parts
+        if len(parts) == 1:
+            return parts[0]
+        text = "".join(parts)
+        self.parts, self.small = ([text] if text else []), 0
+        return text
+
+    def take(self) -> str:
+        """All of it, emptied."""
+        text = "".join(self.parts)
+        self.parts, self.small = [], 0
+        return text
+
+
 class _Shape:
     """How the current line starts, as far as fences care, updated piece by piece.
 
@@ -238,7 +271,7 @@ class FenceFilter:
 
     def __init__(self) -> None:
         self._state = _State.START
-        self._parts: list[str] = []  # the current line's text not emitted yet
+        self._parts = _Text()  # the current line's text not emitted yet
         self._shape = _Shape()  # the current line's start, for fence decisions
         self._sent = False  # part of the current line was emitted: it is not a fence line
         self._held: list[str] = []  # START: complete blank/comment lines waiting for the decision
@@ -248,7 +281,7 @@ class FenceFilter:
         self._finished = False
         self._out: list[tuple[SegmentKind, list[str]]] = []
         self._lex = Lexer()  # CODE: string state at the start of the current line
-        self._code: list[str] = []  # CODE: the current line as emitted, for the lexer
+        self._code = _Text()  # CODE: the current line as emitted, for the lexer
 
     @property
     def code_ended(self) -> bool:
@@ -258,7 +291,7 @@ class FenceFilter:
     @property
     def pending(self) -> str:
         """Text fed but not emitted yet (held while its kind is undecided)."""
-        return "".join(self._held) + "".join(self._parts)
+        return "".join(self._held) + self._parts.text()
 
     def feed(self, text: str) -> list[Segment]:
         if self._finished:
@@ -267,10 +300,10 @@ class FenceFilter:
         if self._sent and "\n" not in text and state is not _State.OTHER:
             # the usual piece: more of a line already decided (OTHER still watches for its close)
             if state is _State.CODE:
-                self._code.append(text)
+                self._code.add(text)
             return [Segment("code" if state in (_State.CODE, _State.BARE) else "prose", text)] if text else []
         for piece in _LINE_PIECES.findall(text):
-            self._parts.append(piece)
+            self._parts.add(piece)
             if piece.endswith("\n"):
                 self._shape.add(piece[:-1])
                 self._end_line()
@@ -282,7 +315,7 @@ class FenceFilter:
     def finish(self) -> list[Segment]:
         if not self._finished:
             self._finished = True
-            if self._parts or self._held:
+            if self._parts.parts or self._held:
                 self._end_line()
             if self._state is _State.START:
                 self._release_held("prose")  # only blank or comment lines: nothing to run
@@ -303,17 +336,11 @@ class FenceFilter:
         return [Segment(kind, "".join(texts)) for kind, texts in out]
 
     def _line_text(self) -> str:
-        """The unsent text of the current line, as one string (kept as one part afterwards)."""
-        parts = self._parts
-        if len(parts) == 1:
-            return parts[0]
-        text = "".join(parts)
-        self._parts = [text] if text else []
-        return text
+        """The unsent text of the current line, as one string."""
+        return self._parts.text()
 
     def _send_rest(self, kind: SegmentKind) -> None:
-        self._emit(kind, self._line_text())
-        self._parts = []
+        self._emit(kind, self._parts.take())
         self._sent = True
 
     def _send_code(self) -> None:
@@ -321,8 +348,9 @@ class FenceFilter:
         if not self._sent and self._fence_indent:
             text = self._line_text()
             spaces = len(text) - len(text.lstrip(" "))
-            self._parts = [text[min(spaces, self._fence_indent) :]]
-        self._code.extend(self._parts)
+            self._parts.take()
+            self._parts.add(text[min(spaces, self._fence_indent) :])
+        self._code.add(self._parts.text())
         self._send_rest("code")
 
     def _release_held(self, kind: SegmentKind) -> None:
@@ -369,14 +397,14 @@ class FenceFilter:
                 self._state = _State.AFTER
             else:
                 self._send_code()
-                line = "".join(self._code)
-                self._code = []
+                line = self._code.take()
                 self._lex.scan(line, 0)
         elif state is _State.BARE:
             self._send_rest("code")
         else:
             self._send_rest("prose")
-        self._parts, self._sent, self._shape = [], False, _Shape()
+        self._parts.take()
+        self._sent, self._shape = False, _Shape()
 
     def _start_line(self, line: str) -> None:
         opening = _opening(line)
@@ -386,7 +414,7 @@ class FenceFilter:
             self._open(opening)
         elif not line.strip() or _is_comment(line):
             self._held.append(line)
-            self._parts = []
+            self._parts.take()
         elif looks_like_python(line):
             self._release_held("code")
             self._send_rest("code")

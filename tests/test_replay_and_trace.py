@@ -289,3 +289,26 @@ def test_open_trace_reads_only_the_header(tmp_path):
     assert trace.header["kind"] == "markdown" and trace.end is None
     assert list(trace.pieces()) == [(0.0, "a"), (0.01, "b")]
     assert trace.end is not None and trace.end["stop_reason"] == "end_turn"
+
+
+def test_a_huge_first_line_is_not_read_whole_for_its_encoding(tmp_path):
+    path = tmp_path / "one_line.py"
+    path.write_text("x = ['é', " + "1, " * 1_000_000 + "]\n", encoding="utf-8")  # 3 MB, one line
+
+    def first_tokens():
+        stream = ReplaySource.from_file(path, rate=1e9).stream()
+        assert [next(stream) for _ in range(3)] == ["x", " =", " ['"]
+        stream.close()
+
+    assert _peak_while(first_tokens) < 1_000_000
+    # a cut at 4096 bytes inside a 2-byte character is not a decoding error
+    path.write_bytes(b"s = '" + "é".encode() * 5000 + b"'\n")
+    assert "".join(ReplaySource.from_file(path, rate=1e9).stream()) == "s = '" + "é" * 5000 + "'\n"
+
+
+def test_a_huge_trace_time_waits_without_overflow(tmp_path):
+    path = tmp_path / "t.jsonl"
+    path.write_text('{"eager_trace": 1}\n{"t": 1e300, "text": "x"}\n{"end": 1e300}\n')
+    source = TraceSource.from_file(path)
+    threading.Timer(0.2, source.close).start()
+    assert list(source.stream()) == []  # waited, then closed

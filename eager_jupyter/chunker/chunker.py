@@ -33,7 +33,9 @@ Algorithm (linear, no re-parsing):
   comes from its first word: `if for while try with def class async @`, or, for `match` and
   anything else, a logical line ending in `:`). Lines inside brackets or strings are never looked at
   for statements or IPython syntax.
-- Pending complete lines are kept as a list and joined once, at release.
+- Pending complete lines are kept as a list and joined once, at release. The pieces of a partial line
+  are joined 256 at a time, so one huge line in tiny pieces holds its characters, not a string
+  object per piece.
 
 Why not parso or compile: parso 0.8.7 misreads `match`, PEP 695 and PEP 701 f-strings, and one
 parse of `typing.py` costs about 8x this whole chunker streaming it; `compile` on every newline is
@@ -154,6 +156,8 @@ _OFF = 0  # not waiting, or already decided for this line
 _BLANK = 1  # nothing but whitespace seen yet
 _WORD = 2  # a first word that may still become a clause keyword
 
+_COMPACT = 256  # pieces of a partial line joined into one at a time
+
 _EMPTY: frozenset[str] = frozenset()
 _IF = frozenset({"elif", "else"})
 _LOOP = frozenset({"else"})
@@ -188,10 +192,11 @@ class Chunker:
     """
 
     __slots__ = ("_clauses", "_head", "_ipy", "_kind", "_lex", "_line_no", "_lines", "_n_stmt",
-                 "_offset", "_operand", "_out", "_partial", "_watch")
+                 "_offset", "_operand", "_out", "_partial", "_small", "_watch")
 
     def __init__(self) -> None:
         self._partial: list[str] = []  # pieces of the current, incomplete line
+        self._small = 0  # how many of them were appended since the last compaction
         self._lines: list[str] = []  # complete pending lines
         self._n_stmt = 0  # how many of them the current statement spans (the rest: comments after it)
         self._offset = 0  # stream offset of _lines[0]
@@ -214,6 +219,9 @@ class Chunker:
         """Take the next piece of the stream; return the statements it completes (often none)."""
         if "\n" not in piece:
             self._partial.append(piece)
+            self._small += 1
+            if self._small == _COMPACT:
+                self._compact()
             # Only a non-blank character, or any after the first word began, decides a waiting
             # compound statement.
             if self._watch and piece and (self._watch == _WORD or not piece.isspace()):
@@ -232,6 +240,7 @@ class Chunker:
             j = text.find("\n", start)
         rest = text[start:]
         self._partial = [rest] if rest else []
+        self._small = 0
         self._watch = _BLANK if self._kind == _COMPOUND and self._lex.at_start() else _OFF
         if rest and self._watch:
             self._look()
@@ -242,6 +251,7 @@ class Chunker:
         out = self._out = []
         text = "".join(self._partial)
         self._partial = []
+        self._small = 0
         if text:
             self._line(text)
         if self._n_stmt:
@@ -272,11 +282,19 @@ class Chunker:
         self._n_stmt = 0
         self._kind = _NONE
 
+    def _compact(self) -> None:
+        """Join the last pieces of a long partial line into one, so it costs its characters, not
+        ~50 bytes per piece (each piece is joined once: linear)."""
+        partial = self._partial
+        partial[-_COMPACT:] = ["".join(partial[-_COMPACT:])]
+        self._small = 0
+
     def _look(self) -> None:
         """A compound statement waits: does the partial line's start already decide it?"""
         partial = self._partial
         text = partial[0] if len(partial) == 1 else "".join(partial)
         self._partial = [text]
+        self._small = 0
         c = text[0]
         if c == " " or c == "\t":  # the usual case: an indented line, unless a form feed follows
             rest = text.lstrip(" \t")

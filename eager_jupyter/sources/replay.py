@@ -32,6 +32,7 @@ import time
 import tokenize
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import IO
 
 from ..fences import FenceFilter
 from ..trace import Trace, TraceFile, open_trace, stop_problem
@@ -84,7 +85,7 @@ def _open_text(path: Path, kind: SourceKind) -> io.TextIOWrapper:
     binary = path.open("rb")
     try:
         if kind == "code":
-            encoding, _ = tokenize.detect_encoding(binary.readline)
+            encoding, _ = tokenize.detect_encoding(lambda: _head_line(binary))
             binary.seek(0)
         else:
             encoding = "utf-8-sig"
@@ -92,6 +93,22 @@ def _open_text(path: Path, kind: SourceKind) -> io.TextIOWrapper:
     except BaseException:
         binary.close()
         raise
+
+
+def _head_line(binary: IO[bytes], limit: int = 4096) -> bytes:
+    """A line for ``detect_encoding``, at most ``limit`` bytes (a coding cookie is near the start;
+    reading a 100 MB one-line file whole to look for it would hold it all). A line cut short is cut
+    back to whole UTF-8 characters, so the cut is never mistaken for bad bytes."""
+    line = binary.readline(limit)
+    if len(line) < limit or line.endswith(b"\n"):
+        return line
+    for end in range(len(line), len(line) - 4, -1):
+        try:
+            line[:end].decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        return line[:end] + b"\n"
+    return line
 
 
 def _blocks(stream: io.TextIOWrapper) -> Iterator[str]:
@@ -113,8 +130,8 @@ class _Pacer:
     def wait_until(self, offset: float) -> bool:
         """Sleep until ``offset`` seconds after ``begin``; False if closed meanwhile."""
         delay = self._start + offset - time.perf_counter()
-        if delay > 0:
-            return not self._closed.wait(delay)
+        if delay > 0:  # (a finite but huge offset from a trace: wait() would overflow)
+            return not self._closed.wait(min(delay, threading.TIMEOUT_MAX))
         return not self._closed.is_set()
 
     def close(self) -> None:
