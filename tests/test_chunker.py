@@ -549,3 +549,27 @@ def test_one_huge_line_in_small_pieces_equals_it_whole(name: str) -> None:
     rng = random.Random(name)
     for pieces in (cut(text, iter(lambda: 3, 0)), cut(text, random_sizes(rng))):
         check(text, pieces, tree, reference=reference)
+
+
+def _padded_error(chunk: Chunk) -> str | None:
+    """The message of the chunk compiled padded to its stream line (what syntax_error must match)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile("\n" * (chunk.start_line - 1) + chunk.code, "<chunk>", "exec",
+                    ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True)
+    except SyntaxError as e:
+        return f"{e.msg} (line {e.lineno})"
+    return None
+
+
+def test_syntax_errors_name_stream_lines_as_if_padded() -> None:
+    broken = [
+        "x = (1,\n  2]\n", "def f(:\n    pass\n", "y = [1,\n\n 2)\n", "return 5\n", "a = 1 +\n",
+        "if x:\npass\n", "s = 'abc\n", "f(**)\n", "z = {1: 2, 3}\n", "class C:\n    x = (\n]\n",
+    ]
+    text = "".join(f"ok{i} = {i}\n" + code for i, code in enumerate(broken * 3))
+    chunks = release_all(text)
+    errors = [(c.syntax_error, _padded_error(c)) for c in chunks]
+    assert sum(1 for got, _ in errors if got) >= len(broken) * 3
+    assert all(got == want for got, want in errors), [e for e in errors if e[0] != e[1]]

@@ -132,14 +132,17 @@ class Chunk:
                 indent = body[: len(body) - len(body.lstrip(" \t\f"))]
                 lines[i] = indent + "pass" + line[len(body) :]
             source = "".join(lines)
-        # Padding to the start line makes every line number in the message a stream line number.
-        source = "\n" * (self.start_line - 1) + source
+        # Compiled as it is (padding it to its stream line made the cost grow with the line number:
+        # quadratic over a long program); line numbers, also those inside the message ("... on
+        # line 3"), are shifted to stream lines.
+        shift = self.start_line - 1
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # SyntaxWarning for "\d" etc. is not our business
                 compile(source, "<chunk>", "exec", ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True)
         except SyntaxError as e:
-            return f"{e.msg} (line {e.lineno or self.start_line})"
+            msg = _LINE_REF.sub(lambda m: f"{m[1]}{int(m[2]) + shift}", e.msg) if shift else e.msg
+            return f"{msg} (line {(e.lineno or 1) + shift})"
         except (ValueError, RecursionError, MemoryError) as e:  # null bytes, absurd nesting
             return f"{type(e).__name__}: {e} (line {self.start_line})"
         return None
@@ -156,6 +159,7 @@ _OFF = 0  # not waiting, or already decided for this line
 _BLANK = 1  # nothing but whitespace seen yet
 _WORD = 2  # a first word that may still become a clause keyword
 
+_LINE_REF = re.compile(r"(\bline )(\d+)")  # "does not match opening parenthesis '(' on line 3"
 _COMPACT = 256  # pieces of a partial line joined into one at a time
 
 _EMPTY: frozenset[str] = frozenset()
