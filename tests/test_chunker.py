@@ -348,6 +348,16 @@ CASES: dict[str, list[tuple[str, int | None]]] = {
         ('!echo "(" don\'t\n', 0),
         ("x = 1\n", 0),
     ],
+    "ipython lines continued as IPython reads them": [
+        ("%timeit sum([1,\n  2])\n", 0),  # a line magic's argument is code: its bracket continues
+        ("%time x = 1 + \\\n  2\n", 0),  # a backslash joins the next line to any IPython line
+        ("r = %timeit -o f(1,\n 2)\n", 0),
+        ("!echo a \\\n  (b\n", 0),  # shell text: only the backslash counts
+        ("!echo (\n", 0),
+        ("%cd it's\n", 0),  # an unterminated quote ends the line, as in code
+        ("%timeit f(\n", 9),  # given up at a line that cannot continue it (at its newline)
+        ("def g():\n    pass\n", None),
+    ],
     "ipython in and after a block": [
         ("for f in files:\n    !echo {f}\n    %time g(f)\n", 1),
         ("%who\n", 0),
@@ -478,6 +488,16 @@ def test_ipython_chunks_are_marked_and_masked() -> None:
     assert [c.kind for c in chunks] == ["ipython", "compound", "ipython"]
     assert [c.ipython_lines for c in chunks] == [(1,), (3,), (4,)]
     assert [c.syntax_error for c in chunks] == [None, None, None]
+
+
+def test_continued_ipython_lines_fail_as_in_a_cell() -> None:
+    """The magic takes one line (plus backslash-joined ones); lines its open bracket pulled in are
+    code after it, so the statement has the cell's compile error, and masking keeps them."""
+    chunks = release_all("x = 1\n%timeit sum([1,\n  2])\n%time y = 1 + \\\n  2\n!echo \\\n  a\n")
+    assert [c.kind for c in chunks] == ["simple", "ipython", "ipython", "ipython"]
+    assert [c.ipython_lines for c in chunks[1:]] == [(2,), (4,), (6,)]
+    assert chunks[1].syntax_error == "unexpected indent (line 3)"
+    assert chunks[2].syntax_error is None and chunks[3].syntax_error is None
 
 
 def test_syntax_error_message_uses_stream_lines() -> None:

@@ -240,3 +240,28 @@ def test_files_are_read_as_python_reads_them(
     r = run(kernel, f"%%eager {option} {path}{rate}\n")
     assert r.status == "ok", r.reply["content"]
     assert kernel.value(name_in_kernel) == value
+
+
+# ---- a line magic whose argument runs onto the next line (issue 19, item 8: the chunker's side) ----
+
+
+def test_a_magic_with_an_open_bracket_fails_as_in_a_cell(kernel: Any) -> None:
+    body = "before = 1\n%timeit sum([1,\n  2])\nafter = 2\n"
+    cell = run(kernel, body)
+    assert cell.status == "error" and cell.ename == "IndentationError"
+    assert run(kernel, "before = after = None").status == "ok"
+    r = run(kernel, f"%%eager --replay --rate 5000\n{body}")
+    assert r.status == "error"
+    errors = r.of_type("error")  # the statement's own error, as a cell shows it, then the run's line
+    assert "IndentationError" in "".join(errors[0]["content"]["traceback"])
+    line = "".join(errors[-1]["content"]["traceback"])
+    assert "statement 2 (line 2)" in line and "IndentationError" in line and "\n" not in line, line
+    assert kernel.value("before") == 1 and kernel.value("after") is None
+    assert kernel.value("_eager.statements[1].code") == "%timeit sum([1,\n  2])\n"
+    assert_usable(kernel)
+
+
+def test_a_magic_continued_by_a_backslash_runs_whole(kernel: Any) -> None:
+    r = run(kernel, "%%eager --replay --rate 5000\n%time joined = 1 + \\\n  2\nafter = joined\n")
+    assert r.status == "ok", r.reply["content"]
+    assert kernel.value("after") == 3

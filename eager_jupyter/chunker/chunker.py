@@ -65,8 +65,15 @@ Backslashes: a line holding only a backslash joins nothing (CPython takes the in
 next line), so it counts as blank. A backslash followed by a blank or comment line ends the logical
 line there; that line stays in the chunk, since without it the chunk would not compile alone.
 
+IPython lines end as IPython reads them: a line ending in a backslash joins the next one (any IPython
+line); a line magic's argument is code, so an open bracket continues the statement until it closes
+(or is given up, as above). The magic still takes one line, so a cell fails to compile there
+(IndentationError on the next line) and so does this statement, before anything runs, instead of
+the magic running with half its argument. Shell lines (`!cmd`) are not lexed: only a backslash
+joins.
+
 Known limits: a lone "\\r" (old Mac line ending) is not a line break here, while `compile` takes it as
-one; an IPython line continued by a backslash is cut at the backslash.
+one.
 
 Validating a change: `pytest tests/test_chunker.py` runs the oracle (random piece sizes and 1-char
 feeds over `tests/chunker_corpus/` and a stdlib sample: round trip, statements == `ast.parse(...)
@@ -78,88 +85,26 @@ eager_jupyter.bench.chunker_speed` prints the speed figures (typing.py vs one pa
 
 from __future__ import annotations
 
-import ast
 import keyword
 import re
-import warnings
-from dataclasses import dataclass
-from functools import cached_property
-from typing import Literal
 
+from .chunk import Chunk, ChunkKind
 from .lexer import Lexer
 
 __all__ = ["Chunk", "ChunkKind", "Chunker"]
-
-ChunkKind = Literal["simple", "compound", "ipython", "comment"]
-
-
-@dataclass(frozen=True)
-class Chunk:
-    """One released top-level statement with the blank/comment lines before it.
-
-    `code` is an exact slice of the stream; `start_line` (1-based) and `offset` (characters) say where
-    it begins. `kind`: "simple" (one logical line), "compound" (if/for/def/class/..., decorated or
-    not, or any block header ending in `:`), "ipython" (a line magic, `!cmd`, `x = !cmd`), or
-    "comment" (only comments/blank lines: the stream's tail). `ipython_lines`: stream line numbers of
-    IPython-syntax lines inside `code` (also body lines of a compound), which `compile` cannot take.
-    """
-
-    code: str
-    start_line: int
-    offset: int
-    kind: ChunkKind = "simple"
-    ipython_lines: tuple[int, ...] = ()
-
-    @property
-    def end_line(self) -> int:
-        """The stream line on which `code` ends (its last line, without counting a final newline)."""
-        return self.start_line + self.code.count("\n", 0, len(self.code) - 1)
-
-    @cached_property
-    def syntax_error(self) -> str | None:
-        """None if the statement compiles alone, else one line: "<message> (line <stream line>)".
-
-        IPython lines are masked as `pass` first. Top-level `await` is allowed, as in IPython.
-        Computed on first access.
-        """
-        source = self.code
-        if self.ipython_lines:
-            lines = source.splitlines(keepends=True)
-            for number in self.ipython_lines:
-                i = number - self.start_line
-                line = lines[i]
-                body = line.rstrip("\r\n")
-                indent = body[: len(body) - len(body.lstrip(" \t\f"))]
-                lines[i] = indent + "pass" + line[len(body) :]
-            source = "".join(lines)
-        # Compiled as it is (padding it to its stream line made the cost grow with the line number:
-        # quadratic over a long program); line numbers, also those inside the message ("... on
-        # line 3"), are shifted to stream lines.
-        shift = self.start_line - 1
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # SyntaxWarning for "\d" etc. is not our business
-                compile(source, "<chunk>", "exec", ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True)
-        except SyntaxError as e:
-            msg = _LINE_REF.sub(lambda m: f"{m[1]}{int(m[2]) + shift}", e.msg) if shift else e.msg
-            return f"{msg} (line {(e.lineno or 1) + shift})"
-        except (ValueError, RecursionError, MemoryError) as e:  # null bytes, absurd nesting
-            return f"{type(e).__name__}: {e} (line {self.start_line})"
-        return None
-
 
 # Statement kinds while pending.
 _NONE = 0  # nothing but blank/comment lines
 _SIMPLE = 1  # a logical line still open (brackets, strings, backslash)
 _COMPOUND = 2  # a block statement: waits for a column-0 line that is not one of its clauses
 _DECOR = 3  # decorators waiting for their def/class
+_IPY = 4  # an IPython line continued: a line magic's open bracket, or a backslash
 
 # Lookahead states of the partial line while a compound statement waits.
 _OFF = 0  # not waiting, or already decided for this line
 _BLANK = 1  # nothing but whitespace seen yet
 _WORD = 2  # a first word that may still become a clause keyword
 
-_LINE_REF = re.compile(r"(\bline )(\d+)")  # "does not match opening parenthesis '(' on line 3"
 _COMPACT = 256  # pieces of a partial line joined into one at a time
 
 _EMPTY: frozenset[str] = frozenset()
@@ -185,7 +130,7 @@ _NAME_START = re.compile(r"[ \t\f]*([^\W\d]\w*)(?![\w'\"])")
 _KEYWORDS = frozenset(keyword.kwlist)
 _CONSTANTS = frozenset({"True", "False", "None"})
 _KIND_NAME: dict[int, ChunkKind] = {
-    _NONE: "comment", _SIMPLE: "simple", _COMPOUND: "compound", _DECOR: "compound"
+    _NONE: "comment", _SIMPLE: "simple", _COMPOUND: "compound", _DECOR: "compound", _IPY: "ipython"
 }
 
 
@@ -196,7 +141,7 @@ class Chunker:
     """
 
     __slots__ = ("_clauses", "_head", "_ipy", "_kind", "_lex", "_line_no", "_lines", "_n_stmt",
-                 "_offset", "_operand", "_out", "_partial", "_small", "_watch")
+                 "_offset", "_operand", "_out", "_partial", "_shell", "_small", "_watch")
 
     def __init__(self) -> None:
         self._partial: list[str] = []  # pieces of the current, incomplete line
@@ -209,6 +154,7 @@ class Chunker:
         self._head = ""  # first word of the pending compound statement ("for" for "async for")
         self._clauses = _EMPTY  # clause keywords that may still continue it
         self._ipy: list[int] = []  # stream lines with IPython syntax in the pending text
+        self._shell = False  # _IPY: a shell line (`!cmd`), continued by backslashes only
         self._lex = Lexer()
         self._watch = _OFF  # a compound waits for the first token of the partial line
         self._operand = False  # inside brackets: the code so far ends with an operand
@@ -331,18 +277,28 @@ class Chunker:
     def _line(self, line: str) -> None:
         """One complete physical line (ends in "\\n" unless it is the stream's last)."""
         lex = self._lex
+        if self._kind == _IPY and self._shell:  # shell text is not lexed: only a backslash joins
+            self._lines.append(line)
+            self._n_stmt = len(self._lines)
+            lex.bs = line.endswith(("\\\n", "\\\r\n"))
+            if not lex.bs:
+                self._emit(self._n_stmt, "ipython")
+            return
         if not lex.at_start():
             if not lex.bs and lex.in_code() and self._cannot_continue(line):
                 # No continuation makes this valid: give up the open bracket (see docstring).
                 lex.reset()
-                if self._kind == _SIMPLE:
-                    self._emit(len(self._lines), "simple")
+                if self._kind == _SIMPLE or self._kind == _IPY:
+                    self._emit(len(self._lines), _KIND_NAME[self._kind])
             else:
                 self._lines.append(line)
                 self._n_stmt = len(self._lines)
                 cpos = self._scan(line, 0)
-                if self._kind == _SIMPLE and lex.at_start():
-                    self._end_simple(line, cpos)
+                if lex.at_start():
+                    if self._kind == _SIMPLE:
+                        self._end_simple(line, cpos)
+                    elif self._kind == _IPY:
+                        self._emit(self._n_stmt, "ipython")
                 return
         self._logical_start(line)
 
@@ -411,7 +367,20 @@ class Chunker:
         if self._is_ipython(line, word, p):
             self._ipy.append(self._line_no + len(self._lines))
             self._lines.append(line)
-            self._emit(len(self._lines), "ipython")
+            self._n_stmt = len(self._lines)
+            # As IPython reads it: a backslash joins the next line to any IPython line. A line
+            # magic's argument is code, so an open bracket also continues the statement: the cell's
+            # error for it (the magic takes one line, the rest fails to compile) then comes from
+            # the whole statement, before anything runs, not from the magic given half an argument.
+            self._shell = self._escape(line, word, p) == "!"
+            if self._shell:
+                self._lex.bs = line.endswith(("\\\n", "\\\r\n"))
+            else:
+                self._scan(line, p)
+            if self._lex.at_start():
+                self._emit(self._n_stmt, "ipython")
+            else:
+                self._kind = _IPY
             return
         self._lines.append(line)
         self._n_stmt = len(self._lines)
@@ -453,6 +422,15 @@ class Chunker:
             self._clauses = _EMPTY
         else:
             self._emit(self._n_stmt, "simple")
+
+    @staticmethod
+    def _escape(line: str, word: str, p: int) -> str:
+        """The escape character of an IPython line: "%" or "!"."""
+        if not word:
+            return line[p]
+        m = _IPY_ASSIGN.match(line)
+        assert m is not None
+        return line[m.end() - 1]
 
     @staticmethod
     def _is_ipython(line: str, word: str, p: int) -> bool:
