@@ -312,3 +312,15 @@ def test_a_huge_trace_time_waits_without_overflow(tmp_path):
     source = TraceSource.from_file(path)
     threading.Timer(0.2, source.close).start()
     assert list(source.stream()) == []  # waited, then closed
+
+
+def test_iter_tokens_random_texts_and_blocks():
+    import random
+
+    rng = random.Random(14)
+    alphabet = ["a", "Z", "_", "9", " ", "  ", "\t", "\n", "\r\n", "\r", "(", "==", "é", "'", "#", "x1"]
+    for _ in range(300):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 60)))
+        cuts = sorted(rng.sample(range(len(text) + 1), k=min(len(text) + 1, rng.randint(0, 8))))
+        blocks = [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)], strict=True)]
+        assert list(iter_tokens(blocks)) == split_tokens(text), (text, blocks)

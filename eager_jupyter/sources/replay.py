@@ -11,11 +11,11 @@ clock, not by sleeping a fixed step, so a slow consumer does not stretch the tim
 a sleeping replay at once.
 
 Files are read as they are replayed, so memory stays bounded by a block, not by the file
-(``iter_tokens`` cuts tokens block by block: a token never spans a newline, and a block's last token,
-or its trailing spaces, may still grow, so they wait for the next block). ``ReplaySource.from_file``
-checks the whole file decodes first (in blocks, holding none of it), so a bad file is one line before
-anything runs. A ``.py`` file is decoded as Python decodes source (``tokenize.detect_encoding``: a
-UTF-8 BOM, a coding cookie); a ``.md`` reply as UTF-8, BOM skipped.
+(``iter_tokens`` cuts tokens block by block: a block's last token, and the spaces right before it,
+wait for the next block). ``ReplaySource.from_file`` checks the whole file decodes first (in blocks,
+holding none of it), so a bad file is one line before anything runs. A ``.py`` file is decoded as
+Python decodes source (``tokenize.detect_encoding``: a UTF-8 BOM, a coding cookie); a ``.md`` reply
+as UTF-8, BOM skipped.
 
 A trace (``TraceSource``) ends by checking how the recorded reply ended (``trace.stop_problem``): a
 reply cut short (an abnormal stop reason, or no end line) raises ``ReplyCut`` at the end of the stream,
@@ -60,22 +60,24 @@ def split_tokens(text: str) -> list[str]:
 
 
 def iter_tokens(blocks: Iterable[str]) -> Iterator[str]:
-    """The tokens of the concatenated ``blocks``, as ``split_tokens`` cuts them, block by block."""
+    """The tokens of the concatenated ``blocks``, as ``split_tokens`` cuts them, block by block.
+
+    A token's match looks at most one character past its end, except where the text ran out: the
+    last token may still grow ("ab" + "c", "\\r" + "\\n"), and spaces or tabs right before it were
+    cut into one-character tokens only because nothing followed them yet. Both wait for the next
+    block; every token before them is final. (A run of spaces longer than a block is carried whole,
+    as it is one token in the end.)
+    """
     carry = ""
     for block in blocks:
         text = carry + block if carry else block
         if not text:
             continue
-        # Trailing spaces may attach to what follows, and the last token may still grow ("ab" +
-        # "c", "\r" + "\n"); everything before is final.
-        cut = len(text.rstrip(" \t"))
-        if cut == len(text):
-            tokens = _TOKEN.findall(text)
-            carry = tokens.pop()
-            yield from tokens
-        else:
-            yield from _TOKEN.findall(text, 0, cut)
-            carry = text[cut:]
+        tokens = _TOKEN.findall(text)
+        start = len(text) - len(tokens[-1])
+        held = start - len(text[:start].rstrip(" \t"))  # the one-character space tokens before it
+        carry = text[start - held :]
+        yield from tokens[: len(tokens) - 1 - held]
     if carry:
         yield from _TOKEN.findall(carry)
 
