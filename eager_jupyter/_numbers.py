@@ -7,7 +7,8 @@ caller turns it into its own one-line error (``UsageError`` in the magic, ``Argu
 CLI); ``number`` does that itself when given ``error=``.
 
 The ranges used: ``--rate`` finite > 0; ``--ttft`` and ``--temperature`` finite >= 0;
-``--max-tokens`` an integer >= 1; ``--fix`` an integer >= 0.
+``--max-tokens`` an integer >= 1; ``--fix`` an integer >= 0. ``tests/test_robust_kernel.py`` tries
+each bad value in a real kernel (one line, the kernel still usable).
 """
 
 from __future__ import annotations

@@ -20,6 +20,9 @@ as UTF-8, BOM skipped.
 A trace (``TraceSource``) ends by checking how the recorded reply ended (``trace.stop_problem``): a
 reply cut short (an abnormal stop reason, or no end line) raises ``ReplyCut`` at the end of the stream,
 so the engine never releases its half-written statement, exactly as the live source does.
+
+Validate a change with ``pytest tests/test_replay_and_trace.py`` (tokens against ``split_tokens`` for
+random block cuts, memory while streaming a large file, encodings, cut traces).
 """
 
 from __future__ import annotations
