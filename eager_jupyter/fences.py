@@ -20,7 +20,10 @@ What counts as the Python block (CommonMark fenced code blocks):
   *not* Python (a REPL transcript) and no word at all *is* (a bare ```` ``` ```` block is taken as
   code, because that is how models write unlabelled code).
 - It closes at a line of the same character, at least as long, indented at most 3 spaces, with only
-  whitespace after it. A block never closed runs to the end of the reply (a reply cut by max_tokens).
+  whitespace after it, unless that line starts inside a string literal of the code (a ```` ``` ```` line
+  in a triple-quoted string is code: the chunker's ``Lexer`` follows the emitted code line by line).
+  So an unterminated triple-quoted string keeps the block open to the end (CommonMark would close it;
+  the code would not compile either way). A block never closed runs to the end of the reply.
 - Content lines lose up to as many leading spaces as the opening fence was indented (so a block
   indented inside a list item still gives top-level Python).
 - Only the **first** Python block is code. Fences in other languages before it (```` ```bash ````)
@@ -56,6 +59,11 @@ Incrementality (the point of the stage): text is emitted as soon as its kind is 
 - Before the reply's kind is decided, the first significant line (and any blank or comment lines
   before it) is held until its newline.
 
+Cost: linear in the reply whatever its shape. Each line's fence shape (``_Shape``) is updated from
+the new piece only, held text is kept as a list of pieces and joined once, and merged segments are
+joined once per ``feed``; ``tests/test_fences.py`` feeds one huge line in 3-character pieces, and
+``python -m eager_jupyter.bench.linear_cost`` prints the cost per KB.
+
 To validate a change: ``tests/test_fences.py`` checks each rule on whole texts, and an oracle feeds
 every text cut at random places and requires the same segments (merged) as one ``feed`` of the whole
 text, plus the join-equals-input invariant, plus "no code character is emitted later than needed".
@@ -69,6 +77,8 @@ import re
 import warnings
 from enum import Enum
 from typing import Literal, NamedTuple
+
+from .chunker.lexer import Lexer
 
 __all__ = ["FenceFilter", "Segment", "SegmentKind", "looks_like_python", "split_reply"]
 
@@ -154,26 +164,99 @@ def _opening(line: str) -> tuple[int, str, int, str] | None:
     return len(m["indent"]), fence[0], len(fence), language
 
 
-def _may_open(partial: str) -> bool:
-    """Whether a line that has not ended yet could still be (or is) an opening fence."""
-    if _FENCE_PREFIX.fullmatch(partial):
-        return True
-    m = re.match(r" {0,3}(`{3,}|~{3,})", partial)
-    return m is not None and not (m[1][0] == "`" and "`" in partial[m.end() :])
+class _Text:
+    """A line growing piece by piece. Every 256 pieces are joined into one, so a huge line in tiny
+    pieces holds its characters, not a string object per piece; each piece is joined once."""
+
+    __slots__ = ("parts", "small")
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.small = 0  # pieces added since the last join
+
+    def add(self, piece: str) -> None:
+        self.parts.append(piece)
+        self.small += 1
+        if self.small == 256:
+            self.parts[-256:] = ["".join(self.parts[-256:])]
+            self.small = 0
+
+    def text(self) -> str:
+        """All of it as one string (kept as one piece)."""
+        parts = self.parts
+        if len(parts) == 1:
+            return parts[0]
+        text = "".join(parts)
+        self.parts, self.small = ([text] if text else []), 0
+        return text
+
+    def take(self) -> str:
+        """All of it, emptied."""
+        text = "".join(self.parts)
+        self.parts, self.small = [], 0
+        return text
 
 
-def _closes(line: str, char: str, length: int) -> bool:
-    """Whether a complete ``line`` closes a fence of ``length`` x ``char``."""
-    m = re.fullmatch(r" {0,3}(" + re.escape(char) + r"+)[ \t\r]*\n?", line)
-    return m is not None and len(m[1]) >= length
+class _Shape:
+    """How the current line starts, as far as fences care, updated piece by piece.
 
+    A fence line is up to 3 spaces, one run of a fence character, then either an info string (an
+    opening fence) or only whitespace (a closing one). Each character of the line is looked at once,
+    and after the run only the new piece is searched, so a long line costs linear time however it
+    arrives (the regex over the whole line so far, on every piece, was quadratic).
+    """
 
-def _may_close(partial: str, char: str, length: int) -> bool:
-    """Whether a line that has not ended yet could still be the closing fence."""
-    m = re.fullmatch(r" {0,3}(" + re.escape(char) + r"*)([ \t\r]*)", partial)
-    if m is None:
-        return False
-    return not m[2] or len(m[1]) >= length
+    __slots__ = ("after", "char", "indent", "run", "tick_free", "ws_only")
+
+    def __init__(self) -> None:
+        self.indent = 0  # leading spaces (at most 3 are indentation)
+        self.char = ""  # the fence character of the run, once one started
+        self.run = 0  # its length so far
+        self.after = False  # something other than indentation and the run came
+        self.ws_only = True  # ... and it was only [ \t\r]
+        self.tick_free = True  # ... and it held no backtick
+
+    def add(self, text: str) -> None:
+        """Take more of the line (without its newline)."""
+        if self.after:
+            self._rest(text)
+            return
+        for i, c in enumerate(text):
+            if not self.char:
+                if c == " " and self.indent < 3:
+                    self.indent += 1
+                    continue
+                if c == "`" or c == "~":
+                    self.char, self.run = c, 1
+                    continue
+            elif c == self.char:
+                self.run += 1
+                continue
+            self.after = True
+            self._rest(text[i:])
+            return
+
+    def _rest(self, text: str) -> None:
+        if self.ws_only and text.strip(" \t\r"):
+            self.ws_only = False
+        if self.tick_free and "`" in text:
+            self.tick_free = False
+
+    def may_open(self) -> bool:
+        """Whether the line so far could still be (or is) an opening fence."""
+        if not self.after:
+            return True
+        return self.run >= 3 and (self.char == "~" or self.tick_free)
+
+    def may_close(self, char: str, length: int) -> bool:
+        """Whether the line so far could still be the closing fence of ``length`` x ``char``."""
+        if self.char not in ("", char) or not self.ws_only:
+            return False
+        return not self.after or self.run >= length
+
+    def closes(self, char: str, length: int) -> bool:
+        """Whether the complete line closes a fence of ``length`` x ``char``."""
+        return self.char == char and self.run >= length and self.ws_only
 
 
 def _is_comment(line: str) -> bool:
@@ -188,15 +271,17 @@ class FenceFilter:
 
     def __init__(self) -> None:
         self._state = _State.START
-        self._line = ""  # the current line, since the last newline
-        self._sent = 0  # how much of ``_line`` was already emitted
+        self._parts = _Text()  # the current line's text not emitted yet
+        self._shape = _Shape()  # the current line's start, for fence decisions
+        self._sent = False  # part of the current line was emitted: it is not a fence line
         self._held: list[str] = []  # START: complete blank/comment lines waiting for the decision
         self._fence_char = "`"
         self._fence_len = 3
         self._fence_indent = 0
-        self._stripped = False  # CODE: this line's fence indentation was already removed
         self._finished = False
-        self._out: list[Segment] = []
+        self._out: list[tuple[SegmentKind, list[str]]] = []
+        self._lex = Lexer()  # CODE: string state at the start of the current line
+        self._code = _Text()  # CODE: the current line as emitted, for the lexer
 
     @property
     def code_ended(self) -> bool:
@@ -206,23 +291,31 @@ class FenceFilter:
     @property
     def pending(self) -> str:
         """Text fed but not emitted yet (held while its kind is undecided)."""
-        return "".join(self._held) + self._line[self._sent :]
+        return "".join(self._held) + self._parts.text()
 
     def feed(self, text: str) -> list[Segment]:
         if self._finished:
             raise RuntimeError("FenceFilter.feed() after finish()")
+        state = self._state
+        if self._sent and "\n" not in text and state is not _State.OTHER:
+            # the usual piece: more of a line already decided (OTHER still watches for its close)
+            if state is _State.CODE:
+                self._code.add(text)
+            return [Segment("code" if state in (_State.CODE, _State.BARE) else "prose", text)] if text else []
         for piece in _LINE_PIECES.findall(text):
-            self._line += piece
+            self._parts.add(piece)
             if piece.endswith("\n"):
+                self._shape.add(piece[:-1])
                 self._end_line()
             else:
+                self._shape.add(piece)
                 self._advance()
         return self._take()
 
     def finish(self) -> list[Segment]:
         if not self._finished:
             self._finished = True
-            if self._line or self._held:
+            if self._parts.parts or self._held:
                 self._end_line()
             if self._state is _State.START:
                 self._release_held("prose")  # only blank or comment lines: nothing to run
@@ -233,25 +326,31 @@ class FenceFilter:
     def _emit(self, kind: SegmentKind, text: str) -> None:
         if not text:
             return
-        if self._out and self._out[-1].kind == kind:
-            self._out[-1] = Segment(kind, self._out[-1].text + text)
+        if self._out and self._out[-1][0] == kind:
+            self._out[-1][1].append(text)  # joined once, in _take: merging here was quadratic
         else:
-            self._out.append(Segment(kind, text))
+            self._out.append((kind, [text]))
 
     def _take(self) -> list[Segment]:
         out, self._out = self._out, []
-        return out
+        return [Segment(kind, "".join(texts)) for kind, texts in out]
+
+    def _line_text(self) -> str:
+        """The unsent text of the current line, as one string."""
+        return self._parts.text()
 
     def _send_rest(self, kind: SegmentKind) -> None:
-        self._emit(kind, self._line[self._sent :])
-        self._sent = len(self._line)
+        self._emit(kind, self._parts.take())
+        self._sent = True
 
     def _send_code(self) -> None:
         """Emit the unsent part of the current code line, minus the fence's indentation."""
-        if not self._stripped:
-            spaces = len(self._line) - len(self._line.lstrip(" "))
-            self._sent = max(self._sent, min(spaces, self._fence_indent))
-            self._stripped = True
+        if not self._sent and self._fence_indent:
+            text = self._line_text()
+            spaces = len(text) - len(text.lstrip(" "))
+            self._parts.take()
+            self._parts.add(text[min(spaces, self._fence_indent) :])
+        self._code.add(self._parts.text())
         self._send_rest("code")
 
     def _release_held(self, kind: SegmentKind) -> None:
@@ -261,44 +360,51 @@ class FenceFilter:
 
     def _advance(self) -> None:
         """The current line grew but has not ended: emit what is already certain."""
-        state, line = self._state, self._line
+        state = self._state
         if state in (_State.OTHER, _State.AFTER):
             self._send_rest("prose")
         elif state is _State.BARE:
             self._send_rest("code")
-        elif state is _State.PROSE and (self._sent or not _may_open(line)):
+        elif state is _State.PROSE and (self._sent or not self._shape.may_open()):
             self._send_rest("prose")
         elif state is _State.CODE and (
-            self._sent or self._stripped or not _may_close(line, self._fence_char, self._fence_len)
+            self._sent or self._lex.stack or not self._shape.may_close(self._fence_char, self._fence_len)
         ):
             self._send_code()
         # otherwise hold: START holds the whole first line, PROSE/CODE a line that may be a fence
 
     def _end_line(self) -> None:
         """The current line is complete (or the reply ended): classify it and move on."""
-        state, line = self._state, self._line
+        state = self._state
         if state is _State.START:
-            self._start_line(line)
+            self._start_line(self._line_text())
         elif state is _State.PROSE:
-            opening = None if self._sent else _opening(line)
+            opening = None if self._sent else _opening(self._line_text())
             self._send_rest("prose")
             if opening is not None:
                 self._open(opening)
         elif state is _State.OTHER:
             self._send_rest("prose")
-            if _closes(line, self._fence_char, self._fence_len):
+            if self._shape.closes(self._fence_char, self._fence_len):
                 self._state = _State.PROSE
         elif state is _State.CODE:
-            if not self._sent and not self._stripped and _closes(line, self._fence_char, self._fence_len):
+            if (
+                not self._sent
+                and not self._lex.stack
+                and self._shape.closes(self._fence_char, self._fence_len)
+            ):
                 self._send_rest("prose")
                 self._state = _State.AFTER
             else:
                 self._send_code()
+                line = self._code.take()
+                self._lex.scan(line, 0)
         elif state is _State.BARE:
             self._send_rest("code")
         else:
             self._send_rest("prose")
-        self._line, self._sent, self._stripped = "", 0, False
+        self._parts.take()
+        self._sent, self._shape = False, _Shape()
 
     def _start_line(self, line: str) -> None:
         opening = _opening(line)
@@ -308,7 +414,7 @@ class FenceFilter:
             self._open(opening)
         elif not line.strip() or _is_comment(line):
             self._held.append(line)
-            self._sent = len(line)
+            self._parts.take()
         elif looks_like_python(line):
             self._release_held("code")
             self._send_rest("code")

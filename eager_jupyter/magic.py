@@ -12,6 +12,7 @@ magic runs; ``load`` installs an input transformer that gives such a cell a one-
 from __future__ import annotations
 
 import builtins
+import math
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -25,13 +26,14 @@ from traitlets.config import Configurable
 
 from . import approval
 from . import record as _record
+from ._numbers import number
 from .engine import Engine, RepairContext, RepairFn
 from .events import Mode
 from .gate import DEFAULT_ALLOW, DEFAULT_DENY, Gate
 from .sources.base import Source
 from .sources.prompt import Conversation
 from .sources.providers import cost_usd
-from .sources.replay import ReplaySource, TraceSource
+from .sources.replay import ReplayFileError, ReplaySource, TraceSource
 from .trace import TraceError
 from .views import probe
 from .views.base import View
@@ -77,17 +79,9 @@ class Eager(Configurable):
         return Gate({**DEFAULT_DENY, **self.gate_deny}, (*DEFAULT_ALLOW, *self.gate_allow))
 
 
-def _positive(kind: type, what: str) -> Any:
-    def parse(text: str) -> Any:
-        try:
-            value = kind(text)
-        except ValueError:
-            raise UsageError(f"{what} must be a number, not {text!r}") from None
-        if value < 0:
-            raise UsageError(f"{what} must not be negative, not {text!r}")
-        return value
-
-    return parse
+def _finite(kind: type[float] | type[int], what: str, *, minimum: float = 0, above: bool = False) -> Any:
+    """An option's parser: a finite number in range, or a ``UsageError`` (``_numbers.number``)."""
+    return number(kind, what, minimum=minimum, above=above, error=UsageError)
 
 
 @magics_class
@@ -107,8 +101,10 @@ class EagerMagics(Magics):
         help="Stream FILE (or, with no FILE, this cell's own body) as if a model were writing it.",
     )
     @argument("--replay-trace", metavar="FILE", help="Replay a recorded trace (JSONL) with its real timing.")
-    @argument("--rate", type=_positive(float, "--rate"), help="Replay speed, tokens/s (default 60).")
-    @argument("--ttft", type=_positive(float, "--ttft"), help="Replay: seconds before the first token.")
+    @argument(
+        "--rate", type=_finite(float, "--rate", above=True), help="Replay speed, tokens/s (default 60)."
+    )
+    @argument("--ttft", type=_finite(float, "--ttft"), help="Replay: seconds before the first token.")
     @argument("--serial", action="store_true", help="Baseline: generate everything, then run it as one cell.")
     @argument("--no-exec", action="store_true", help="Stream and show the code; run nothing.")
     @argument("-i", "--insert", action="store_true", help="Put the finished code into a new cell below.")
@@ -121,11 +117,13 @@ class EagerMagics(Magics):
     @argument("--view", choices=["auto", "widget", "plain"], help="Live widget or plain outputs.")
     @argument("-m", "--model", help="provider:model (openai:, ollama:, ...) or an Anthropic id.")
     @argument("--base-url", metavar="URL", help="Send this cell's request to URL (e.g. http://host:8000/v1).")
-    @argument("--max-tokens", type=_positive(int, "--max-tokens"), help="Most tokens the model may write.")
-    @argument("--temperature", type=_positive(float, "--temperature"), help="Sampling temperature.")
+    @argument(
+        "--max-tokens", type=_finite(int, "--max-tokens", minimum=1), help="Most tokens the model may write."
+    )
+    @argument("--temperature", type=_finite(float, "--temperature"), help="Sampling temperature.")
     @argument("--new", action="store_true", help="Start a new conversation (forget earlier requests).")
     @argument("--record", metavar="FILE", help="Record the model's stream to FILE for --replay-trace.")
-    @argument("--fix", type=_positive(int, "--fix"), help="Repair rounds after a failing statement.")
+    @argument("--fix", type=_finite(int, "--fix"), help="Repair rounds after a failing statement.")
     @argument(
         "--fix-replay",
         metavar="FILE",
@@ -137,7 +135,10 @@ class EagerMagics(Magics):
 
         The cell body is the request to the model; with --replay it is the code itself.
         """
-        args = parse_argstring(self.eager, line)
+        try:
+            args = parse_argstring(self.eager, line)
+        except ValueError as error:  # shlex: "No closing quotation", "No escaped character"
+            raise UsageError(f"%%eager options: {error}") from None
         body = cell or ""
         if args.serial and args.no_exec:
             raise UsageError("--serial and --no-exec exclude each other")
@@ -179,8 +180,16 @@ class EagerMagics(Magics):
     def _source(self, args: Any, body: str) -> tuple[Source, str | None]:
         rate = args.rate if args.rate is not None else self.settings.rate
         ttft = args.ttft if args.ttft is not None else self.settings.ttft
-        if rate <= 0:
-            raise UsageError("--rate must be positive (tokens per second)")
+        if not (math.isfinite(rate) and rate > 0):
+            raise UsageError(f"--rate (or Eager.rate) must be a finite number > 0, not {rate}")
+        if not (math.isfinite(ttft) and ttft >= 0):
+            raise UsageError(f"--ttft (or Eager.ttft) must be a finite number >= 0, not {ttft}")
+        if args.fix_replay:  # read it now: a bad file is one line before anything runs
+            fix = self._path(args.fix_replay)
+            try:
+                TraceSource.from_file(fix) if fix.suffix == ".jsonl" else ReplaySource.from_file(fix, rate)
+            except (TraceError, ReplayFileError) as error:
+                raise UsageError(f"--fix-replay: {error}") from None
         if args.replay is not None and args.replay_trace:
             raise UsageError("--replay and --replay-trace exclude each other")
         if args.record and (args.replay is not None or args.replay_trace):
@@ -199,8 +208,8 @@ class EagerMagics(Magics):
             path = self._path(args.replay)
             try:
                 return ReplaySource.from_file(path, rate, ttft), str(path)
-            except (OSError, UnicodeDecodeError) as error:
-                raise UsageError(f"cannot read {path}: {error}") from None
+            except ReplayFileError as error:
+                raise UsageError(str(error)) from None
         return self._model_source(args, body)
 
     def _model_source(self, args: Any, body: str) -> tuple[Source, str | None]:
@@ -292,8 +301,12 @@ class EagerMagics(Magics):
         return lambda usage: cost_usd(spec, usage, settings.prices, settings.providers)
 
     def _path(self, name: str) -> Path:
-        path = Path(os.path.expanduser(name.strip().strip("'\"")))
-        if not path.is_file():
+        try:
+            path = Path(os.path.expanduser(name.strip().strip("'\"")))
+            found = path.is_file()
+        except (ValueError, OSError) as error:  # a NUL byte, a name too long
+            raise UsageError(f"not a usable file name: {name!r} ({error})") from None
+        if not found:
             raise UsageError(f"no such file: {path}")
         return path
 

@@ -29,7 +29,8 @@ To validate a change: ``tests/test_engine.py`` (records of real runs) and ``test
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+import threading
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal
 
 from .events import (
@@ -152,6 +153,31 @@ class BatchRecord:
     statements: list[int] = field(default_factory=list)
 
 
+class _Text:
+    """Text that grows piece by piece on one thread and is read on others. Appending is O(piece);
+    a read joins what came since the last one (a ``str +=`` per piece would copy the text each time:
+    quadratic in the program's size)."""
+
+    def __init__(self) -> None:
+        self._parts: list[str] = []
+        self._lock = threading.Lock()
+        self._length = 0
+
+    def append(self, piece: str) -> None:
+        with self._lock:
+            self._parts.append(piece)
+            self._length += len(piece)
+
+    def value(self) -> str:
+        with self._lock:
+            if len(self._parts) > 1:
+                self._parts[:] = ["".join(self._parts)]
+            return self._parts[0] if self._parts else ""
+
+    def __len__(self) -> int:
+        return self._length
+
+
 @dataclass
 class RunRecord:
     source: str = ""
@@ -161,8 +187,6 @@ class RunRecord:
     gate: str = "paper"
     status: str = "running"  # running | ok | error | interrupted (the run's, not a statement's)
     error: str | None = None
-    code: str = ""
-    prose: str = ""
     prose_before: int = 0  # characters of ``prose`` that came before any code (the rest came after)
     statements: list[StatementRecord] = field(default_factory=list)
     batches: list[BatchRecord] = field(default_factory=list)
@@ -176,6 +200,27 @@ class RunRecord:
     cost_usd: float | None = None  # where a price is known for the model (``sources.providers``)
     repairs: int = 0
     wall_started: float = 0.0  # time.time() at the request, for humans
+    _code: _Text = field(default_factory=_Text, repr=False, compare=False)
+    _prose: _Text = field(default_factory=_Text, repr=False, compare=False)
+
+    @property
+    def code(self) -> str:
+        """Everything generated as code (every round)."""
+        return self._code.value()
+
+    @property
+    def prose(self) -> str:
+        """The model's words around its code."""
+        return self._prose.value()
+
+    @property
+    def code_length(self) -> int:
+        """``len(code)``, without joining its pieces."""
+        return len(self._code)
+
+    @property
+    def prose_length(self) -> int:
+        return len(self._prose)
 
     @property
     def end_to_end(self) -> float | None:
@@ -239,7 +284,11 @@ class RunRecord:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serialisable copy, with the derived figures included."""
-        data = asdict(self)
+        data = {f.name: getattr(self, f.name) for f in fields(self) if not f.name.startswith("_")}
+        data["statements"] = [asdict(s) for s in self.statements]
+        data["batches"] = [asdict(b) for b in self.batches]
+        data["usage"] = dict(self.usage)
+        data["code"], data["prose"] = self.code, self.prose
         data["end_to_end"] = self.end_to_end
         data["non_overlapped"] = self.non_overlapped
         data["program"] = self.program
@@ -278,11 +327,11 @@ class RecordBuilder:
                 if rec.first_token_at is None:
                     rec.first_token_at = event.t
                 if event.kind == "code":
-                    rec.code += event.text
+                    rec._code.append(event.text)
                 else:
-                    rec.prose += event.text
-                    if not rec.code:
-                        rec.prose_before = len(rec.prose)
+                    rec._prose.append(event.text)
+                    if not len(rec._code):
+                        rec.prose_before = len(rec._prose)
             case StatementReleased():
                 rec.statements.append(
                     StatementRecord(
@@ -329,7 +378,7 @@ class RecordBuilder:
                     rec.usage[key] = rec.usage.get(key, 0) + value
             case RepairStarted():
                 rec.repairs = event.round
-                self._round_base = len(rec.code)
+                self._round_base = len(rec._code)
                 for stmt in rec.statements[event.failed_index :]:
                     stmt.superseded = True
             case RunEnded():

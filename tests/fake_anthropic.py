@@ -106,7 +106,8 @@ class Reply:
     ttft: float = 0.0  # after message_start, before the first delta
     input_tokens: int = 321
     output_tokens: int | None = None  # default: one per piece
-    stop_reason: str | None = None  # default: "tool_use" when there are tools, else "end_turn"
+    stop_reason: str | None = ""  # "": "tool_use" when there are tools, else "end_turn"; None: null
+    message_delta: bool = True  # False: no message_delta event (no stop reason at all)
     model: str | None = None  # default: the requested model
     error_after: int | None = None  # send an SSE error event after this many pieces
     error_type: str = "overloaded_error"
@@ -319,7 +320,9 @@ class _Handler(BaseHTTPRequestHandler):
         if script.stall_after is not None and script.stall_after >= n and not self._wait(script.stall):
             return
         output = script.output_tokens if script.output_tokens is not None else n
-        stop_reason = script.stop_reason or ("tool_use" if script.tools else "end_turn")
+        stop_reason = script.stop_reason
+        if stop_reason == "":  # the default: what a real reply of this shape would say
+            stop_reason = "tool_use" if script.tools else "end_turn"
         end: list[tuple[str, dict[str, Any]]] = [
             ("content_block_stop", {"type": "content_block_stop", "index": len(blocks) - 1}),
             (
@@ -330,7 +333,7 @@ class _Handler(BaseHTTPRequestHandler):
                     "usage": {"output_tokens": output},
                 },
             ),
-        ]
+        ][: 2 if script.message_delta else 1]
         if script.message_stop:
             end.append(("message_stop", {"type": "message_stop"}))
         for name, data in end:

@@ -348,6 +348,16 @@ CASES: dict[str, list[tuple[str, int | None]]] = {
         ('!echo "(" don\'t\n', 0),
         ("x = 1\n", 0),
     ],
+    "ipython lines continued as IPython reads them": [
+        ("%timeit sum([1,\n  2])\n", 0),  # a line magic's argument is code: its bracket continues
+        ("%time x = 1 + \\\n  2\n", 0),  # a backslash joins the next line to any IPython line
+        ("r = %timeit -o f(1,\n 2)\n", 0),
+        ("!echo a \\\n  (b\n", 0),  # shell text: only the backslash counts
+        ("!echo (\n", 0),
+        ("%cd it's\n", 0),  # an unterminated quote ends the line, as in code
+        ("%timeit f(\n", 9),  # given up at a line that cannot continue it (at its newline)
+        ("def g():\n    pass\n", None),
+    ],
     "ipython in and after a block": [
         ("for f in files:\n    !echo {f}\n    %time g(f)\n", 1),
         ("%who\n", 0),
@@ -480,6 +490,16 @@ def test_ipython_chunks_are_marked_and_masked() -> None:
     assert [c.syntax_error for c in chunks] == [None, None, None]
 
 
+def test_continued_ipython_lines_fail_as_in_a_cell() -> None:
+    """The magic takes one line (plus backslash-joined ones); lines its open bracket pulled in are
+    code after it, so the statement has the cell's compile error, and masking keeps them."""
+    chunks = release_all("x = 1\n%timeit sum([1,\n  2])\n%time y = 1 + \\\n  2\n!echo \\\n  a\n")
+    assert [c.kind for c in chunks] == ["simple", "ipython", "ipython", "ipython"]
+    assert [c.ipython_lines for c in chunks[1:]] == [(2,), (4,), (6,)]
+    assert chunks[1].syntax_error == "unexpected indent (line 3)"
+    assert chunks[2].syntax_error is None and chunks[3].syntax_error is None
+
+
 def test_syntax_error_message_uses_stream_lines() -> None:
     chunks = release_all("x = 1\n\ndef f(:\n    pass\ny = (\n")
     assert [c.syntax_error for c in chunks][:1] == [None]
@@ -523,3 +543,53 @@ def test_import_stays_light() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
                          check=True, cwd=root)
     assert out.stdout.strip() == "[]"
+
+
+# ---- one huge line ------------------------------------------------------------------------------
+
+HUGE_LINES = {
+    "list": "x = [" + "1, " * 20_000 + "]\n" + "y = len(x)\n",
+    "string": "s = '" + "abc " * 30_000 + "'\n" + "t = s\n",
+    "fstring": "f = f'" + "{1 + 2} and {'a'!r:>4} " * 5_000 + "'\n" + "g = f\n",
+    "call": "print(" + ", ".join(f"v{i}" for i in range(20_000)) + ")\n",
+    "semicolons": "; ".join(f"a{i} = {i}" for i in range(8_000)) + "\n" + "b = 1\n",
+    "unclosed": "z = (" + "1 + " * 30_000 + "\n",
+}
+
+
+@pytest.mark.parametrize("name", HUGE_LINES)
+def test_one_huge_line_in_small_pieces_equals_it_whole(name: str) -> None:
+    """However a huge line arrives (3 characters, random sizes up to 16, whole), the chunks are the
+    same, and the oracle's properties hold."""
+    text = HUGE_LINES[name]
+    whole = Chunker()
+    reference = [c.code for c in whole.feed(text) + whole.finish()]
+    assert "".join(reference) == text
+    tree = parse(text)
+    rng = random.Random(name)
+    for pieces in (cut(text, iter(lambda: 3, 0)), cut(text, random_sizes(rng))):
+        check(text, pieces, tree, reference=reference)
+
+
+def _padded_error(chunk: Chunk) -> str | None:
+    """The message of the chunk compiled padded to its stream line (what syntax_error must match)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile("\n" * (chunk.start_line - 1) + chunk.code, "<chunk>", "exec",
+                    ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True)
+    except SyntaxError as e:
+        return f"{e.msg} (line {e.lineno})"
+    return None
+
+
+def test_syntax_errors_name_stream_lines_as_if_padded() -> None:
+    broken = [
+        "x = (1,\n  2]\n", "def f(:\n    pass\n", "y = [1,\n\n 2)\n", "return 5\n", "a = 1 +\n",
+        "if x:\npass\n", "s = 'abc\n", "f(**)\n", "z = {1: 2, 3}\n", "class C:\n    x = (\n]\n",
+    ]
+    text = "".join(f"ok{i} = {i}\n" + code for i, code in enumerate(broken * 3))
+    chunks = release_all(text)
+    errors = [(c.syntax_error, _padded_error(c)) for c in chunks]
+    assert sum(1 for got, _ in errors if got) >= len(broken) * 3
+    assert all(got == want for got, want in errors), [e for e in errors if e[0] != e[1]]

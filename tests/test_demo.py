@@ -229,7 +229,7 @@ def test_replay_command_prints_statements_and_outputs(tmp_path: Path) -> None:
     assert re.search(r"\d+\.\d\d s ▶ \[2\] total = sum\(range\(10\)\)", out)
     assert "│ total is 45" in out
     assert "! to stderr" in out
-    assert "held until generation ends: uses subprocess.run" in out
+    assert "held until generation ends: runs a process or shell command: subprocess.run" in out
     assert "a figure" in out
     assert "Out: 90" in out
     # the order a notebook would show: the print under its statement, before the next one starts

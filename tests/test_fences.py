@@ -246,6 +246,8 @@ CORPUS = [
     "````python\nprint('```')\n```\n````\ntrailing ``` text\n",
     "No code here.",
     "```\nbare = True\n```   \n",
+    'Doc:\n```python\nhelp = """\n```\nnot the end\n"""\nx = 1\n```\nafter\n',
+    "```python\ns = f'''{\n1}\n```\n'''\n```\n",
 ]
 
 
@@ -321,3 +323,31 @@ def test_feed_after_finish_is_an_error() -> None:
     f.finish()
     with pytest.raises(RuntimeError):
         f.feed("x")
+
+
+def test_a_fence_line_inside_a_string_is_code() -> None:
+    reply = 'Here:\n```python\nusage = """\n```\nexample\n```\n"""\nprint(usage)\n```\nDone.\n'
+    assert code_of(reply) == 'usage = """\n```\nexample\n```\n"""\nprint(usage)\n'
+    assert prose_of(reply) == "Here:\n```python\n```\nDone.\n"
+    # after the string closes, a fence line closes the block again
+    assert code_of("```python\nx = '''a'''\n```\ny = 1\n") == "x = '''a'''\n"
+    # an unterminated single-quoted string ends at its line, as in CPython
+    assert code_of("```python\nx = 'a\n```\ny = 1\n") == "x = 'a\n"
+
+
+def test_a_fence_line_inside_a_string_is_code_split_anyhow() -> None:
+    reply = 'Here:\n```python\nusage = """\n```\n"""\n   ```\nafter\n'
+    whole = split_reply(reply)
+    assert whole[-1] == Segment("prose", "   ```\nafter\n")
+    for size in (1, 2, 3, 5):
+        merged, _ = feed_all([reply[i : i + size] for i in range(0, len(reply), size)])
+        assert merged == whole
+
+
+def test_one_huge_line_in_small_pieces_equals_whole() -> None:
+    line = "x = [" + "1, " * 20000 + "]\n"
+    for reply in ("```python\n" + line + "```\nend\n", "Intro " * 5000 + "\n```python\n" + line, line):
+        whole = split_reply(reply)
+        merged, _ = feed_all([reply[i : i + 3] for i in range(0, len(reply), 3)])
+        assert merged == whole
+        assert "".join(s.text for s in whole) == reply

@@ -27,7 +27,7 @@ ALL_OUTPUTS: list[dict[str, Any]] = []
 SETUP = """
 import os as _os
 import time as _time
-import eager_jupyter.sources.anthropic.source as _anthropic_source
+import eager_jupyter.sources.anthropic as _anthropic_source  # its package holds the settings
 _anthropic_source.DEFAULT_TIMEOUT = 1.0
 _anthropic_source.DEFAULT_BACKOFF = 0.01
 _closes = []

@@ -33,7 +33,9 @@ Algorithm (linear, no re-parsing):
   comes from its first word: `if for while try with def class async @`, or, for `match` and
   anything else, a logical line ending in `:`). Lines inside brackets or strings are never looked at
   for statements or IPython syntax.
-- Pending complete lines are kept as a list and joined once, at release.
+- Pending complete lines are kept as a list and joined once, at release. The pieces of a partial line
+  are joined 256 at a time, so one huge line in tiny pieces holds its characters, not a string
+  object per piece.
 
 Why not parso or compile: parso 0.8.7 misreads `match`, PEP 695 and PEP 701 f-strings, and one
 parse of `typing.py` costs about 8x this whole chunker streaming it; `compile` on every newline is
@@ -63,12 +65,14 @@ Backslashes: a line holding only a backslash joins nothing (CPython takes the in
 next line), so it counts as blank. A backslash followed by a blank or comment line ends the logical
 line there; that line stays in the chunk, since without it the chunk would not compile alone.
 
-An IPython line whose logical line goes on (an open bracket or string in a magic's argument, a
-backslash) stays one chunk with the lines it continues onto: IPython transforms only the physical line
-(and backslash joins), so in a cell the rest fails to compile (`%time y = (1 +` then `  2)`: an
-IndentationError), and so does the chunk.
+IPython lines end as IPython reads them: a line ending in a backslash joins the next one (any IPython
+line); a line magic's argument is code, so an open bracket continues the statement until it closes
+(or is given up, as above). The magic still takes one line, so a cell fails to compile there
+(IndentationError on the next line) and so does this statement, before anything runs, instead of
+the magic running with half its argument. Shell lines (`!cmd`) are not lexed: only a backslash
+joins.
 
-Known limit: a lone "\\r" (old Mac line ending) is not a line break here, while `compile` takes it as
+Known limits: a lone "\\r" (old Mac line ending) is not a line break here, while `compile` takes it as
 one.
 
 Validating a change: `pytest tests/test_chunker.py` runs the oracle (random piece sizes and 1-char
@@ -81,88 +85,27 @@ eager_jupyter.bench.chunker_speed` prints the speed figures (typing.py vs one pa
 
 from __future__ import annotations
 
-import ast
 import keyword
 import re
-import warnings
-from dataclasses import dataclass
-from functools import cached_property
-from typing import Literal
 
+from .chunk import Chunk, ChunkKind
 from .lexer import Lexer
 
 __all__ = ["Chunk", "ChunkKind", "Chunker"]
-
-ChunkKind = Literal["simple", "compound", "ipython", "comment"]
-
-
-@dataclass(frozen=True)
-class Chunk:
-    """One released top-level statement with the blank/comment lines before it.
-
-    `code` is an exact slice of the stream; `start_line` (1-based) and `offset` (characters) say where
-    it begins. `kind`: "simple" (one logical line), "compound" (if/for/def/class/..., decorated or
-    not, or any block header ending in `:`), "ipython" (a line magic, `!cmd`, `x = !cmd`), or
-    "comment" (only comments/blank lines: the stream's tail). `ipython_lines`: stream line numbers of
-    IPython-syntax lines inside `code` (also body lines of a compound), which `compile` cannot take.
-    """
-
-    code: str
-    start_line: int
-    offset: int
-    kind: ChunkKind = "simple"
-    ipython_lines: tuple[int, ...] = ()
-
-    @property
-    def end_line(self) -> int:
-        """The stream line on which `code` ends (its last line, without counting a final newline)."""
-        return self.start_line + self.code.count("\n", 0, len(self.code) - 1)
-
-    @cached_property
-    def syntax_error(self) -> str | None:
-        """None if the statement compiles alone, else one line: "<message> (line <stream line>)".
-
-        IPython lines are masked as `pass` first. Top-level `await` is allowed, as in IPython.
-        Computed on first access.
-        """
-        source = self.code
-        if self.ipython_lines:
-            lines = source.splitlines(keepends=True)
-            for number in self.ipython_lines:
-                i = number - self.start_line
-                line = lines[i]
-                body = line.rstrip("\r\n")
-                indent = body[: len(body) - len(body.lstrip(" \t\f"))]
-                lines[i] = indent + "pass" + line[len(body) :]
-                while body.endswith("\\") and i + 1 < len(lines):  # the command's continuation lines
-                    i += 1
-                    body = lines[i].rstrip("\r\n")
-                    lines[i] = lines[i][len(body) :]
-            source = "".join(lines)
-        # Padding to the start line makes every line number in the message a stream line number.
-        source = "\n" * (self.start_line - 1) + source
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # SyntaxWarning for "\d" etc. is not our business
-                compile(source, "<chunk>", "exec", ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True)
-        except SyntaxError as e:
-            return f"{e.msg} (line {e.lineno or self.start_line})"
-        except (ValueError, RecursionError, MemoryError) as e:  # null bytes, absurd nesting
-            return f"{type(e).__name__}: {e} (line {self.start_line})"
-        return None
-
 
 # Statement kinds while pending.
 _NONE = 0  # nothing but blank/comment lines
 _SIMPLE = 1  # a logical line still open (brackets, strings, backslash)
 _COMPOUND = 2  # a block statement: waits for a column-0 line that is not one of its clauses
 _DECOR = 3  # decorators waiting for their def/class
-_IPY = 4  # an IPython line whose logical line goes on (a magic's argument opens a bracket or string)
+_IPY = 4  # an IPython line continued: a line magic's open bracket, or a backslash
 
 # Lookahead states of the partial line while a compound statement waits.
 _OFF = 0  # not waiting, or already decided for this line
 _BLANK = 1  # nothing but whitespace seen yet
 _WORD = 2  # a first word that may still become a clause keyword
+
+_COMPACT = 256  # pieces of a partial line joined into one at a time
 
 _EMPTY: frozenset[str] = frozenset()
 _IF = frozenset({"elif", "else"})
@@ -198,10 +141,11 @@ class Chunker:
     """
 
     __slots__ = ("_clauses", "_head", "_ipy", "_kind", "_lex", "_line_no", "_lines", "_n_stmt",
-                 "_offset", "_operand", "_out", "_partial", "_watch")
+                 "_offset", "_operand", "_out", "_partial", "_shell", "_small", "_watch")
 
     def __init__(self) -> None:
         self._partial: list[str] = []  # pieces of the current, incomplete line
+        self._small = 0  # how many of them were appended since the last compaction
         self._lines: list[str] = []  # complete pending lines
         self._n_stmt = 0  # how many of them the current statement spans (the rest: comments after it)
         self._offset = 0  # stream offset of _lines[0]
@@ -210,6 +154,7 @@ class Chunker:
         self._head = ""  # first word of the pending compound statement ("for" for "async for")
         self._clauses = _EMPTY  # clause keywords that may still continue it
         self._ipy: list[int] = []  # stream lines with IPython syntax in the pending text
+        self._shell = False  # _IPY: a shell line (`!cmd`), continued by backslashes only
         self._lex = Lexer()
         self._watch = _OFF  # a compound waits for the first token of the partial line
         self._operand = False  # inside brackets: the code so far ends with an operand
@@ -224,6 +169,9 @@ class Chunker:
         """Take the next piece of the stream; return the statements it completes (often none)."""
         if "\n" not in piece:
             self._partial.append(piece)
+            self._small += 1
+            if self._small == _COMPACT:
+                self._compact()
             # Only a non-blank character, or any after the first word began, decides a waiting
             # compound statement.
             if self._watch and piece and (self._watch == _WORD or not piece.isspace()):
@@ -242,6 +190,7 @@ class Chunker:
             j = text.find("\n", start)
         rest = text[start:]
         self._partial = [rest] if rest else []
+        self._small = 0
         self._watch = _BLANK if self._kind == _COMPOUND and self._lex.at_start() else _OFF
         if rest and self._watch:
             self._look()
@@ -252,6 +201,7 @@ class Chunker:
         out = self._out = []
         text = "".join(self._partial)
         self._partial = []
+        self._small = 0
         if text:
             self._line(text)
         if self._n_stmt:
@@ -282,11 +232,19 @@ class Chunker:
         self._n_stmt = 0
         self._kind = _NONE
 
+    def _compact(self) -> None:
+        """Join the last pieces of a long partial line into one, so it costs its characters, not
+        ~50 bytes per piece (each piece is joined once: linear)."""
+        partial = self._partial
+        partial[-_COMPACT:] = ["".join(partial[-_COMPACT:])]
+        self._small = 0
+
     def _look(self) -> None:
         """A compound statement waits: does the partial line's start already decide it?"""
         partial = self._partial
         text = partial[0] if len(partial) == 1 else "".join(partial)
         self._partial = [text]
+        self._small = 0
         c = text[0]
         if c == " " or c == "\t":  # the usual case: an indented line, unless a form feed follows
             rest = text.lstrip(" \t")
@@ -319,6 +277,13 @@ class Chunker:
     def _line(self, line: str) -> None:
         """One complete physical line (ends in "\\n" unless it is the stream's last)."""
         lex = self._lex
+        if self._kind == _IPY and self._shell:  # shell text is not lexed: only a backslash joins
+            self._lines.append(line)
+            self._n_stmt = len(self._lines)
+            lex.bs = line.endswith(("\\\n", "\\\r\n"))
+            if not lex.bs:
+                self._emit(self._n_stmt, "ipython")
+            return
         if not lex.at_start():
             if not lex.bs and lex.in_code() and self._cannot_continue(line):
                 # No continuation makes this valid: give up the open bracket (see docstring).
@@ -329,10 +294,11 @@ class Chunker:
                 self._lines.append(line)
                 self._n_stmt = len(self._lines)
                 cpos = self._scan(line, 0)
-                if self._kind == _SIMPLE and lex.at_start():
-                    self._end_simple(line, cpos)
-                elif self._kind == _IPY and lex.at_start():
-                    self._emit(self._n_stmt, "ipython")
+                if lex.at_start():
+                    if self._kind == _SIMPLE:
+                        self._end_simple(line, cpos)
+                    elif self._kind == _IPY:
+                        self._emit(self._n_stmt, "ipython")
                 return
         self._logical_start(line)
 
@@ -402,11 +368,19 @@ class Chunker:
             self._ipy.append(self._line_no + len(self._lines))
             self._lines.append(line)
             self._n_stmt = len(self._lines)
-            self._scan(line, p)
+            # As IPython reads it: a backslash joins the next line to any IPython line. A line
+            # magic's argument is code, so an open bracket also continues the statement: the cell's
+            # error for it (the magic takes one line, the rest fails to compile) then comes from
+            # the whole statement, before anything runs, not from the magic given half an argument.
+            self._shell = self._escape(line, word, p) == "!"
+            if self._shell:
+                self._lex.bs = line.endswith(("\\\n", "\\\r\n"))
+            else:
+                self._scan(line, p)
             if self._lex.at_start():
                 self._emit(self._n_stmt, "ipython")
-            else:  # the logical line goes on: IPython's transform takes only this physical line
-                self._kind = _IPY  # (and backslash joins), and a cell then fails on the rest
+            else:
+                self._kind = _IPY
             return
         self._lines.append(line)
         self._n_stmt = len(self._lines)
@@ -448,6 +422,15 @@ class Chunker:
             self._clauses = _EMPTY
         else:
             self._emit(self._n_stmt, "simple")
+
+    @staticmethod
+    def _escape(line: str, word: str, p: int) -> str:
+        """The escape character of an IPython line: "%" or "!"."""
+        if not word:
+            return line[p]
+        m = _IPY_ASSIGN.match(line)
+        assert m is not None
+        return line[m.end() - 1]
 
     @staticmethod
     def _is_ipython(line: str, word: str, p: int) -> bool:

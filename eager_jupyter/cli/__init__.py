@@ -15,6 +15,7 @@ import sys
 import time
 from pathlib import Path
 
+from .._numbers import number
 from .._version import __version__
 
 __all__ = ["main"]
@@ -62,11 +63,8 @@ def _chunk(args: argparse.Namespace) -> int:
     return 0
 
 
-def _positive_float(text: str) -> float:
-    value = float(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError("must be positive")
-    return value
+_rate = number(float, "the rate", above=True, error=argparse.ArgumentTypeError)
+_ttft = number(float, "the time to first token", error=argparse.ArgumentTypeError)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -78,8 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     chunk = sub.add_parser("chunk", help="stream a Python file through the chunker and print statements")
     chunk.add_argument("file")
-    chunk.add_argument("--rate", type=_positive_float, default=60.0, help="tokens per second (60)")
-    chunk.add_argument("--ttft", type=float, default=0.0, help="seconds before the first token")
+    chunk.add_argument("--rate", type=_rate, default=60.0, help="tokens per second (60)")
+    chunk.add_argument("--ttft", type=_ttft, default=0.0, help="seconds before the first token")
     chunk.set_defaults(run=_chunk)
 
     sub.add_parser("bench", help="the latency benchmark (eager-jupyter bench --help)", add_help=False)

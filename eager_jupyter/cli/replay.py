@@ -33,6 +33,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from .._numbers import number
 from .printer import RunPrinter, Screen, record_lines
 
 __all__ = ["RECORD_EXPRESSION", "drain", "fetch_record", "kernel_env", "main", "parse_record_reply"]
@@ -66,11 +67,8 @@ def _magic_line(args: argparse.Namespace) -> str:
     return " ".join(parts)
 
 
-def _positive(text: str) -> float:
-    value = float(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError("must be positive")
-    return value
+_rate = number(float, "the rate", above=True, error=argparse.ArgumentTypeError)
+_ttft = number(float, "the time to first token", error=argparse.ArgumentTypeError)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -79,8 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Stream FILE into a fresh kernel as a model would write it; show code and outputs live.",
     )
     parser.add_argument("file", type=Path, help="a .py file, a .md reply, or a .jsonl trace (its own timing)")
-    parser.add_argument("--rate", type=_positive, default=60.0, help="tokens per second (60)")
-    parser.add_argument("--ttft", type=float, default=0.0, help="seconds before the first token (0)")
+    parser.add_argument("--rate", type=_rate, default=60.0, help="tokens per second (60)")
+    parser.add_argument("--ttft", type=_ttft, default=0.0, help="seconds before the first token (0)")
     parser.add_argument("--serial", action="store_true", help="baseline: run it all once it is written")
     parser.add_argument("--no-exec", action="store_true", help="stream and show, run nothing")
     parser.add_argument("--gate", choices=["paper", "off"], default="paper", help="hold risky statements")

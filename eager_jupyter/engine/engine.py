@@ -241,7 +241,10 @@ class Engine:
             for item in producer.take(block=not gen_done and not scheduler.ready()):
                 if isinstance(item, Failed):
                     return self._drain_after_failure(item.error, scheduler)
-                released = chunker.finish() if isinstance(item, Ended) else chunker.feed(item[1])
+                if isinstance(item, Ended):  # a stopped source's last statement is half-written
+                    released = [] if producer.stopped else chunker.finish()
+                else:
+                    released = chunker.feed(item[1])
                 t_release = self.clock()
                 for chunk in released:
                     if chunk.code:

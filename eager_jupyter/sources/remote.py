@@ -20,7 +20,8 @@ plus ``_check_end()`` for how its reply may stop short. Everything else is here,
   opened (``sockets.Connections``): the server sees the connection close at once, the producer thread
   wakes from ``recv()`` and the stream ends. A retry wait is an ``Event.wait`` that ``close()`` cuts.
 - Recording (``record=``): the text pieces with their times since the request, in ``trace.py``'s
-  format (``origin: "recorded"``); the end line (usage, stop reason) only if the reply completed.
+  format (``origin: "recorded"``); the end line (usage, stop reason) once the stream has ended, even
+  cut short (a replay then says why), never after a failure of the API or the network.
 - The conversation gets the exchange (request, reply so far) when the stream ends, however it ends.
 - Secrets: the source's ``SecretScanner`` knows the key and the environment's secret values; the
   namespace summary, ``{name}`` values, the ``--fix`` traceback and what the conversation keeps go
@@ -263,9 +264,9 @@ class RemoteSource:
                     raise failure
                 if self._closed.wait(self._retry_wait(attempt, failure)):
                     return
-            self._check_end()
-            if writer is not None:
+            if writer is not None:  # the end line (stop reason) first: a replay of a cut reply names it
                 writer.end(time.perf_counter() - t0, **self._end_info())
+            self._check_end()
         finally:
             self._finish(writer, client)
 

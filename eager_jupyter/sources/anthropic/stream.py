@@ -6,8 +6,12 @@ output usage) and ``message_stop``; ``ping`` may come anywhere, and new event or
 appear (the API's versioning policy), so anything unknown is ignored. Only text blocks carry code;
 thinking or tool blocks are skipped. An ``error`` event never reaches here: the SDK raises it.
 
-``check_stop`` turns the reasons a reply may stop early into ``ReplyIncomplete`` when running what
-came would be wrong: ``refusal``, or ``max_tokens`` cutting the code (not the prose after it) short.
+``check_stop`` turns a reply that did not end normally into ``ReplyIncomplete``, so the source fails
+and the engine never releases the half-written statement: every stop reason but ``end_turn`` and
+``stop_sequence`` (``max_tokens``, ``model_context_window_exceeded``, ``pause_turn``, ``tool_use`` when
+no tool was offered, a value the API adds later) and a reply with no stop reason at all, unless the
+code was complete anyway (its fenced block closed: what was cut is prose). A ``refusal`` always
+fails. The rule is ``trace.stop_problem``, which a replayed trace applies too.
 """
 
 from __future__ import annotations
@@ -15,7 +19,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import ReplyIncomplete, check_cut
+from ...fences import FenceFilter
+from ...trace import NORMAL_STOPS, stop_problem
+from ..errors import ReplyIncomplete
 
 __all__ = ["ReplyState", "check_stop"]
 
@@ -59,7 +65,17 @@ class ReplyState:
 
 def check_stop(stop_reason: str | None, reply: str, max_tokens: int) -> None:
     """Raise ``ReplyIncomplete`` if the reply stopped where its code must not run as it is."""
-    if stop_reason == "refusal":
-        raise ReplyIncomplete("the model declined this request (stop reason: refusal)")
+    if stop_reason in NORMAL_STOPS:
+        return
+    fences = FenceFilter()
+    fences.feed(reply)
+    fences.finish()
+    problem = stop_problem(stop_reason, fences.code_ended)
+    if problem is None:
+        return
     if stop_reason == "max_tokens":
-        check_cut(reply, max_tokens)
+        problem = (
+            f"the reply reached --max-tokens {max_tokens} before its code was complete;"
+            " the unfinished statement did not run (raise --max-tokens)"
+        )
+    raise ReplyIncomplete(problem)

@@ -240,8 +240,8 @@ class LiveState:
     def has_changes(self) -> bool:
         record = self._record
         return (
-            self._sent_code < len(record.code)
-            or self._sent_prose < len(record.prose)
+            self._sent_code < record.code_length
+            or self._sent_prose < record.prose_length
             or self._sent_ops < len(self.ops)
             or bool(self._outs)
         )
