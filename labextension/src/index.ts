@@ -10,7 +10,7 @@ import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 
 import { registerProbe } from './probe';
 import { services } from './services';
-import { runRendererFactory, statementRendererFactory } from './summary';
+import { runRendererFactory, statementRendererFactory } from './outputs';
 import { MODULE_NAME, MODULE_VERSION } from './version';
 import { EagerModel, EagerView } from './widget';
 

@@ -1,7 +1,7 @@
 /**
- * The post-run rendering. When a run ends, the kernel replaces the live widget (through its display
- * id) with a `RUN_MIME` bundle, followed by the plain view's outputs: each statement's code block,
- * then its outputs. A code block bundle also carries `STATEMENT_MIME`. These renderers draw both as
+ * The saved outputs, drawn (`eager_jupyter/views/outputs.py` writes them). When a run ends, the
+ * kernel replaces the live widget (through its display id) with a `RUN_MIME` bundle, followed by the
+ * plain view's outputs: each statement's code block, then its outputs. A code block bundle also carries `STATEMENT_MIME`. These renderers draw both as
  * the live widget drew them (header, timeline, buttons; status beside highlighted code), from data
  * saved in the notebook itself: a reopened notebook shows them without widget state or a kernel.
  * Frontends without this extension show the bundles' Markdown instead.
