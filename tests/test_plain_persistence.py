@@ -37,6 +37,11 @@ def run(cells: list[str], allow_errors: bool = False) -> nbformat.NotebookNode:
 def test_saved_notebook_keeps_every_block_and_output_in_order(tmp_path):
     nb = run([f"%%eager --replay --rate 400\n{PROGRAM}"])
     outputs = nb.cells[1].outputs
+    # what programs read: every statement's saved status is final, the header says done
+    ours = [o.metadata["eager_jupyter"] for o in outputs if "eager_jupyter" in o.get("metadata", {})]
+    assert ours[0]["part"] == "header" and ours[0]["final"] and ours[0]["state"] == "done"
+    statuses = [m["status"] for m in ours if m["part"] == "statement"]
+    assert len(statuses) == 9 and set(statuses) == {"done"}, statuses
     kinds = []
     for out in outputs:
         data = out.get("data", {})

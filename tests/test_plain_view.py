@@ -87,11 +87,15 @@ def test_blocks_prose_held_skipped_and_summary():
     # what each output is, for programs (the metadata)
     meta = [kw["metadata"]["eager_jupyter"] for _, kw in display.calls]
     blocks_meta = [m for m in meta if m["part"] == "statement"]
+    # displayed when they start, updated when one fails, and at the end every block says its final
+    # status (a quick statement's metadata would otherwise still say running in the saved notebook)
     assert [(m["index"], m["status"]) for m in blocks_meta] == [
-        (0, "running"), (1, "running"), (2, "running"), (3, "running"), (3, "error"), (4, "skipped")
+        (0, "running"), (1, "running"), (2, "running"), (3, "running"), (3, "error"),
+        (0, "done"), (1, "done"), (2, "done"), (4, "skipped"),
     ]
     assert blocks_meta[2]["note"].startswith("held until generation ended: uses os.getpid")
     assert blocks_meta[4]["run_s"] == 0.01 and blocks_meta[4]["line"] == 4
+    assert blocks_meta[7]["note"].startswith("held until generation ended: uses os.getpid")
     assert meta[-1]["part"] == "header" and meta[-1]["final"] and meta[-1]["state"] == "failed"
     assert {m["run"] for m in meta} == {view._id} and [m["part"] for m in meta].count("prose") == 1
 

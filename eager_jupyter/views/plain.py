@@ -8,13 +8,14 @@ outputs; the widget's hand-over uses it too). This view decides only *when*:
   (pieces arrive on the producer thread; a timer delivers the last change, ``throttle``), and a hold
   is shown at once;
 - a statement's block is displayed when the statement *starts*, so its outputs land right under it,
-  in order, without capturing anything; it is updated again only when the statement failed or ran
-  for at least ``outputs.SLOW_S`` (to show the time), which keeps a fast statement to one message;
+  in order, without capturing anything; it is updated again when the statement failed or ran for at
+  least ``outputs.SLOW_S`` (to show the time), and once at the end if its saved status would
+  otherwise still say running (its metadata must be final in a saved notebook);
 - at the end: blocks of the statements that never ran, the code never run, the closing prose and the
   final header (``outputs.write_rest``).
 
 The view keeps no copy of the run: every event comes with the record (``View.handle``). What it keeps
-is its own: which blocks it has displayed.
+is its own: which blocks it has displayed, and the status each shows.
 
 To validate a change: ``tests/test_plain_view.py`` (synthetic events), ``tests/test_kernel_magic.py``.
 """
@@ -58,7 +59,7 @@ class PlainView:
         self._lock = threading.RLock()
         self._throttle = Throttle(self._update_header, updates_per_second, busy=output_widget_active)
         self._record: RunRecord | None = None
-        self._shown: set[int] = set()  # statements whose block is displayed
+        self._shown: dict[int, str] = {}  # statements whose block is displayed -> the status it shows
         self._header_shown = False
         self._now = 0.0
 
@@ -103,13 +104,14 @@ class PlainView:
     def _show_block(self, record: RunRecord, index: int) -> None:
         if index in self._shown:
             return
-        self._shown.add(index)
+        self._shown[index] = record.statements[index].status
         bundle, meta = outputs.statement(record.statements[index], self._id)
         self._display(bundle, raw=True, display_id=self._block_id(index), metadata=meta)
 
     def _update_block(self, record: RunRecord, index: int) -> None:
         if index not in self._shown or not self.live:
             return
+        self._shown[index] = record.statements[index].status
         bundle, meta = outputs.statement(record.statements[index], self._id)
         self._display(bundle, raw=True, display_id=self._block_id(index), update=True, metadata=meta)
 
@@ -123,7 +125,10 @@ class PlainView:
 
     def _finish(self, record: RunRecord) -> None:
         self._throttle.close()
-        outputs.write_rest(self._display, record, self._id, self._shown, display_id=self._block_id)
+        for index, shown in list(self._shown.items()):  # a quick statement's block still says running
+            if record.statements[index].status != shown:
+                self._update_block(record, index)
+        outputs.write_rest(self._display, record, self._id, set(self._shown), display_id=self._block_id)
         bundle, meta = outputs.header(record, self._id)
         if self._header_shown:
             self._display(bundle, raw=True, display_id=self._head_id, update=True, metadata=meta)
