@@ -138,3 +138,39 @@ def test_thirty_interrupts_at_random_moments_leave_final_records() -> None:
             assert kernel.execute("1 + 1").status == "ok"  # the kernel stays usable
     finally:
         kernel.shutdown()
+
+
+def test_a_failed_runs_generation_ends_when_the_statement_failed(ip: Any) -> None:
+    """The stop is stamped at the failure, not after the traceback rendered: generation never ends
+    after end-to-end, and nothing is claimed as saved for a failed run."""
+    rest = "".join(f"after_{i} = {i}\n" for i in range(200))
+    engine = Engine(ip, ReplaySource(f"a = 1\nb = 1 / 0\n{rest}", 400.0))
+    with pytest.raises(StatementError):
+        engine.run()
+    record = engine.record
+    failed = record.statements[1]
+    assert record.generation_stopped and failed.finished_at is not None
+    assert record.generation_done_at == failed.finished_at
+    assert record.end_to_end is not None and record.generation_done_at <= record.end_to_end
+    assert record.saved is None
+
+
+def test_a_late_header_update_cannot_overwrite_the_final_summary() -> None:
+    """The plain view's throttle may fire after the run ended; the final header stays the last word."""
+    from eager_jupyter.events import RunEnded, RunStarted, StatementReleased
+    from eager_jupyter.record import RecordBuilder
+    from eager_jupyter.views.plain import PlainView
+
+    calls: list[dict[str, Any]] = []
+    builder = RecordBuilder()
+    view = PlainView(lambda bundle, **kw: calls.append(kw), updates_per_second=1000)
+    for event in (
+        RunStarted(0.0, "s", "eager"),
+        StatementReleased(0.1, 0, "x = 1\n", 1, 0.1, 0),
+        RunEnded(0.2, "ok"),
+    ):
+        builder.handle(event)
+        view.handle(event, builder.record)
+    final = len(calls)
+    view._update_header()  # what a timer that fired late would do
+    assert len(calls) == final and calls[-1]["metadata"]["eager_jupyter"]["final"]

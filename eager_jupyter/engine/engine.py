@@ -357,7 +357,7 @@ class Engine:
                 self._last_run = index
                 if not result.success:
                     failed_at = self.clock()  # the failure's own time, not its traceback's
-                    self._stop_producer()  # before rendering: the model must stop writing now
+                    self._stop_producer(failed_at)  # before rendering: the model must stop writing now
                     error = result.error
                     assert error is not None
                     if not isinstance(error, KeyboardInterrupt):
@@ -422,9 +422,9 @@ class Engine:
             t = ended if ended is not None else stopped if stopped is not None else self.clock()
             self.emit(GenerationEnded(t, ended is None, dict(self.source.usage)))
 
-    def _stop_producer(self) -> None:
+    def _stop_producer(self, at: float | None = None) -> None:
         if self._producer is not None:
-            self._producer.stop()
+            self._producer.stop(at)
             self._producer.join(1.0)
 
     def _code_ran(self) -> str:

@@ -90,10 +90,11 @@ class Producer:
         )
         self._thread.start()
 
-    def stop(self) -> None:
-        """Stop at once: no more pieces are queued, and the source closes (its network stream)."""
+    def stop(self, at: float | None = None) -> None:
+        """Stop at once: no more pieces are queued, and the source closes (its network stream).
+        ``at``: the time that caused the stop (a statement's failure), when it is not now."""
         if not self._stopped.is_set():
-            self.stopped_at = self._clock()
+            self.stopped_at = self._clock() if at is None else at
             self._stopped.set()
             try:
                 self.source.close()
