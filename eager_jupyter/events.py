@@ -40,6 +40,8 @@ __all__ = [
     "StatementReleased",
     "StatementSkipped",
     "StatementStarted",
+    "StepEnded",
+    "StepStarted",
 ]
 
 Mode = Literal["eager", "serial", "no-exec"]
@@ -155,6 +157,25 @@ class RepairStarted:
 
 
 @dataclass(frozen=True)
+class StepStarted:
+    """``--agent``: the request for step ``step`` (1-based) went out; what follows until the next
+    ``StepStarted`` is that step's response and the statements it wrote."""
+
+    t: float
+    step: int
+
+
+@dataclass(frozen=True)
+class StepEnded:
+    """``--agent``: the step's statements are over; ``tool_result`` is what was sent back to the model
+    (None when nothing was: the model answered, or the episode stopped)."""
+
+    t: float
+    step: int
+    tool_result: str | None = None
+
+
+@dataclass(frozen=True)
 class RunEnded:
     """The run is over; ``cost_usd`` is what its tokens cost where the model's price is known."""
 
@@ -175,5 +196,7 @@ Event = (
     | StatementSkipped
     | GenerationEnded
     | RepairStarted
+    | StepStarted
+    | StepEnded
     | RunEnded
 )

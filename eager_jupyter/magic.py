@@ -19,7 +19,7 @@ from typing import Any
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
-from traitlets import Dict, Enum, Float, Int, List, Unicode
+from traitlets import Bool, Dict, Enum, Float, Int, List, Unicode
 from traitlets.config import Configurable
 
 from . import record as _record
@@ -56,6 +56,13 @@ class Eager(Configurable):
         config=True
     )
     fix = Int(0, help="Self-repair rounds after a failing statement.").tag(config=True)
+    agent = Bool(False, help="Answer model requests as an agent (--agent): run, look, go on.").tag(
+        config=True
+    )
+    max_steps = Int(8, help="--agent: most model responses (steps) in one episode.").tag(config=True)
+    agent_result_chars = Int(
+        8000, help="--agent: most characters of output sent back to the model per step."
+    ).tag(config=True)
     gate_deny = Dict(
         value_trait=Unicode(),
         help="Extra names the gate holds, name -> reason shown (added to the paper's list).",
@@ -114,6 +121,8 @@ class EagerMagics(Magics):
     @argument("--new", action="store_true", help="Start a new conversation (forget earlier requests).")
     @argument("--record", metavar="FILE", help="Record the model's stream to FILE for --replay-trace.")
     @argument("--fix", type=_positive(int, "--fix"), help="Repair rounds after a failing statement.")
+    @argument("--agent", action="store_true", help="Agent: run each step, send its output back, continue.")
+    @argument("--steps", type=_positive(int, "--steps"), help="--agent: most steps (default 8).")
     @argument(
         "--fix-replay",
         metavar="FILE",
@@ -129,11 +138,15 @@ class EagerMagics(Magics):
         body = cell or ""
         if args.serial and args.no_exec:
             raise UsageError("--serial and --no-exec exclude each other")
-        source, request = self._source(args, body)
+        stepper = None
+        if self._agent_wanted(args):
+            source, request, stepper = self._agent_source(args, body)
+        else:
+            source, request = self._source(args, body)
         mode: Mode = "serial" if args.serial else "no-exec" if args.no_exec else "eager"
         gate = self.settings.make_gate(args.gate or self.settings.gate)
         rounds = args.fix if args.fix is not None else self.settings.fix
-        repair = self._repair(args, source) if rounds and mode == "eager" else None
+        repair = self._repair(args, source) if rounds and mode == "eager" and stepper is None else None
         # last, after every check that can fail: a widget view opens its comm when it is made
         view = self._view(args.view or self.settings.view)
         engine = Engine(
@@ -146,7 +159,10 @@ class EagerMagics(Magics):
             repair=repair,
             max_repairs=rounds,
             price=self._price(source),
+            stepper=stepper,
         )
+        if stepper is not None:
+            stepper.record = lambda: engine.record
         shell = self.shell
         assert shell is not None
         try:
@@ -188,6 +204,63 @@ class EagerMagics(Magics):
             except (OSError, UnicodeDecodeError) as error:
                 raise UsageError(f"cannot read {path}: {error}") from None
         return self._model_source(args, body)
+
+    def _agent_wanted(self, args: Any) -> bool:
+        """``--agent``, or ``Eager.agent`` for a model request (a replay is never an agent run)."""
+        replay = args.replay is not None or bool(args.replay_trace)
+        if args.agent:
+            for given, name in ((replay, "--replay"), (args.no_exec, "--no-exec"), (args.record, "--record"),
+                                (args.fix, "--fix"), (args.insert, "--insert")):
+                if given:
+                    raise UsageError(f"--agent and {name} cannot be combined (yet)")
+            return True
+        return bool(self.settings.agent) and not replay and not args.no_exec
+
+    def _agent_source(self, args: Any, body: str) -> tuple[Source, str | None, Any]:
+        """The first step of an agent episode, and the episode (the engine's stepper)."""
+        if not body.strip():
+            raise UsageError("%%eager --agent needs a request in the cell body")
+        from .agent import AgentStepSource, Episode, kernel_history
+        from .agent.episode import AGENT_SYSTEM_PROMPT
+        from .sources.base import SourceError
+        from .sources.providers import parse_spec, provider_table, resolve
+
+        shell = self.shell
+        assert shell is not None
+        steps = args.steps if args.steps is not None else self.settings.max_steps
+        if steps < 1:
+            raise UsageError("--steps must be at least 1")
+        if args.new:
+            self.conversation.clear()
+        try:
+            parsed = parse_spec(args.model or self.settings.model, provider_table(self.settings.providers))
+            if parsed.provider.api != "anthropic":
+                raise UsageError(f"--agent works with Anthropic models for now, not {parsed.provider.name}")
+            resolved = resolve(parsed.provider, os.environ, args.base_url)
+            options: dict[str, Any] = {"model": parsed.model, "base_url": resolved.base_url}
+            if resolved.api_key:
+                options["api_key"] = resolved.api_key
+            source = AgentStepSource.for_notebook(
+                body,
+                shell.user_ns,
+                history=kernel_history(shell),
+                hidden=shell.user_ns_hidden,
+                conversation=self.conversation,
+                system=AGENT_SYSTEM_PROMPT,
+                max_tokens=args.max_tokens if args.max_tokens is not None else self.settings.max_tokens,
+                temperature=args.temperature if args.temperature is not None else self.settings.temperature,
+                **options,
+            )
+        except SourceError as error:
+            raise UsageError(str(error)) from None
+        episode = Episode(
+            shell,
+            source,
+            max_steps=steps,
+            max_chars=self.settings.agent_result_chars,
+            conversation=self.conversation,
+        )
+        return source, source.request, episode
 
     def _model_source(self, args: Any, body: str) -> tuple[Source, str | None]:
         if not body.strip():

@@ -45,6 +45,8 @@ from .events import (
     StatementReleased,
     StatementSkipped,
     StatementStarted,
+    StepEnded,
+    StepStarted,
 )
 
 __all__ = [
@@ -56,6 +58,7 @@ __all__ = [
     "RunRecord",
     "StatementRecord",
     "Status",
+    "StepRecord",
     "last_run",
     "set_last_run",
 ]
@@ -145,6 +148,27 @@ class StatementRecord:
 
 
 @dataclass
+class StepRecord:
+    """``--agent``: one model response of the episode and what its code did.
+
+    ``text`` is the response's prose, ``code`` its tool calls' code (several calls joined by a newline),
+    ``statements`` the statements it released (the same objects as in ``RunRecord.statements``),
+    ``tool_result`` the text sent back (None for the final answer). Times as everywhere: seconds since
+    the episode's first request; ``requested_at`` is when this step's request went out."""
+
+    step: int
+    requested_at: float
+    text: str = ""
+    code: str = ""
+    statements: list[StatementRecord] = field(default_factory=list)
+    tool_result: str | None = None
+    first_token_at: float | None = None
+    generation_done_at: float | None = None
+    finished_at: float | None = None
+    usage: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
 class BatchRecord:
     batch: int
     handed_at: float
@@ -175,6 +199,7 @@ class RunRecord:
     usage: dict[str, int] = field(default_factory=dict)
     cost_usd: float | None = None  # where a price is known for the model (``sources.providers``)
     repairs: int = 0
+    steps: list[StepRecord] = field(default_factory=list)  # --agent: one per model response
     wall_started: float = 0.0  # time.time() at the request, for humans
 
     @property
@@ -277,6 +302,14 @@ class RecordBuilder:
                 rec.last_piece_at = event.t
                 if rec.first_token_at is None:
                     rec.first_token_at = event.t
+                step = rec.steps[-1] if rec.steps else None
+                if step is not None:
+                    if step.first_token_at is None:
+                        step.first_token_at = event.t
+                    if event.kind == "code":
+                        step.code += event.text
+                    else:
+                        step.text += event.text
                 if event.kind == "code":
                     rec.code += event.text
                 else:
@@ -296,6 +329,8 @@ class RecordBuilder:
                         round=rec.repairs,
                     )
                 )
+                if rec.steps:
+                    rec.steps[-1].statements.append(rec.statements[-1])
             case StatementHeld():
                 stmt = self._get(event.index)
                 stmt.status, stmt.held_reason = "held", event.reason
@@ -327,12 +362,23 @@ class RecordBuilder:
                 rec.generation_stopped = event.stopped
                 for key, value in event.usage.items():
                     rec.usage[key] = rec.usage.get(key, 0) + value
+                if rec.steps and rec.steps[-1].generation_done_at is None:
+                    rec.steps[-1].generation_done_at = event.t
+                    rec.steps[-1].usage = dict(event.usage)
             case RepairStarted():
                 rec.repairs = event.round
                 self._round_base = len(rec.code)
                 for stmt in rec.statements[event.failed_index :]:
                     stmt.superseded = True
+            case StepStarted():
+                rec.steps.append(StepRecord(step=event.step, requested_at=event.t))
+                self._round_base = len(rec.code)
+            case StepEnded():
+                if rec.steps:
+                    rec.steps[-1].finished_at, rec.steps[-1].tool_result = event.t, event.tool_result
             case RunEnded():
+                if rec.steps and rec.steps[-1].finished_at is None:
+                    rec.steps[-1].finished_at = event.t
                 rec.status, rec.ended_at = event.status, event.t
                 rec.cost_usd = event.cost_usd
                 if event.error and rec.error is None:
