@@ -22,7 +22,8 @@ KEY = "sk-ant-api03-PURETESTKEY-" + "z" * 24
 
 
 def ev(**fields: Any) -> SimpleNamespace:
-    return SimpleNamespace(**{k: SimpleNamespace(**v) if isinstance(v, dict) else v for k, v in fields.items()})
+    made = {k: SimpleNamespace(**v) if isinstance(v, dict) else v for k, v in fields.items()}
+    return SimpleNamespace(**made)
 
 
 def split(text: str, rng: random.Random, most: int = 7) -> list[str]:
@@ -40,9 +41,11 @@ def events(blocks: list[tuple[str, Any]], rng: random.Random, stop: str = "tool_
         input_tokens=10, output_tokens=1)))]
     for index, (kind, value) in enumerate(blocks):
         if kind == "text":
-            out.append(ev(type="content_block_start", index=index, content_block={"type": "text", "text": ""}))
+            start = {"type": "text", "text": ""}
+            out.append(ev(type="content_block_start", index=index, content_block=start))
             for piece in split(value, rng):
-                out.append(ev(type="content_block_delta", index=index, delta={"type": "text_delta", "text": piece}))
+                delta = {"type": "text_delta", "text": piece}
+                out.append(ev(type="content_block_delta", index=index, delta=delta))
         else:
             name, tool_id, tool_input = value
             start = {"type": "tool_use", "id": tool_id, "name": name, "input": {}}
@@ -71,8 +74,9 @@ CODE_B = "y = x + 1\nprint(y)\n"
 @pytest.mark.parametrize("seed", range(8))
 def test_prose_and_code_of_several_calls(seed: int) -> None:
     rng = random.Random(seed)
+    second = {"note": [1, {"x": "}"}], "code": CODE_B}
     blocks = [("text", "Let me look."), ("tool", ("python", "t1", {"code": CODE_A})),
-              ("text", "Now the next."), ("tool", ("python", "t2", {"note": [1, {"x": "}"}], "code": CODE_B}))]
+              ("text", "Now the next."), ("tool", ("python", "t2", second))]
     reply = AgentReply()
     parts = feed_all(reply, events(blocks, rng))
     code = "".join(t for k, t in parts if k == "code")

@@ -48,6 +48,14 @@ When you have the answer, reply in plain prose without calling the tool: say wha
 """
 
 
+_NOT_HISTORY = (
+    "%load_ext",
+    "%%eager",
+    "get_ipython().run_line_magic('load_ext'",
+    "get_ipython().run_cell_magic('eager'",
+)
+
+
 def kernel_history(shell: Any, *, cells: int = 5, budget: int = 4000) -> str:
     """The last ``cells`` executed cells of this kernel (``In``, with ``Out`` where there is one),
     newest kept first within ``budget`` characters; the running cell is left out."""
@@ -61,7 +69,7 @@ def kernel_history(shell: Any, *, cells: int = 5, budget: int = 4000) -> str:
     used = 0
     for n in range(len(inputs) - 2, 0, -1):  # the last entry is this cell
         code = str(inputs[n]).strip()
-        if not code or code.startswith(("%load_ext", "%%eager", "get_ipython().run_cell_magic('eager'")):
+        if not code or code.startswith(_NOT_HISTORY):
             continue
         entry = f"In [{n}]:\n{code}\n"
         if n in out_map:
