@@ -17,7 +17,9 @@ returns the same object. All times are seconds since the request was made (see `
 ``non_overlapped`` is end of generation to last statement finished (never negative);
 ``serial_estimate`` is what running the same statements after generation would have taken (end of
 generation plus every run time: the critical path of running after generation), and ``saved`` is that
-minus ``end_to_end`` when the run ended well.
+minus ``end_to_end`` when the run ended well. In an agent episode (``steps``: one ``StepRecord`` per
+model response, folded from ``StepStarted``/``StepEnded``) ``end_to_end`` also reaches the end of the
+last response (the answer), and ``non_overlapped`` and ``serial_estimate`` are summed step by step.
 
 ``RecordBuilder`` is the one place where events are folded into a run's state: the engine emits, the
 builder folds, and the views read the record (``View.handle(event, record)``). A statement's status
@@ -205,12 +207,18 @@ class RunRecord:
     @property
     def end_to_end(self) -> float | None:
         finished = [s.finished_at for s in self.statements if s.finished_at is not None]
+        if self.steps and self.generation_done_at is not None:  # an episode ends with its answer
+            finished.append(self.generation_done_at)
         if finished:
             return max(finished)
         return self.ended_at
 
     @property
     def non_overlapped(self) -> float | None:
+        if self.steps:  # each step's statements that ran after its own generation ended
+            spans = [_step_non_overlapped(step) for step in self.steps]
+            known = [s for s in spans if s is not None]
+            return sum(known) if known else None
         end, gen = self.end_to_end, self.generation_done_at
         if end is None or gen is None:
             return None
@@ -218,9 +226,14 @@ class RunRecord:
 
     @property
     def serial_estimate(self) -> float | None:
-        """Running the statements that ran after generation instead: end of generation + their runs."""
-        gen = self.generation_done_at
+        """Running the statements that ran after generation instead: end of generation + their runs.
+        For an agent episode: each step's generation, then its runs, step after step (tokens that an
+        early repair saved are not counted: the estimate is low for episodes with a failure)."""
         runs = [s.run_s for s in self.statements if s.run_s is not None]
+        if self.steps:
+            gens = [s.generation_done_at - s.requested_at for s in self.steps if s.generation_done_at]
+            return sum(gens) + sum(runs) if gens else None
+        gen = self.generation_done_at
         if gen is None or not runs:
             return None
         return gen + sum(runs)
@@ -282,6 +295,14 @@ class RunRecord:
         parts = ", ".join(f"{n} {k}" for k, n in counts.items()) or "no statements"
         e2e = f"{self.end_to_end:.3f} s" if self.end_to_end is not None else "-"
         return f"<eager run {self.status}: {parts}; end-to-end {e2e}; source {self.source}>"
+
+
+def _step_non_overlapped(step: StepRecord) -> float | None:
+    gen = step.generation_done_at
+    finished = [s.finished_at for s in step.statements if s.finished_at is not None]
+    if gen is None:
+        return None
+    return max(0.0, max(finished) - gen) if finished else 0.0
 
 
 class RecordBuilder:

@@ -177,6 +177,21 @@ def test_a_failure_closes_the_step_and_goes_back_at_once(kernel: Any, fake: Fake
     assert statuses[0][:5] == ["done", "done", "done", "done", "error"]
     assert statuses[1] == ["done", "done"] and statuses[2] == []
     assert kernel.value("_eager.steps[0].tool_result").count("[image]") == 1
+    # the plain view: a step line before each step's blocks, the answer last, the header counts steps
+    parts = [
+        (meta["part"], meta.get("step", meta.get("index")))
+        for m in r.of_type("display_data")
+        if (meta := m["content"]["metadata"].get("eager_jupyter"))
+    ]
+    steps = [p for p in parts if p[0] in ("step", "statement")]
+    assert steps[0] == ("step", 1) and steps[1] == ("statement", 0)
+    assert steps.index(("step", 2)) == steps.index(("statement", 4)) + 1
+    assert steps[-1] == ("step", 3) and steps[-3:-1] == [("statement", 5), ("statement", 6)]
+    lines = [m["content"]["data"]["text/plain"] for m in r.of_type("display_data")
+             if m["content"]["metadata"].get("eager_jupyter", {}).get("part") == "step"]
+    assert lines == ["step 1", "step 2\nFixing.", "Done: ag_total is 1."]
+    final = r.of_type("update_display_data")[-1]["content"]["data"]["text/plain"]
+    assert "3 steps" in final and "done" in final
 
 
 def test_several_tool_calls_in_one_reply_run_in_order(kernel: Any, fake: FakeAnthropic) -> None:
