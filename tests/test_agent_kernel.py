@@ -306,3 +306,39 @@ def test_agent_options_are_checked(kernel: Any, fake: FakeAnthropic) -> None:
         run(kernel, "%config Eager.agent = False")
     assert r.status == "ok" and kernel.value("ag_cfg") == 1
     assert len(fake.requests) == before + 2
+
+
+def test_values_tables_and_the_budget_go_back(kernel: Any, fake: FakeAnthropic) -> None:
+    code = (
+        "import pandas as pd\n"
+        "ag_df = pd.DataFrame({'region': ['north', 'south'], 'growth': [0.12, 0.34]})\n"
+        "display(ag_df)\n"
+        "print('\\x1b[31m' + 'x' * 5000 + '\\x1b[0m')\n"
+        "float(ag_df['growth'].max())\n"
+    )
+    fake.add(Reply([], tools=[ToolUse({"code": code})]), Reply(["south grows fastest"]))
+    before = len(fake.requests)
+    run(kernel, "%config Eager.agent_result_chars = 1000")
+    try:
+        r = run(kernel, "%%eager --agent --new --view plain\nwhich region grows fastest?\n")
+    finally:
+        run(kernel, "%config Eager.agent_result_chars = 8000")
+    assert r.status == "ok", r.reply["content"]
+    text = result_text(tool_results(fake.requests[before + 1].body)[0])
+    assert "  region  growth\n0  north    0.12\n1  south    0.34" in text  # the DataFrame's text/plain
+    assert "characters cut ...]" in text and len(text) < 1200 and "\x1b" not in text
+    assert text.endswith("0.34")  # the last expression's value, shown after the step as Out would be
+    assert "0.34" in r.texts()  # and the user sees it under the step
+
+
+def test_max_tokens_inside_a_tool_call_runs_what_was_complete(kernel: Any, fake: FakeAnthropic) -> None:
+    cut = '{"code": "ag_m1 = 1\\nag_m2 = 2\\nag_m3 = [1, 2'
+    fake.add(Reply([], tools=[ToolUse(cut, max_piece=5)], stop_reason="max_tokens"))
+    before = len(fake.requests)
+    r = run(kernel, "%%eager --agent --new --view plain --max-tokens 50\ncut short\n")
+    assert r.status == "error"
+    line = error_line(r)
+    assert "max_tokens (50)" in line and "GenerationError" in line, line
+    assert kernel.value("[ag_m1, ag_m2]") == [1, 2]
+    assert kernel.value("'ag_m3' in globals()") is False
+    assert len(fake.requests) == before + 1 and fake.clear() == []
