@@ -168,6 +168,8 @@ class EagerMagics(Magics):
         try:
             engine.run()
         finally:
+            if stepper is not None:
+                stepper.close()  # an --agent --record trace
             _record.set_last_run(engine.record)
             shell.user_ns["_eager"] = engine.record
             program = engine.record.program or engine.record.code
@@ -206,22 +208,27 @@ class EagerMagics(Magics):
         return self._model_source(args, body)
 
     def _agent_wanted(self, args: Any) -> bool:
-        """``--agent``, or ``Eager.agent`` for a model request (a replay is never an agent run)."""
-        replay = args.replay is not None or bool(args.replay_trace)
+        """``--agent``, ``Eager.agent`` for a model request, or a recorded episode to replay."""
+        from .agent.trace import is_episode
+
+        if args.replay_trace and is_episode(self._path(args.replay_trace)):
+            args.agent = True
         if args.agent:
-            for given, name in ((replay, "--replay"), (args.no_exec, "--no-exec"), (args.record, "--record"),
+            for given, name in ((args.replay is not None, "--replay"), (args.no_exec, "--no-exec"),
                                 (args.fix, "--fix"), (args.insert, "--insert")):
                 if given:
                     raise UsageError(f"--agent and {name} cannot be combined (yet)")
+            if args.record and args.replay_trace:
+                raise UsageError("--record records a model's stream; a replay has nothing new to record")
             return True
+        replay = args.replay is not None or bool(args.replay_trace)
         return bool(self.settings.agent) and not replay and not args.no_exec
 
     def _agent_source(self, args: Any, body: str) -> tuple[Source, str | None, Any]:
         """The first step of an agent episode, and the episode (the engine's stepper)."""
-        if not body.strip():
-            raise UsageError("%%eager --agent needs a request in the cell body")
         from .agent import AgentStepSource, Episode, kernel_history
         from .agent.episode import AGENT_SYSTEM_PROMPT
+        from .agent.trace import EpisodeWriter, ReplayStepSource, read_episode
         from .sources.base import SourceError
         from .sources.providers import parse_spec, provider_table, resolve
 
@@ -230,6 +237,22 @@ class EagerMagics(Magics):
         steps = args.steps if args.steps is not None else self.settings.max_steps
         if steps < 1:
             raise UsageError("--steps must be at least 1")
+        chars = self.settings.agent_result_chars
+        if args.replay_trace:
+            path = self._path(args.replay_trace)
+            try:
+                header, recorded = read_episode(path)
+            except TraceError as error:
+                raise UsageError(str(error)) from None
+            replay = ReplayStepSource(header, recorded)
+            return replay, str(path), Episode(shell, replay, max_steps=steps, max_chars=chars)
+        if not body.strip():
+            raise UsageError("%%eager --agent needs a request in the cell body")
+        record = None
+        if args.record:
+            record = Path(os.path.expanduser(args.record.strip().strip("'\"")))
+            if not record.parent.is_dir():
+                raise UsageError(f"--record: no such directory: {record.parent}")
         if args.new:
             self.conversation.clear()
         try:
@@ -251,14 +274,15 @@ class EagerMagics(Magics):
                 temperature=args.temperature if args.temperature is not None else self.settings.temperature,
                 **options,
             )
+            writer = None
+            if record is not None:
+                request = source.scanner.redact(source.request)
+                writer = EpisodeWriter.open(record, source="anthropic", model=source.model, request=request)
+                source.record(writer)
         except SourceError as error:
             raise UsageError(str(error)) from None
         episode = Episode(
-            shell,
-            source,
-            max_steps=steps,
-            max_chars=self.settings.agent_result_chars,
-            conversation=self.conversation,
+            shell, source, max_steps=steps, max_chars=chars, conversation=self.conversation, writer=writer
         )
         return source, source.request, episode
 

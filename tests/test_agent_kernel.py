@@ -8,6 +8,7 @@ what each following request carried back: the tool results, the assistant turn a
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 from collections.abc import Iterator
 from typing import Any
@@ -169,7 +170,7 @@ def test_a_failure_closes_the_step_and_goes_back_at_once(kernel: Any, fake: Fake
     text = result_text(result)
     assert result["is_error"] is True
     assert "loading" in text
-    assert "NameError: name 'ag_missing' is not defined" in text and "line 5" in text
+    assert "NameError: name 'ag_missing' is not defined" in text and "Cell In[" in text and "line 5" in text
     assert any(c["type"] == "image" and c["source"]["media_type"] == "image/png" for c in result["content"])
     assert kernel.value("'ag_after0' in globals()") is False
     assert kernel.value("ag_total") == 1
@@ -342,3 +343,33 @@ def test_max_tokens_inside_a_tool_call_runs_what_was_complete(kernel: Any, fake:
     assert kernel.value("[ag_m1, ag_m2]") == [1, 2]
     assert kernel.value("'ag_m3' in globals()") is False
     assert len(fake.requests) == before + 1 and fake.clear() == []
+
+
+def test_an_episode_is_recorded_and_replayed_offline(kernel: Any, fake: FakeAnthropic, tmp_path: Any) -> None:
+    code1 = "ag_r = [1, 2]\nprint('len', len(ag_r))\nag_r.append(ag_nope)\n" + "ag_r_after = 1\n" * 30
+    fake.add(
+        Reply(["Start."], tools=[ToolUse({"code": code1}, max_piece=3)], delay=0.02),
+        Reply(["Fix."], tools=[ToolUse({"code": "ag_r.append(3)\nag_r\n"})]),
+        Reply(["ag_r is [1, 2, 3]."]),
+    )
+    path = tmp_path / "episode.jsonl"
+    r = run(kernel, f"%%eager --agent --new --view plain --record {path}\nbuild ag_r\n")
+    assert r.status == "ok", r.reply["content"]
+    live = kernel.value("[[s.text, s.code, s.tool_result] for s in _eager.steps]")
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    assert lines[0]["kind"] == "episode" and lines[0]["origin"] == "recorded"
+    assert lines[0]["request"].endswith("build ag_r")
+    assert [line["step"] for line in lines if "step" in line] == [1, 2, 3]
+    assert sum(1 for line in lines if "step_end" in line) == 2  # the first step's stream was closed
+    assert KEY not in path.read_text()
+    run(kernel, "del ag_r")
+    before = len(fake.requests)
+    r = run(kernel, f"%%eager --replay-trace {path} --view plain\n")
+    assert r.status == "ok", r.reply["content"]
+    assert len(fake.requests) == before  # offline
+    assert kernel.value("ag_r") == [1, 2, 3]
+    replayed = kernel.value("[[s.text, s.code, s.tool_result] for s in _eager.steps]")
+    cell = re.compile(r"Cell In\[\d+\]")
+    assert "Cell In[" in live[0][2]
+    assert cell.sub("CELL", json.dumps(replayed)) == cell.sub("CELL", json.dumps(live))
+    assert "cannot react to different outputs" in kernel.value("_eager.source")

@@ -18,16 +18,20 @@ To validate a change: ``tests/test_agent_kernel.py``.
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from ..engine.steps import StepEnd, StepOutcome
+from ..sources.base import Source
 from ..sources.prompt import Conversation
+from ..sources.secrets import SecretScanner
+from .reply import AgentReply
 from .result import DEFAULT_MAX_CHARS, CallResult, tool_result_blocks
-from .source import AgentStepSource
 from .tap import Tap
+from .trace import EpisodeWriter
 
-__all__ = ["AGENT_SYSTEM_PROMPT", "DEFAULT_MAX_STEPS", "Episode", "kernel_history"]
+__all__ = ["AGENT_SYSTEM_PROMPT", "DEFAULT_MAX_STEPS", "Episode", "StepSource", "kernel_history"]
 
 DEFAULT_MAX_STEPS = 8
 
@@ -46,6 +50,27 @@ last line, matplotlib inline with `plt.show()`). No `input()`, no `pip install`,
 
 When you have the answer, reply in plain prose without calling the tool: say what you found, briefly.
 """
+
+
+class StepSource(Source, Protocol):
+    """A step's source as the episode reads it: a live request (``source.AgentStepSource``) or a
+    recorded step (``trace.ReplayStepSource``)."""
+
+    @property
+    def reply(self) -> AgentReply: ...
+
+    @property
+    def messages(self) -> list[dict[str, Any]]: ...
+
+    @property
+    def scanner(self) -> SecretScanner: ...
+
+    @property
+    def request(self) -> str: ...
+
+    def next(self, messages: list[dict[str, Any]]) -> StepSource | None:
+        """The next step's source, asked with ``messages`` (None: there is none)."""
+        ...
 
 
 _NOT_HISTORY = (
@@ -93,15 +118,16 @@ class Episode:
     def __init__(
         self,
         shell: Any,
-        first: AgentStepSource,
+        first: StepSource,
         *,
         max_steps: int = DEFAULT_MAX_STEPS,
         max_chars: int = DEFAULT_MAX_CHARS,
         record: Callable[[], Any] | None = None,
         conversation: Conversation | None = None,
+        writer: EpisodeWriter | None = None,
     ) -> None:
         self.shell = shell
-        self.current = first
+        self.current: StepSource = first
         self.max_steps = max_steps
         self.max_chars = max_chars
         self._tap = Tap(shell)
@@ -109,6 +135,7 @@ class Episode:
         self.record = record
         self._conversation = conversation
         self.steps = 0
+        self._writer = writer  # --record: closed by ``close()``
 
     # ---- Stepper ------------------------------------------------------------------------------------
     def tap(self, index: int) -> contextlib.AbstractContextManager[None]:
@@ -144,7 +171,8 @@ class Episode:
                 if block.decoder is not None and block.start < last <= end + 1:
                     result.outputs.extend(outputs.get(index, []))
                     if index == outcome.failed:
-                        result.traceback = outcome.traceback or _one_line(outcome.error)
+                        shown = _cell_names(outcome.traceback, self.shell)
+                        result.traceback = shown or _one_line(outcome.error)
             results.append(result)
         blocks, text = tool_result_blocks(results, source.scanner, max_chars=self.max_chars)
         if outcome.step >= self.max_steps:
@@ -159,8 +187,16 @@ class Episode:
             {"role": "assistant", "content": content},
             {"role": "user", "content": blocks},
         ]
-        self.current = source.next(messages)
-        return StepEnd(text, self.current)
+        following = source.next(messages)
+        if following is None:  # a replay that has no more recorded steps
+            return StepEnd(text, None)
+        self.current = following
+        return StepEnd(text, following)
+
+    def close(self) -> None:
+        """The episode is over (the magic calls this whatever happened): close its recording."""
+        if self._writer is not None:
+            self._writer.close()
 
     # ---- internals ------------------------------------------------------------------------------------
     def _statements(self, outcome: StepOutcome) -> dict[int, tuple[str, int]]:
@@ -178,6 +214,25 @@ class Episode:
             return
         words = "".join(b.text for b in reply.blocks if b.type == "text").strip()
         self._conversation.add(self.current.request, words or "(no answer)", self.current.scanner)
+
+
+_FILE = re.compile(r'File "([^"]+)"')
+
+
+def _cell_names(text: str, shell: Any) -> str:
+    """A traceback with the kernel's cell files named as IPython names them (``Cell In[3]``)."""
+    name_of = getattr(getattr(shell, "compile", None), "format_code_name", None)
+    if name_of is None:
+        return text
+
+    def name(match: re.Match[str]) -> str:
+        try:
+            named = name_of(match.group(1))
+        except Exception:
+            named = None
+        return f"{named[0]} {named[1]}" if named else match.group(0)
+
+    return _FILE.sub(name, text)
 
 
 def _one_line(error: BaseException | None) -> str:

@@ -29,6 +29,7 @@ from ..sources.anthropic.source import DEFAULT_MODEL, AnthropicSource
 from ..sources.base import Piece, SourceKind
 from ..sources.secrets import SecretScanner
 from .reply import AgentReply, python_tool
+from .trace import EpisodeWriter
 
 __all__ = ["AgentStepSource"]
 
@@ -38,6 +39,7 @@ class _ToolStream(AnthropicSource):
 
     parts: deque[tuple[str, str]]
     episode_messages: list[dict[str, Any]]
+    writer: EpisodeWriter | None = None  # --record: the episode's trace
 
     def _new_run(self) -> None:
         super()._new_run()
@@ -61,6 +63,8 @@ class _ToolStream(AnthropicSource):
         )
 
     def _feed(self, event: Any) -> str | None:
+        if self.writer is not None:
+            self.writer.event(event)
         parts = self.reply_state.take(event)
         if not parts:
             return None
@@ -80,6 +84,7 @@ class AgentStepSource:
     kind: SourceKind = "parts"
 
     def __init__(self, inner: _ToolStream, step: int = 1) -> None:
+        inner.record_path = None  # an episode records itself (``record()``), not as a text trace
         self._inner = inner
         self.step = step
         self.model: str | None = inner.model
@@ -100,6 +105,10 @@ class AgentStepSource:
         stream.episode_messages = messages
         return cls(stream)
 
+    def record(self, writer: EpisodeWriter) -> None:
+        """Write this step and every next one to ``writer`` (``--record``)."""
+        self._inner.writer = writer
+
     def next(self, messages: list[dict[str, Any]]) -> AgentStepSource:
         """The next step's source: the same settings, these messages."""
         stream = copy.copy(self._inner)
@@ -118,10 +127,16 @@ class AgentStepSource:
 
     def stream(self) -> Iterator[Piece]:
         inner = self._inner
+        writer = inner.writer
+        if writer is not None:
+            writer.step(self.step)
         for _ in inner.stream():
             parts = inner.parts  # a new deque for each attempt (``_reset``)
             while parts:
                 yield parts.popleft()
+        state = inner.reply_state
+        if writer is not None and inner.closed_at is None and state.stopped:
+            writer.step_end(state.stop_reason, inner.usage)
 
     def close(self) -> None:
         self._inner.close()
