@@ -373,3 +373,17 @@ def test_an_episode_is_recorded_and_replayed_offline(kernel: Any, fake: FakeAnth
     assert "Cell In[" in live[0][2]
     assert cell.sub("CELL", json.dumps(replayed)) == cell.sub("CELL", json.dumps(live))
     assert "cannot react to different outputs" in kernel.value("_eager.source")
+
+
+def test_the_history_leaves_secrets_out(kernel: Any, fake: FakeAnthropic) -> None:
+    run(kernel, "ag_api_key = 'hunter2-not-sent'\nag_plain = 'kept'")
+    run(kernel, "%env AG_SERVICE_TOKEN=zz-not-sent-either")
+    run(kernel, "_os.environ['AG_OTHER'] = 'also-not-sent'\nag_plain")
+    fake.add(Reply(["Nothing to run."]))
+    before = len(fake.requests)
+    r = run(kernel, "%%eager --agent --new --view plain\nlook at the history\n")
+    assert r.status == "ok", r.reply["content"]
+    request = fake.requests[before].body["messages"][-1]["content"]
+    assert "ag_plain = 'kept'" in request and "(a line that sets a secret: not sent)" in request
+    for secret in ("hunter2-not-sent", "zz-not-sent-either", "also-not-sent"):
+        assert secret not in request

@@ -24,6 +24,7 @@ from typing import Any, Protocol
 
 from ..engine.steps import StepEnd, StepOutcome
 from ..sources.base import Source
+from ..sources.namespace import is_secret_name
 from ..sources.prompt import Conversation
 from ..sources.secrets import SecretScanner
 from .reply import AgentReply
@@ -81,6 +82,26 @@ _NOT_HISTORY = (
 )
 
 
+# an assignment to a secret-looking name (``api_key = ...``, ``os.environ["TOKEN"] = ...``), or %env
+_ASSIGN = re.compile(r"""^(\s*)([\w.\[\]'"]+)(\s*[:=].*)$""")
+_SECRET_LINE = re.compile(r"run_line_magic\('env'|^\s*%env\b|environ\b.*=", re.MULTILINE)
+
+
+def _hide_secret_lines(code: str) -> str:
+    """The cell's code with what secret-looking names are set to left out (as the namespace summary
+    leaves such names out), and ``%env`` lines and ``os.environ[...] = ...`` assignments hidden."""
+    lines = []
+    for line in code.splitlines():
+        match = _ASSIGN.match(line)
+        names = re.findall(r"\w+", match.group(2)) if match else []
+        if _SECRET_LINE.search(line) or any(is_secret_name(name) for name in names):
+            indent = match.group(1) if match else ""
+            lines.append(f"{indent}# (a line that sets a secret: not sent)")
+        else:
+            lines.append(line)
+    return "\n".join(lines)
+
+
 def kernel_history(shell: Any, *, cells: int = 5, budget: int = 4000) -> str:
     """The last ``cells`` executed cells of this kernel (``In``, with ``Out`` where there is one),
     newest kept first within ``budget`` characters; the running cell is left out."""
@@ -96,8 +117,8 @@ def kernel_history(shell: Any, *, cells: int = 5, budget: int = 4000) -> str:
         code = str(inputs[n]).strip()
         if not code or code.startswith(_NOT_HISTORY):
             continue
-        entry = f"In [{n}]:\n{code}\n"
-        if n in out_map:
+        entry = f"In [{n}]:\n{_hide_secret_lines(code)}\n"
+        if n in out_map and not _SECRET_LINE.search(code):
             try:
                 value = repr(out_map[n])
             except Exception:

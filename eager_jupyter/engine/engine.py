@@ -368,7 +368,7 @@ class Engine:
             first = len(self._statements)
             self.emit(StepStarted(self.clock(), step))
             failure = self._round(source, 1)
-            self._end_of_step(stepper, first)
+            self._end_of_step(stepper, first, failure is not None)
             index, error, tb_text = failure if failure is not None else (None, None, "")
             producer = self._producer
             outcome = StepOutcome(
@@ -390,14 +390,20 @@ class Engine:
         with self.view.statement_output(index), self._tap(index):
             yield
 
-    def _end_of_step(self, stepper: Stepper, first: int) -> None:
+    def _end_of_step(self, stepper: Stepper, first: int, failed: bool) -> None:
         """What a cell shows at its end, under the step's last statement that ran: the last
-        expression's value, then the figures (inside the tap, so the model gets them too)."""
+        expression's value (not after a failure, as a cell), then the figures (inside the tap, so
+        the model gets them too)."""
         last = self._last_run
         if last is None or last < first:
             return
         if self.executor.has_value:
-            value = self.executor.take_value()
+            value = self.executor.take_value()  # taken in any case: the next step starts afresh
+            if failed:
+                value = None
+        else:
+            value = None
+        if value is not None:
             with self._step_output(last):
                 from IPython.display import display
 
