@@ -257,10 +257,19 @@ class EagerMagics(Magics):
             self.conversation.clear()
         try:
             parsed = parse_spec(args.model or self.settings.model, provider_table(self.settings.providers))
-            if parsed.provider.api != "anthropic":
-                raise UsageError(f"--agent works with Anthropic models for now, not {parsed.provider.name}")
-            resolved = resolve(parsed.provider, os.environ, args.base_url)
+            provider = parsed.provider
+            base_url = args.base_url
+            if provider.name == "openai-compatible" and not base_url:
+                base_url = self.settings.base_url or None
+            resolved = resolve(provider, os.environ, base_url)
             options: dict[str, Any] = {"model": parsed.model, "base_url": resolved.base_url}
+            if provider.api != "anthropic":
+                from .sources.openai.errors import check_sdk
+
+                check_sdk(provider)
+                options["provider"] = provider
+                if record is not None:
+                    raise UsageError("--record --agent records Anthropic episodes only (for now)")
             if resolved.api_key:
                 options["api_key"] = resolved.api_key
             source = AgentStepSource.for_notebook(

@@ -293,7 +293,9 @@ def test_agent_options_are_checked(kernel: Any, fake: FakeAnthropic) -> None:
     for line, words in (
         ("--agent --replay", "--agent and --replay"),
         ("--agent --no-exec", "--agent and --no-exec"),
-        ("--agent -m openai:gpt-5", "Anthropic models"),
+        ("--agent -m openai:gpt-5", "OPENAI_API_KEY"),
+        ("--agent --steps 0", "at least 1"),
+        ("--agent --fix 1", "--agent and --fix"),
     ):
         r = run(kernel, f"%%eager {line}\nx = 1\n")
         assert r.status == "error" and r.ename == "UsageError", line

@@ -61,16 +61,13 @@ class StepSource(Source, Protocol):
     def reply(self) -> AgentReply: ...
 
     @property
-    def messages(self) -> list[dict[str, Any]]: ...
-
-    @property
     def scanner(self) -> SecretScanner: ...
 
     @property
     def request(self) -> str: ...
 
-    def next(self, messages: list[dict[str, Any]]) -> StepSource | None:
-        """The next step's source, asked with ``messages`` (None: there is none)."""
+    def follow(self, content: list[dict[str, Any]], results: list[dict[str, Any]]) -> StepSource | None:
+        """The next step's source, sent this step's assistant turn and tool results (None: none)."""
         ...
 
 
@@ -203,12 +200,7 @@ class Episode:
                 f"the agent stopped at the step limit ({self.max_steps} steps) before the model answered;"
                 " allow more with --steps N or %config Eager.max_steps",
             )
-        messages = [
-            *source.messages,
-            {"role": "assistant", "content": content},
-            {"role": "user", "content": blocks},
-        ]
-        following = source.next(messages)
+        following = source.follow(content, blocks)
         if following is None:  # a replay that has no more recorded steps
             return StepEnd(text, None)
         self.current = following

@@ -27,7 +27,10 @@ from typing import Any, cast
 
 from ..sources.anthropic.source import DEFAULT_MODEL, AnthropicSource
 from ..sources.base import Piece, SourceKind
+from ..sources.openai.errors import who
+from ..sources.openai.source import OpenAISource
 from ..sources.secrets import SecretScanner
+from .chat import ChatAgentReply, chat_tool, chat_turn
 from .reply import AgentReply, python_tool
 from .trace import EpisodeWriter
 
@@ -77,13 +80,67 @@ class _ToolStream(AnthropicSource):
     def _cut_message(self) -> str:
         return "the API's reply ended before message_stop"
 
+    def turn(self, content: list[dict[str, Any]], results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [{"role": "assistant", "content": content}, {"role": "user", "content": results}]
+
+
+class _ChatToolStream(OpenAISource):
+    """``OpenAISource`` with the Python tool as a function (any OpenAI-compatible endpoint)."""
+
+    parts: deque[tuple[str, str]]
+    episode_messages: list[dict[str, Any]]
+    writer: EpisodeWriter | None = None  # not recorded (yet): the magic refuses --record
+
+    def _new_run(self) -> None:
+        super()._new_run()
+        self._reset()
+
+    def _reset(self) -> None:
+        self.reply_state: ChatAgentReply = ChatAgentReply()
+        self._state = self.reply_state.chunks
+        self.usage = self._state.usage
+        self.parts = deque()
+
+    def _events(self, client: Any) -> Any:
+        options: dict[str, Any] = {
+            "model": self.model,
+            "messages": [{"role": "system", "content": self.system}, *self.episode_messages],
+            "tools": [chat_tool()],
+            "stream": True,
+            self.endpoint.max_tokens_field: self.max_tokens,
+        }
+        if self.endpoint.stream_usage:
+            options["stream_options"] = {"include_usage": True}
+        if self.temperature is not None:
+            options["temperature"] = self.temperature
+        return cast(Any, client.chat.completions).create(**options)
+
+    def _feed(self, event: Any) -> str | None:
+        parts = self.reply_state.take_chunk(event)
+        if not parts:
+            return None
+        self.parts.extend(parts)
+        return "".join(text for _, text in parts)
+
+    def _ended(self) -> bool:
+        return self.reply_state.stopped
+
+    def _check_end(self) -> None:
+        self.reply_state.check_chat_end(self.max_tokens, who(self.endpoint, self.base_url))
+
+    def turn(self, content: list[dict[str, Any]], results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return chat_turn(content, results)
+
+
+_Stream = _ToolStream | _ChatToolStream
+
 
 class AgentStepSource:
     """One step of an episode. See the module docstring."""
 
     kind: SourceKind = "parts"
 
-    def __init__(self, inner: _ToolStream, step: int = 1) -> None:
+    def __init__(self, inner: _Stream, step: int = 1) -> None:
         inner.record_path = None  # an episode records itself (``record()``), not as a text trace
         self._inner = inner
         self.step = step
@@ -95,7 +152,8 @@ class AgentStepSource:
         """The first step of a ``%%eager --agent`` cell: ``AnthropicSource.for_notebook``'s request
         (``{name}`` expanded, the namespace summary), plus ``history`` (the kernel's last cells,
         redacted here) before the request. Raises what ``for_notebook`` raises."""
-        stream = _ToolStream.for_notebook(text, namespace, **options)
+        chat = options.get("provider") is not None  # an OpenAI-compatible provider (``providers.py``)
+        stream: _Stream = (_ChatToolStream if chat else _ToolStream).for_notebook(text, namespace, **options)
         stream._conversation = None  # the episode adds one exchange at its end
         messages: list[dict[str, Any]] = [dict(m) for m in stream.messages]
         if history.strip():
@@ -109,11 +167,12 @@ class AgentStepSource:
         """Write this step and every next one to ``writer`` (``--record``)."""
         self._inner.writer = writer
 
-    def next(self, messages: list[dict[str, Any]]) -> AgentStepSource:
-        """The next step's source: the same settings, these messages."""
+    def follow(self, content: list[dict[str, Any]], results: list[dict[str, Any]]) -> AgentStepSource:
+        """The next step's source: the same settings, the messages so far, this step's assistant turn
+        (``AgentReply.assistant_content``) and its tool results, in the provider's dialect."""
         stream = copy.copy(self._inner)
         stream._new_run()
-        stream.episode_messages = messages
+        stream.episode_messages = [*self._inner.episode_messages, *self._inner.turn(content, results)]
         return AgentStepSource(stream, self.step + 1)
 
     # ---- the Source protocol ---------------------------------------------------------------------

@@ -170,11 +170,10 @@ class ReplayStepSource:
         self.request = str(header.get("request", ""))
         self.usage: dict[str, int] = {}
         self.reply = AgentReply()
-        self.messages: list[dict[str, Any]] = []
         self.scanner = SecretScanner(secret_env_values(os.environ))  # tool results stay in the record
         self._closed = threading.Event()
 
-    def next(self, messages: list[dict[str, Any]]) -> ReplayStepSource | None:
+    def follow(self, content: list[dict[str, Any]], results: list[dict[str, Any]]) -> ReplayStepSource | None:
         """The next recorded step (what the model wrote then, whatever ran now), or None."""
         if self.step >= len(self._steps):
             return None
