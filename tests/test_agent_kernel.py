@@ -389,3 +389,36 @@ def test_the_history_leaves_secrets_out(kernel: Any, fake: FakeAnthropic) -> Non
     assert "ag_plain = 'kept'" in request and "(a line that sets a secret: not sent)" in request
     for secret in ("hunter2-not-sent", "zz-not-sent-either", "also-not-sent"):
         assert secret not in request
+
+
+def test_the_gate_holds_until_the_step_is_written(kernel: Any, fake: FakeAnthropic) -> None:
+    code = (
+        "ag_g1 = 1\nimport subprocess\nag_out = subprocess.run(['true']).returncode\n"
+        + "".join(f"ag_g{i} = {i}\n" for i in range(2, 30))
+    )
+    fake.add(Reply([], tools=[ToolUse({"code": code}, max_piece=4)], delay=0.01), Reply(["held ok"]))
+    r = run(kernel, "%%eager --agent --new --view plain\nrun a process\n")
+    assert r.status == "ok", r.reply["content"]
+    step = kernel.value(
+        "dict(gen=_eager.steps[0].generation_done_at, fin=_eager.steps[0].finished_at,"
+        " held=[(s.index, s.held_reason is not None, s.started_at) for s in _eager.steps[0].statements],"
+        " next=_eager.steps[1].requested_at)"
+    )
+    held = [s for s in step["held"] if s[1]]
+    assert held and held[0][0] == 2  # the subprocess call, and what came after it
+    assert all(started >= step["gen"] for _, _, started in held)
+    assert step["held"][0][2] < step["gen"]  # ag_g1 ran while the step was being written
+    assert step["fin"] <= step["next"]
+    assert kernel.value("ag_out") == 0
+
+
+def test_an_interrupt_while_waiting_for_the_next_step(kernel: Any, fake: FakeAnthropic) -> None:
+    fake.add(Reply([], tools=[ToolUse({"code": "ag_w1 = 1\n"})]), Reply(["late"], ttft=20))
+    before = len(fake.requests)
+    r = run(kernel, "%%eager --agent --new --view plain\nwait\n", interrupt_after=2.0)
+    assert r.status == "error" and r.ename == "KeyboardInterrupt"
+    assert "while waiting for the model" in error_line(r)
+    assert kernel.value("ag_w1") == 1
+    assert len(fake.requests) == before + 2
+    assert fake.requests[before + 1].connection.closed.wait(5)  # the stream was closed at once
+    assert kernel.value("[s.step for s in _eager.steps]") == [1, 2]
