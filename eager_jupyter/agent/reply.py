@@ -1,6 +1,7 @@
 """One agent response from the Messages API's stream events: prose and code parts, the turn sent back.
 
-``AgentReply`` extends the text-only ``ReplyState`` (usage, stop reason) with tool calls. ``take(event)``
+``AgentReply`` reads what the text-only ``ReplyState`` reads (usage, stop reason, the model) and the tool
+calls. ``take(event)``
 returns ``(kind, text)`` parts: a text block's deltas are ``"prose"``; a ``tool_use`` block of the
 Python tool streams its input as ``input_json_delta`` pieces of JSON text, which ``ToolInputDecoder``
 turns into ``"code"`` pieces as soon as each character is certain. Several tool calls in one reply
@@ -26,7 +27,6 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..sources.anthropic.stream import ReplyState
 from ..sources.errors import ReplyIncomplete
 from ..sources.tool_input import ToolInputDecoder, ToolInputError
 
@@ -69,11 +69,17 @@ class Block:
     error: str | None = None
 
 
-class AgentReply(ReplyState):
+_USAGE = ("input_tokens", "output_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
+
+
+class AgentReply:
     """The events of one streamed agent response; see the module docstring."""
 
     def __init__(self, tool_name: str = TOOL_NAME) -> None:
-        super().__init__()
+        self.usage: dict[str, int] = {}
+        self.stop_reason: str | None = None
+        self.served_model: str | None = None
+        self.stopped = False  # message_stop arrived
         self.tool_name = tool_name
         self.blocks: list[Block] = []
         self._by_index: dict[int, Block] = {}
@@ -104,8 +110,21 @@ class AgentReply(ReplyState):
             if block is not None and block.type == "tool_use":
                 return self._stop(block)
             return []
-        self.feed(event)  # message_start, message_delta, message_stop: usage, stop reason
+        if kind == "message_start":
+            self.served_model = getattr(event.message, "model", None)
+            self._add_usage(event.message.usage)
+        elif kind == "message_delta":
+            self.stop_reason = event.delta.stop_reason
+            self._add_usage(getattr(event, "usage", None))
+        elif kind == "message_stop":
+            self.stopped = True
         return []
+
+    def _add_usage(self, usage: Any) -> None:
+        for name in _USAGE:
+            value = getattr(usage, name, None)
+            if isinstance(value, int):
+                self.usage[name] = value
 
     def _start(self, index: int, content: Any) -> list[tuple[str, str]]:
         btype = getattr(content, "type", None)

@@ -50,8 +50,7 @@ class _ToolStream(AnthropicSource):
 
     def _reset(self) -> None:
         self.reply_state = AgentReply()
-        self._state = self.reply_state
-        self.usage = self._state.usage
+        self.usage = self.reply_state.usage
         self.parts = deque()
 
     def _events(self, client: Any) -> Any:
@@ -73,6 +72,17 @@ class _ToolStream(AnthropicSource):
             return None
         self.parts.extend(parts)
         return "".join(text for _, text in parts)
+
+    @property
+    def stop_reason(self) -> str | None:
+        return self.reply_state.stop_reason
+
+    @property
+    def served_model(self) -> str | None:
+        return self.reply_state.served_model
+
+    def _ended(self) -> bool:
+        return self.reply_state.stopped
 
     def _check_end(self) -> None:
         self.reply_state.check_end(self.max_tokens)
