@@ -18,6 +18,10 @@ Lifecycle of a statement (its ``record.Status`` in brackets)::
                        ├─> held (held) ──> started ...   (gate: runs once generation has ended)
                        └─> skipped (skipped)             (an earlier statement failed, or the run stopped)
 
+An agent run (``--agent``) is a series of steps, one per model response: ``StepStarted`` opens each
+(its request went out), the step's pieces, statements and ``GenerationEnded`` follow, and ``StepEnded``
+closes it with what was sent back to the model. Statement indices stay run-wide.
+
 Threads: the engine emits every event on the kernel's main thread, except ``PieceStreamed``, which
 the producer thread emits as the piece arrives (so code keeps streaming while a statement runs).
 """

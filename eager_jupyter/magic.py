@@ -5,6 +5,11 @@ It parses the options (``magic_arguments``, so ``%%eager?`` prints real help and
 80``), builds a source, a view and an engine, runs it, binds the run record to ``_eager``, and returns
 the value of the program's last expression so IPython displays it as ``Out[n]``, once, as for a cell.
 
+``--agent`` (or ``%config Eager.agent = True``) answers the request as an episode of steps
+(``agent/``): the model calls a Python tool, each call's code runs while it streams, what it did goes
+back, and the model goes on until it answers; ``--steps N`` caps the steps (``Eager.max_steps``). An
+episode recorded with ``--record`` replays with ``--replay-trace FILE`` (recognised by its header).
+
 A cell whose body is empty (``%%eager --replay analysis.py`` alone) is rejected by IPython before any
 magic runs; ``load`` installs an input transformer that gives such a cell a one-newline body.
 """

@@ -28,7 +28,14 @@ interrupt stops the source and ends the run with ``EagerInterrupt``. Whatever el
 source, a repair), the run still ends with a final record: every statement done, failed, interrupted
 or skipped, a ``RunEnded``, and one line.
 
-To validate a change: ``tests/test_engine.py`` (in-process shell), ``tests/test_kernel_magic.py``.
+Agent episodes (``--agent``): with a ``stepper`` (``steps.py``) every model response is a round of its
+own, between ``StepStarted`` and ``StepEnded``; each statement runs inside ``stepper.tap(index)`` too,
+and at the end of a step its last value and figures are shown under its last statement (as a cell's
+end would) before the stepper says what goes back and what comes next. A failing statement closes the
+step's stream at once as in any run, and the stepper sends the failure back instead of ending the run.
+
+To validate a change: ``tests/test_engine.py`` (in-process shell), ``tests/test_kernel_magic.py``,
+``tests/test_agent_kernel.py``.
 """
 
 from __future__ import annotations
