@@ -7,7 +7,8 @@ Python tool streams its input as ``input_json_delta`` pieces of JSON text, which
 turns into ``"code"`` pieces as soon as each character is certain. Several tool calls in one reply
 make one step's code: their code is joined, with a newline between two calls when the first does not
 end with one, and each call remembers where its code lies in the step's code (``Block.start``/``end``),
-so statements map back to calls.
+so statements map back to calls. Line numbers (in tracebacks, in the record) count through the step's
+code, so a second call's first line is not line 1: the price of running a step as one program.
 
 ``assistant_content(cut)`` is the assistant turn sent back with the tool results. After a failure the
 step's stream was closed in the middle; the turn then holds the blocks up to the failing call, whose
