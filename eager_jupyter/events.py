@@ -18,6 +18,10 @@ Lifecycle of a statement (its ``record.Status`` in brackets)::
                        ├─> held (held) ──> started ...   (gate: runs once generation has ended)
                        └─> skipped (skipped)             (an earlier statement failed, or the run stopped)
 
+An agent run (``--agent``) is a series of steps, one per model response: ``StepStarted`` opens each
+(its request went out), the step's pieces, statements and ``GenerationEnded`` follow, and ``StepEnded``
+closes it with what was sent back to the model. Statement indices stay run-wide.
+
 Threads: the engine emits every event on the kernel's main thread, except ``PieceStreamed``, which
 the producer thread emits as the piece arrives (so code keeps streaming while a statement runs).
 """
@@ -40,6 +44,8 @@ __all__ = [
     "StatementReleased",
     "StatementSkipped",
     "StatementStarted",
+    "StepEnded",
+    "StepStarted",
 ]
 
 Mode = Literal["eager", "serial", "no-exec"]
@@ -155,6 +161,25 @@ class RepairStarted:
 
 
 @dataclass(frozen=True)
+class StepStarted:
+    """``--agent``: the request for step ``step`` (1-based) went out; what follows until the next
+    ``StepStarted`` is that step's response and the statements it wrote."""
+
+    t: float
+    step: int
+
+
+@dataclass(frozen=True)
+class StepEnded:
+    """``--agent``: the step's statements are over; ``tool_result`` is what was sent back to the model
+    (None when nothing was: the model answered, or the episode stopped)."""
+
+    t: float
+    step: int
+    tool_result: str | None = None
+
+
+@dataclass(frozen=True)
 class RunEnded:
     """The run is over; ``cost_usd`` is what its tokens cost where the model's price is known."""
 
@@ -175,5 +200,7 @@ Event = (
     | StatementSkipped
     | GenerationEnded
     | RepairStarted
+    | StepStarted
+    | StepEnded
     | RunEnded
 )

@@ -5,6 +5,11 @@ It parses the options (``magic_arguments``, so ``%%eager?`` prints real help and
 80``), builds a source, a view and an engine, runs it, binds the run record to ``_eager``, and returns
 the value of the program's last expression so IPython displays it as ``Out[n]``, once, as for a cell.
 
+``--agent`` (or ``%config Eager.agent = True``) answers the request as an episode of steps
+(``agent/``): the model calls a Python tool, each call's code runs while it streams, what it did goes
+back, and the model goes on until it answers; ``--steps N`` caps the steps (``Eager.max_steps``). An
+episode recorded with ``--record`` replays with ``--replay-trace FILE`` (recognised by its header).
+
 A cell whose body is empty (``%%eager --replay analysis.py`` alone) is rejected by IPython before any
 magic runs; ``load`` installs an input transformer that gives such a cell a one-newline body.
 """
@@ -21,7 +26,7 @@ from typing import Any
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
-from traitlets import Dict, Enum, Float, Int, List, Unicode
+from traitlets import Bool, Dict, Enum, Float, Int, List, Unicode
 from traitlets.config import Configurable
 
 from . import approval
@@ -64,6 +69,13 @@ class Eager(Configurable):
         ["auto", "ask", "deny"],
         "auto",
         help="Held statements, once generation ends: run them (auto), ask first (ask), never (deny).",
+    ).tag(config=True)
+    agent = Bool(False, help="Answer model requests as an agent (--agent): run, look, go on.").tag(
+        config=True
+    )
+    max_steps = Int(8, help="--agent: most model responses (steps) in one episode.").tag(config=True)
+    agent_result_chars = Int(
+        8000, help="--agent: most characters of output sent back to the model per step."
     ).tag(config=True)
     gate_deny = Dict(
         value_trait=Unicode(),
@@ -124,6 +136,8 @@ class EagerMagics(Magics):
     @argument("--new", action="store_true", help="Start a new conversation (forget earlier requests).")
     @argument("--record", metavar="FILE", help="Record the model's stream to FILE for --replay-trace.")
     @argument("--fix", type=_finite(int, "--fix"), help="Repair rounds after a failing statement.")
+    @argument("--agent", action="store_true", help="Agent: run each step, send its output back, continue.")
+    @argument("--steps", type=_finite(int, "--steps", minimum=1), help="--agent: most steps (default 8).")
     @argument(
         "--fix-replay",
         metavar="FILE",
@@ -142,11 +156,15 @@ class EagerMagics(Magics):
         body = cell or ""
         if args.serial and args.no_exec:
             raise UsageError("--serial and --no-exec exclude each other")
-        source, request = self._source(args, body)
+        stepper = None
+        if self._agent_wanted(args):
+            source, request, stepper = self._agent_source(args, body)
+        else:
+            source, request = self._source(args, body)
         mode: Mode = "serial" if args.serial else "no-exec" if args.no_exec else "eager"
         gate = self.settings.make_gate(args.gate or self.settings.gate)
         rounds = args.fix if args.fix is not None else self.settings.fix
-        repair = self._repair(args, source) if rounds and mode == "eager" else None
+        repair = self._repair(args, source) if rounds and mode == "eager" and stepper is None else None
         approve = self._approve(args) if mode == "eager" and gate is not None else None
         # last, after every check that can fail: a widget view opens its comm when it is made
         view = self._view(args.view or self.settings.view)
@@ -161,12 +179,17 @@ class EagerMagics(Magics):
             max_repairs=rounds,
             approve=approve,
             price=self._price(source),
+            stepper=stepper,
         )
+        if stepper is not None:
+            stepper.record = lambda: engine.record
         shell = self.shell
         assert shell is not None
         try:
             engine.run()
         finally:
+            if stepper is not None:
+                stepper.close()  # an --agent --record trace
             _record.set_last_run(engine.record)
             shell.user_ns["_eager"] = engine.record
             program = engine.record.program or engine.record.code
@@ -211,6 +234,94 @@ class EagerMagics(Magics):
             except ReplayFileError as error:
                 raise UsageError(str(error)) from None
         return self._model_source(args, body)
+
+    def _agent_wanted(self, args: Any) -> bool:
+        """``--agent``, ``Eager.agent`` for a model request, or a recorded episode to replay."""
+        from .agent.trace import is_episode
+
+        if args.replay_trace and is_episode(self._path(args.replay_trace)):
+            args.agent = True
+        if args.agent:
+            for given, name in ((args.replay is not None, "--replay"), (args.no_exec, "--no-exec"),
+                                (args.fix, "--fix"), (args.insert, "--insert")):
+                if given:
+                    raise UsageError(f"--agent and {name} cannot be combined (yet)")
+            if args.record and args.replay_trace:
+                raise UsageError("--record records a model's stream; a replay has nothing new to record")
+            return True
+        replay = args.replay is not None or bool(args.replay_trace)
+        return bool(self.settings.agent) and not replay and not args.no_exec
+
+    def _agent_source(self, args: Any, body: str) -> tuple[Source, str | None, Any]:
+        """The first step of an agent episode, and the episode (the engine's stepper)."""
+        from .agent import AgentStepSource, Episode, kernel_history
+        from .agent.episode import AGENT_SYSTEM_PROMPT
+        from .agent.trace import EpisodeWriter, ReplayStepSource, read_episode
+        from .sources.base import SourceError
+        from .sources.providers import parse_spec, provider_table, resolve
+
+        shell = self.shell
+        assert shell is not None
+        steps = args.steps if args.steps is not None else self.settings.max_steps
+        if steps < 1:
+            raise UsageError("--steps must be at least 1")
+        chars = self.settings.agent_result_chars
+        if args.replay_trace:
+            path = self._path(args.replay_trace)
+            try:
+                header, recorded = read_episode(path)
+            except TraceError as error:
+                raise UsageError(str(error)) from None
+            replay = ReplayStepSource(header, recorded)
+            return replay, str(path), Episode(shell, replay, max_steps=steps, max_chars=chars)
+        if not body.strip():
+            raise UsageError("%%eager --agent needs a request in the cell body")
+        record = None
+        if args.record:
+            record = Path(os.path.expanduser(args.record.strip().strip("'\"")))
+            if not record.parent.is_dir():
+                raise UsageError(f"--record: no such directory: {record.parent}")
+        if args.new:
+            self.conversation.clear()
+        try:
+            parsed = parse_spec(args.model or self.settings.model, provider_table(self.settings.providers))
+            provider = parsed.provider
+            base_url = args.base_url
+            if provider.name == "openai-compatible" and not base_url:
+                base_url = self.settings.base_url or None
+            resolved = resolve(provider, os.environ, base_url)
+            options: dict[str, Any] = {"model": parsed.model, "base_url": resolved.base_url}
+            if provider.api != "anthropic":
+                from .sources.openai.errors import check_sdk
+
+                check_sdk(provider)
+                options["provider"] = provider
+                if record is not None:
+                    raise UsageError("--record --agent records Anthropic episodes only (for now)")
+            if resolved.api_key:
+                options["api_key"] = resolved.api_key
+            source = AgentStepSource.for_notebook(
+                body,
+                shell.user_ns,
+                history=kernel_history(shell),
+                hidden=shell.user_ns_hidden,
+                conversation=self.conversation,
+                system=AGENT_SYSTEM_PROMPT,
+                max_tokens=args.max_tokens if args.max_tokens is not None else self.settings.max_tokens,
+                temperature=args.temperature if args.temperature is not None else self.settings.temperature,
+                **options,
+            )
+            writer = None
+            if record is not None:
+                request = source.scanner.redact(source.request)
+                writer = EpisodeWriter.open(record, source="anthropic", model=source.model, request=request)
+                source.record(writer)
+        except SourceError as error:
+            raise UsageError(str(error)) from None
+        episode = Episode(
+            shell, source, max_steps=steps, max_chars=chars, conversation=self.conversation, writer=writer
+        )
+        return source, source.request, episode
 
     def _model_source(self, args: Any, body: str) -> tuple[Source, str | None]:
         if not body.strip():

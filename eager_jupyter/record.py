@@ -17,7 +17,9 @@ returns the same object. All times are seconds since the request was made (see `
 ``non_overlapped`` is end of generation to last statement finished (never negative);
 ``serial_estimate`` is what running the same statements after generation would have taken (end of
 generation plus every run time: the critical path of running after generation), and ``saved`` is that
-minus ``end_to_end`` when the run ended well.
+minus ``end_to_end`` when the run ended well. In an agent episode (``steps``: one ``StepRecord`` per
+model response, folded from ``StepStarted``/``StepEnded``) ``end_to_end`` also reaches the end of the
+last response (the answer), and ``non_overlapped`` and ``serial_estimate`` are summed step by step.
 
 ``RecordBuilder`` is the one place where events are folded into a run's state: the engine emits, the
 builder folds, and the views read the record (``View.handle(event, record)``). A statement's status
@@ -46,6 +48,8 @@ from .events import (
     StatementReleased,
     StatementSkipped,
     StatementStarted,
+    StepEnded,
+    StepStarted,
 )
 
 __all__ = [
@@ -57,6 +61,7 @@ __all__ = [
     "RunRecord",
     "StatementRecord",
     "Status",
+    "StepRecord",
     "last_run",
     "set_last_run",
 ]
@@ -146,6 +151,27 @@ class StatementRecord:
 
 
 @dataclass
+class StepRecord:
+    """``--agent``: one model response of the episode and what its code did.
+
+    ``text`` is the response's prose, ``code`` its tool calls' code (several calls joined by a newline),
+    ``statements`` the statements it released (the same objects as in ``RunRecord.statements``),
+    ``tool_result`` the text sent back (None for the final answer). Times as everywhere: seconds since
+    the episode's first request; ``requested_at`` is when this step's request went out."""
+
+    step: int
+    requested_at: float
+    text: str = ""
+    code: str = ""
+    statements: list[StatementRecord] = field(default_factory=list)
+    tool_result: str | None = None
+    first_token_at: float | None = None
+    generation_done_at: float | None = None
+    finished_at: float | None = None
+    usage: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
 class BatchRecord:
     batch: int
     handed_at: float
@@ -199,6 +225,7 @@ class RunRecord:
     usage: dict[str, int] = field(default_factory=dict)
     cost_usd: float | None = None  # where a price is known for the model (``sources.providers``)
     repairs: int = 0
+    steps: list[StepRecord] = field(default_factory=list)  # --agent: one per model response
     wall_started: float = 0.0  # time.time() at the request, for humans
     _code: _Text = field(default_factory=_Text, repr=False, compare=False)
     _prose: _Text = field(default_factory=_Text, repr=False, compare=False)
@@ -225,12 +252,18 @@ class RunRecord:
     @property
     def end_to_end(self) -> float | None:
         finished = [s.finished_at for s in self.statements if s.finished_at is not None]
+        if self.steps and self.generation_done_at is not None:  # an episode ends with its answer
+            finished.append(self.generation_done_at)
         if finished:
             return max(finished)
         return self.ended_at
 
     @property
     def non_overlapped(self) -> float | None:
+        if self.steps:  # each step's statements that ran after its own generation ended
+            spans = [_step_non_overlapped(step) for step in self.steps]
+            known = [s for s in spans if s is not None]
+            return sum(known) if known else None
         end, gen = self.end_to_end, self.generation_done_at
         if end is None or gen is None:
             return None
@@ -238,9 +271,14 @@ class RunRecord:
 
     @property
     def serial_estimate(self) -> float | None:
-        """Running the statements that ran after generation instead: end of generation + their runs."""
-        gen = self.generation_done_at
+        """Running the statements that ran after generation instead: end of generation + their runs.
+        For an agent episode: each step's generation, then its runs, step after step (tokens that an
+        early repair saved are not counted: the estimate is low for episodes with a failure)."""
         runs = [s.run_s for s in self.statements if s.run_s is not None]
+        if self.steps:
+            gens = [s.generation_done_at - s.requested_at for s in self.steps if s.generation_done_at]
+            return sum(gens) + sum(runs) if gens else None
+        gen = self.generation_done_at
         if gen is None or not runs:
             return None
         return gen + sum(runs)
@@ -308,6 +346,14 @@ class RunRecord:
         return f"<eager run {self.status}: {parts}; end-to-end {e2e}; source {self.source}>"
 
 
+def _step_non_overlapped(step: StepRecord) -> float | None:
+    gen = step.generation_done_at
+    finished = [s.finished_at for s in step.statements if s.finished_at is not None]
+    if gen is None:
+        return None
+    return max(0.0, max(finished) - gen) if finished else 0.0
+
+
 class RecordBuilder:
     """An observer that keeps a :class:`RunRecord` up to date from events."""
 
@@ -326,6 +372,14 @@ class RecordBuilder:
                 rec.last_piece_at = event.t
                 if rec.first_token_at is None:
                     rec.first_token_at = event.t
+                step = rec.steps[-1] if rec.steps else None
+                if step is not None:
+                    if step.first_token_at is None:
+                        step.first_token_at = event.t
+                    if event.kind == "code":
+                        step.code += event.text
+                    else:
+                        step.text += event.text
                 if event.kind == "code":
                     rec._code.append(event.text)
                 else:
@@ -345,6 +399,8 @@ class RecordBuilder:
                         round=rec.repairs,
                     )
                 )
+                if rec.steps:
+                    rec.steps[-1].statements.append(rec.statements[-1])
             case StatementHeld():
                 stmt = self._get(event.index)
                 stmt.status, stmt.held_reason = "held", event.reason
@@ -376,12 +432,23 @@ class RecordBuilder:
                 rec.generation_stopped = event.stopped
                 for key, value in event.usage.items():
                     rec.usage[key] = rec.usage.get(key, 0) + value
+                if rec.steps and rec.steps[-1].generation_done_at is None:
+                    rec.steps[-1].generation_done_at = event.t
+                    rec.steps[-1].usage = dict(event.usage)
             case RepairStarted():
                 rec.repairs = event.round
                 self._round_base = len(rec._code)
                 for stmt in rec.statements[event.failed_index :]:
                     stmt.superseded = True
+            case StepStarted():
+                rec.steps.append(StepRecord(step=event.step, requested_at=event.t))
+                self._round_base = len(rec.code)
+            case StepEnded():
+                if rec.steps:
+                    rec.steps[-1].finished_at, rec.steps[-1].tool_result = event.t, event.tool_result
             case RunEnded():
+                if rec.steps and rec.steps[-1].finished_at is None:
+                    rec.steps[-1].finished_at = event.t
                 rec.status, rec.ended_at = event.status, event.t
                 rec.cost_usd = event.cost_usd
                 if event.error and rec.error is None:

@@ -454,6 +454,12 @@ class FakeAnthropic:
         with self._lock:
             self._scripts.extend(scripts)
 
+    def clear(self) -> list[Script]:
+        """Forget the scripts not used yet (a test that stopped early); returns them."""
+        with self._lock:
+            left, self._scripts = self._scripts, []
+        return left
+
     @property
     def last(self) -> RecordedRequest:
         return self.requests[-1]

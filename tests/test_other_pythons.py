@@ -29,6 +29,7 @@ PURE_TESTS = [
     "test_tool_input.py",
     "test_secrets.py",
     "test_providers.py",
+    "test_agent_reply.py",
 ]
 VERSIONS = ["3.12", "3.13"]
 

@@ -28,15 +28,23 @@ interrupt stops the source and ends the run with ``EagerInterrupt``. Whatever el
 source, a repair), the run still ends with a final record: every statement done, failed, interrupted
 or skipped, a ``RunEnded``, and one line.
 
-To validate a change: ``tests/test_engine.py`` (in-process shell), ``tests/test_kernel_magic.py``.
+Agent episodes (``--agent``): with a ``stepper`` (``steps.py``) every model response is a round of its
+own, between ``StepStarted`` and ``StepEnded``; each statement runs inside ``stepper.tap(index)`` too,
+and at the end of a step its last value and figures are shown under its last statement (as a cell's
+end would) before the stepper says what goes back and what comes next. A failing statement closes the
+step's stream at once as in any run, and the stepper sends the failure back instead of ending the run.
+
+To validate a change: ``tests/test_engine.py`` (in-process shell), ``tests/test_kernel_magic.py``,
+``tests/test_agent_kernel.py``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
 import traceback
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,6 +64,8 @@ from ..events import (
     StatementReleased,
     StatementSkipped,
     StatementStarted,
+    StepEnded,
+    StepStarted,
 )
 from ..executor import Executor, Prepared, flush_figures, one_line
 from ..gate import Gate, is_definition_only
@@ -64,6 +74,7 @@ from ..scheduler import Scheduler
 from ..sources.base import Source, SourceError
 from ..views.base import NullView, View
 from .producer import Ended, Failed, Producer
+from .steps import StepOutcome, Stepper
 
 __all__ = ["Engine", "RepairContext", "RepairFn"]
 
@@ -114,6 +125,7 @@ class Engine:
         request: str | None = None,
         price: Callable[[Mapping[str, int]], float | None] | None = None,
         clock: Callable[[], float] = time.perf_counter,
+        stepper: Stepper | None = None,
     ) -> None:
         self.shell = shell
         self.source = source
@@ -137,6 +149,10 @@ class Engine:
         self._producer: Producer | None = None
         self._scheduler: Scheduler | None = None
         self._quiet = False  # after an internal error: the record is finished whatever the view does
+        self._asking = False  # the approval question is open
+        self.stepper = stepper  # --agent: one round per model response (engine/steps.py)
+        self._current: Source = source  # the round's source (its usage goes with its GenerationEnded)
+        self._gen_ended = False  # this round's GenerationEnded was emitted
 
     @property
     def record(self) -> RunRecord:
@@ -150,6 +166,8 @@ class Engine:
         let through, and the run ends with one line and a final record, told to the view only if it
         can still take it (``_quiet``)."""
         self._builder.handle(event)
+        if isinstance(event, GenerationEnded):
+            self._gen_ended = True
         if not self._quiet:
             self.view.handle(event, self._builder.record)
             return
@@ -166,6 +184,8 @@ class Engine:
             self.emit(RunStarted(0.0, self.source.label, self.mode, self.source.model, self.request))
             source: Source | None = self.source
             base_line = 1
+            if self.stepper is not None:
+                source = self._episode(self.stepper)  # every round, then None
             while source is not None:
                 failure = self._round(source, base_line)
                 if failure is None:
@@ -180,7 +200,7 @@ class Engine:
             return self.record
         except KeyboardInterrupt:
             self._skip_rest("stopped by you")
-            waiting = "for your approval" if self.record.generation_done_at is not None else "for the model"
+            waiting = "for your approval" if self._asking else "for the model"
             where = f"while waiting {waiting}" if self._running is None else (
                 f"in statement {self._running + 1} (line {self._statements[self._running].line})"
             )
@@ -230,6 +250,7 @@ class Engine:
 
     def _round(self, source: Source, base_line: int) -> Failure | None:
         """Stream one source to its end. Returns (index, error, traceback) if a statement failed."""
+        self._current, self._gen_ended = source, False
         producer = self._producer = Producer(source, self.clock, self.emit)
         scheduler = self._scheduler = Scheduler(self.mode)
         if self.gate is not None:
@@ -274,7 +295,9 @@ class Engine:
         (``_drain_after_failure`` needs no decision: held statements are skipped there anyway.)"""
         decision = None
         if self.approve is not None and scheduler.gated and scheduler.held:
+            self._asking = True
             decision = self.approve([self.record.statements[i] for i in scheduler.held])
+            self._asking = False
         if decision is None or decision.choice == "run":
             scheduler.end_generation()
             return None
@@ -300,7 +323,7 @@ class Engine:
         the pieces happened to reach this thread. Held statements wait for a generation that will not
         end well, so they are skipped (in ``serial``, that is every statement)."""
         self._stop_producer()
-        self.emit(GenerationEnded(self.clock(), True, dict(self.source.usage)))
+        self.emit(GenerationEnded(self.clock(), True, dict(self._current.usage)))
         for index in scheduler.drop_held():
             self.emit(StatementSkipped(self.clock(), index, "generation failed"))
         scheduler.end_generation()
@@ -351,7 +374,7 @@ class Engine:
             self.emit(StatementStarted(self.clock(), index, self._batch, setup if position == 0 else 0.0))
             failed_tb = ""
             failed_at = 0.0
-            with self.view.statement_output(index):
+            with self.view.statement_output(index), self._tap(index):
                 result = self.executor.run(self._prepared(index))
                 self._statements[index].ran = result.success
                 self._last_run = index
@@ -386,6 +409,60 @@ class Engine:
         assert prepared is not None
         return prepared
 
+    # ---- --agent: one round per model response (engine/steps.py) ------------------------------
+    def _episode(self, stepper: Stepper) -> Source | None:
+        """Every step of an agent episode; the stepper says what goes back and what comes next.
+        Returns None (no round is left for ``run``'s loop)."""
+        source: Source | None = self.source
+        step = 0
+        while source is not None:
+            step += 1
+            first = len(self._statements)
+            self.emit(StepStarted(self.clock(), step))
+            failure = self._round(source, 1)
+            self._end_of_step(stepper, first, failure is not None)
+            index, error, tb_text = failure if failure is not None else (None, None, "")
+            producer = self._producer
+            outcome = StepOutcome(
+                step, first, len(self._statements), index, error, tb_text,
+                producer is not None and producer.stopped,
+            )
+            end = stepper.finish_step(outcome)
+            self.emit(StepEnded(self.clock(), step, end.tool_result))
+            if end.error is not None:
+                raise EagerError(end.error)
+            source = end.next
+        return None
+
+    def _tap(self, index: int) -> contextlib.AbstractContextManager[None]:
+        return self.stepper.tap(index) if self.stepper is not None else contextlib.nullcontext()
+
+    @contextlib.contextmanager
+    def _step_output(self, index: int) -> Iterator[None]:
+        with self.view.statement_output(index), self._tap(index):
+            yield
+
+    def _end_of_step(self, stepper: Stepper, first: int, failed: bool) -> None:
+        """What a cell shows at its end, under the step's last statement that ran: the last
+        expression's value (not after a failure, as a cell), then the figures (inside the tap, so
+        the model gets them too)."""
+        last = self._last_run
+        if last is None or last < first:
+            return
+        if self.executor.has_value:
+            value = self.executor.take_value()  # taken in any case: the next step starts afresh
+            if failed:
+                value = None
+        else:
+            value = None
+        if value is not None:
+            with self._step_output(last):
+                from IPython.display import display
+
+                show: Any = display
+                show(value)
+        flush_figures(self.shell, self._step_output(last))
+
     # ---- endings -----------------------------------------------------------------------------
     def _fail(self, index: int, error: BaseException) -> None:
         stmt = self._statements[index]
@@ -415,12 +492,12 @@ class Engine:
                 self.emit(StatementFailed(self.clock(), stmt.index, 0.0, "KeyboardInterrupt", True))
             elif stmt.status in ("queued", "held"):
                 self.emit(StatementSkipped(self.clock(), stmt.index, reason))
-        if self.record.generation_done_at is None:
+        if not self._gen_ended:
             producer = self._producer
             ended = producer.ended_at if producer is not None else None
             stopped = producer.stopped_at if producer is not None else None
             t = ended if ended is not None else stopped if stopped is not None else self.clock()
-            self.emit(GenerationEnded(t, ended is None, dict(self.source.usage)))
+            self.emit(GenerationEnded(t, ended is None, dict(self._current.usage)))
 
     def _stop_producer(self, at: float | None = None) -> None:
         if self._producer is not None:

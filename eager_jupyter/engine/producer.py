@@ -3,7 +3,8 @@
 It runs in a copy of the main thread's ``contextvars`` context, so what views display from it
 belongs to the running cell. ``PieceStreamed`` events go to ``on_piece`` from this thread, at once, so
 the code keeps visibly streaming while a statement runs on the main thread; code pieces go through a
-queue as ``(t, text)``; the thread ends by queueing ``Ended(t)``, after a ``Failed`` if the source
+queue as ``(t, text)`` (a ``"parts"`` source says itself which pieces are code: no fence filter
+runs); the thread ends by queueing ``Ended(t)``, after a ``Failed`` if the source
 raised. ``stop()`` (any thread) stops queueing at once and closes the source (its network stream).
 
 The main thread drains the queue with ``take()``, which also keeps the arrival bookkeeping: when the
@@ -120,6 +121,9 @@ class Producer:
                 if self._stopped.is_set():
                     break
                 t = self._clock()
+                if isinstance(text, tuple):  # a "parts" source: (kind, text), no filter
+                    self._emit(t, text[0], text[1])
+                    continue
                 for kind, segment in fences.feed(text) if fences else [("code", text)]:
                     self._emit(t, kind, segment)
             else:

@@ -6,7 +6,9 @@ source at once (early interruption, an error, a kernel interrupt): a replay stop
 source closes its HTTP response so the server sees the connection go.
 
 ``kind`` says what the text is: ``"code"`` is fed to the chunker as it is; ``"markdown"`` is a model's
-reply, which goes through the fence filter first (only the Python block runs, prose is shown).
+reply, which goes through the fence filter first (only the Python block runs, prose is shown);
+``"parts"`` is a source that knows itself which text is which (a model's tool calls, ``--agent``): its
+stream yields ``(kind, text)`` pairs, ``kind`` being ``"code"`` or ``"prose"``, and no filter runs.
 
 Exception tree (errors a source raises while streaming, re-raised on the main thread)::
 
@@ -19,9 +21,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Literal, Protocol, runtime_checkable
 
-__all__ = ["Source", "SourceError", "SourceKind"]
+__all__ = ["Piece", "Source", "SourceError", "SourceKind"]
 
-SourceKind = Literal["code", "markdown"]
+SourceKind = Literal["code", "markdown", "parts"]
+#: what ``stream()`` yields: text, or for a ``"parts"`` source ``(kind, text)``
+Piece = str | tuple[str, str]
 
 
 class SourceError(Exception):
@@ -38,7 +42,7 @@ class Source(Protocol):
     #: token counts reported by the source once it has finished ({"input_tokens": .., ...})
     usage: dict[str, int]
 
-    def stream(self) -> Iterator[str]:
+    def stream(self) -> Iterator[Piece]:
         """Yield text pieces as they arrive. Runs in the producer thread; may block."""
         ...
 

@@ -14,6 +14,10 @@ Layout of the cell's outputs::
     [tail]       code generated after the last statement, never run (a cut reply, a stop)
     [prose]      the model's words after its code
 
+An agent run (``--agent``) has steps: each step's blocks follow a step line (``step_line``: "step N"
+and the model's words of that step); the final answer is a step line of prose only. The header then
+carries no words of the model, and there is no closing prose: the step lines hold it.
+
 Each bundle has ``text/markdown`` (rendered), ``text/html`` (a ``<pre>``: monospace wherever Markdown
 fences are drawn in a proportional font, as nbconvert does inside an output) and ``text/plain``. Each
 output also says what it is in its metadata, for programs that follow a run's messages or read a saved
@@ -24,6 +28,7 @@ notebook (``eager-jupyter replay`` and ``demo`` do), under the key ``eager_jupyt
     {"part": "statement", "run": id, "index": 0, "line": 1, "status": a record.Status,
      "note": text shown under the code or null, "run_s": seconds (once it ran)}
     {"part": "prose", "run": id}
+    {"part": "step", "run": id, "step": 2, "statements": [first index, last index + 1]}
 
 ``held`` lists every statement the gate held (with why), while live and in the final header.
 Notebooks saved before say ``"failed"`` where a status is now ``"error"``; readers accept both.
@@ -38,7 +43,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from ..record import PHASE_WORDS, STATUS_WORDS, RunRecord, StatementRecord
+from ..record import PHASE_WORDS, STATUS_WORDS, RunRecord, StatementRecord, StepRecord
 
 __all__ = [
     "RUN_MIME",
@@ -51,6 +56,8 @@ __all__ = [
     "note",
     "prose_text",
     "statement",
+    "step_line",
+    "step_of",
     "summary_line",
     "to_ms",
     "write_rest",
@@ -166,6 +173,28 @@ def statement(stmt: StatementRecord, run: str, rich: bool = False) -> tuple[Bund
     return bundle, _meta(run, "statement", **fields)
 
 
+def step_line(step: StepRecord, run: str) -> tuple[Bundle, Metadata]:
+    """An agent step's line: "step N" and the model's words in that step (the final answer: only its
+    words)."""
+    words = prose_text(step.text)
+    answer = not step.statements and step.tool_result is None and step.code == ""
+    label = "" if answer and words else f"step {step.step}"
+    markdown = "\n\n".join(part for part in (f"**{label}**" if label else "", words) if part)
+    plain = "\n".join(part for part in (label, words) if part)
+    first = step.statements[0].index if step.statements else None
+    span = [first, step.statements[-1].index + 1] if first is not None else None
+    meta = _meta(run, "step", step=step.step, statements=span)
+    return {"text/markdown": markdown, "text/plain": plain}, meta
+
+
+def step_of(record: RunRecord, index: int) -> StepRecord | None:
+    """The agent step that wrote statement ``index`` (None outside agent runs)."""
+    for step in reversed(record.steps):
+        if step.statements and step.statements[0].index <= index:
+            return step
+    return None
+
+
 def summary_line(record: RunRecord) -> str:
     """One line of figures for the end of a run (the saved header, the CLI's last line)."""
     counts: dict[str, int] = {}
@@ -174,6 +203,8 @@ def summary_line(record: RunRecord) -> str:
         counts[word] = counts.get(word, 0) + 1
     parts = [f"{n} {word}" for word, n in counts.items()] or ["no statements"]
     figures = [", ".join(parts)]
+    if record.steps:
+        figures.insert(0, f"{len(record.steps)} step{'s' if len(record.steps) != 1 else ''}")
     if record.batches:
         figures.append(f"{len(record.batches)} batch{'es' if len(record.batches) != 1 else ''}")
     if record.generation_done_at is not None:
@@ -211,7 +242,8 @@ def header(record: RunRecord, run: str, now: float | None = None) -> tuple[Bundl
     """The header: final once the run has ended, else live (``now``: seconds since the request)."""
     final = record.ended_at is not None
     lines = []
-    intro = prose_text(record.prose[: record.prose_before]) if record.prose_before else ""
+    words = record.prose_before and not record.steps  # an agent run's words are in its step lines
+    intro = prose_text(record.prose[: record.prose_before]) if words else ""
     if intro:
         lines.append(intro)
     phase = PHASE_WORDS[record.phase]
@@ -219,7 +251,8 @@ def header(record: RunRecord, run: str, now: float | None = None) -> tuple[Bundl
     if final:
         status = f"{_title(record)} · {phase} · {summary_line(record)}"
     else:
-        status = f"{_title(record)} · {phase} · {started} started · {(now or 0.0):.1f} s"
+        step = f" · step {len(record.steps)}" if record.steps else ""
+        status = f"{_title(record)} · {phase}{step} · {started} started · {(now or 0.0):.1f} s"
     lines.append(status)
     plain = [status.replace("**", "")]
     waiting = [s for s in record.statements if s.status == "held"]
@@ -247,12 +280,25 @@ def write_rest(
     rich: bool = False,
     outputs: Callable[[int], None] | None = None,
     display_id: Callable[[int], str] | None = None,
+    steps_shown: set[int] | None = None,
 ) -> None:
     """The end of a run's outputs: every statement block not ``shown`` yet (each followed by its
-    ``outputs``, when the caller kept them), the code never run, and the model's closing words."""
+    ``outputs``, when the caller kept them), the code never run, and the model's closing words; in an
+    agent run, the step lines not in ``steps_shown`` yet, each before its step's blocks."""
+    steps_shown = set() if steps_shown is None else steps_shown
+
+    def show_step(step: StepRecord) -> None:
+        if step.step not in steps_shown:
+            steps_shown.add(step.step)
+            bundle, meta = step_line(step, run)
+            display(bundle, raw=True, metadata=meta)
+
     for stmt in record.statements:
         if stmt.index in shown:
             continue
+        step = step_of(record, stmt.index)
+        if step is not None:
+            show_step(step)
         bundle, meta = statement(stmt, run, rich)
         ident = display_id(stmt.index) if display_id else None
         display(bundle, raw=True, metadata=meta, **({"display_id": ident} if ident else {}))
@@ -273,6 +319,8 @@ def write_rest(
             }
         meta = _meta(run, "statement", index=len(record.statements), line=None, status="skipped", note=text)
         display(bundle, raw=True, metadata=meta)
-    outro = prose_text(record.prose[record.prose_before :])
+    for step in record.steps:  # the steps that ran nothing: the answer, a reply cut short
+        show_step(step)
+    outro = "" if record.steps else prose_text(record.prose[record.prose_before :])
     if outro:
         display({"text/markdown": outro, "text/plain": outro}, raw=True, metadata=_meta(run, "prose"))

@@ -27,8 +27,16 @@ import threading
 import uuid
 from collections.abc import Iterator
 
-from ..events import Event, RunEnded, RunStarted, StatementFailed, StatementFinished, StatementStarted
-from ..record import RunRecord
+from ..events import (
+    Event,
+    RunEnded,
+    RunStarted,
+    StatementFailed,
+    StatementFinished,
+    StatementStarted,
+    StepEnded,
+)
+from ..record import RunRecord, StepRecord
 from . import outputs
 from .capture import output_widget_active
 from .outputs import DisplayFn
@@ -60,6 +68,7 @@ class PlainView:
         self._throttle = Throttle(self._update_header, updates_per_second, busy=output_widget_active)
         self._record: RunRecord | None = None
         self._shown: dict[int, str] = {}  # statements whose block is displayed -> the status it shows
+        self._steps: dict[int, str] = {}  # --agent: step lines displayed, with the words shown
         self._header_shown = False
         self._now = 0.0
 
@@ -75,12 +84,16 @@ class PlainView:
                         self._display(bundle, raw=True, display_id=self._head_id, metadata=meta)
                         self._header_shown = True
                 case StatementStarted():
+                    self._show_step(outputs.step_of(record, event.index))
                     self._show_block(record, event.index)
                     self._throttle.poke()
                 case StatementFinished() if event.duration >= outputs.SLOW_S:
                     self._update_block(record, event.index)
                 case StatementFailed():
                     self._update_block(record, event.index)
+                case StepEnded():
+                    self._show_step(record.steps[-1] if record.steps else None)
+                    self._throttle.poke()
                 case RunEnded():
                     self._finish(record)
                 case _:
@@ -108,6 +121,19 @@ class PlainView:
         bundle, meta = outputs.statement(record.statements[index], self._id)
         self._display(bundle, raw=True, display_id=self._block_id(index), metadata=meta)
 
+    def _show_step(self, step: StepRecord | None) -> None:
+        """An agent step's line, before its first block; updated once its words are complete."""
+        if step is None or self._steps.get(step.step) == step.text:
+            return
+        bundle, meta = outputs.step_line(step, self._id)
+        ident = f"eager-{self._id}-step{step.step}"
+        update = step.step in self._steps
+        if update and not self.live:
+            return
+        self._steps[step.step] = step.text
+        extra = {"update": True} if update else {}
+        self._display(bundle, raw=True, display_id=ident, metadata=meta, **extra)
+
     def _update_block(self, record: RunRecord, index: int) -> None:
         if index not in self._shown or not self.live:
             return
@@ -128,7 +154,10 @@ class PlainView:
         for index, shown in list(self._shown.items()):  # a quick statement's block still says running
             if record.statements[index].status != shown:
                 self._update_block(record, index)
-        outputs.write_rest(self._display, record, self._id, set(self._shown), display_id=self._block_id)
+        outputs.write_rest(
+            self._display, record, self._id, set(self._shown), display_id=self._block_id,
+            steps_shown=set(self._steps),
+        )
         bundle, meta = outputs.header(record, self._id)
         if self._header_shown:
             self._display(bundle, raw=True, display_id=self._head_id, update=True, metadata=meta)

@@ -30,6 +30,8 @@ and notebooks saved before read the same)::
                                           1 when the kernel was interrupted, omitted otherwise)
     ["X", i, reason]                      skipped
     ["P", round, failed_index]            a repair round started
+    ["N", step, t]                        --agent: step ``step``'s request went out (the frontend may
+                                          ignore it: statements keep their run-wide indices)
     ["G", t, stopped, output_tokens]      generation ended
     ["E", t, status, error]               the run ended
 
@@ -64,6 +66,7 @@ from ...events import (
     StatementReleased,
     StatementSkipped,
     StatementStarted,
+    StepStarted,
 )
 from ...record import PHASE_WORDS, STATUS_WORDS, RunRecord
 from ..capture import Output
@@ -122,6 +125,8 @@ def op(event: Event, record: RunRecord) -> Op | None:
             return ["X", event.index, event.reason]
         case RepairStarted():
             return ["P", event.round, event.failed_index]
+        case StepStarted():
+            return ["N", event.step, to_ms(event.t)]
         case GenerationEnded():
             return ["G", to_ms(event.t), event.stopped, event.usage.get("output_tokens")]
         case RunEnded():

@@ -1,0 +1,181 @@
+"""The agent's pure parts: a streamed reply's events as prose and code, the turn sent back, the tool result.
+
+Events are built as the SDK's objects look to ``AgentReply`` (attributes only), from the same JSON
+the loopback fake streams, split at random places, escapes included.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from eager_jupyter.agent.reply import AgentReply, python_tool
+from eager_jupyter.agent.result import CallResult, cut_middle, tool_result_blocks
+from eager_jupyter.sources.errors import ReplyIncomplete
+from eager_jupyter.sources.secrets import SecretScanner
+
+KEY = "sk-ant-api03-PURETESTKEY-" + "z" * 24
+
+
+def ev(**fields: Any) -> SimpleNamespace:
+    made = {k: SimpleNamespace(**v) if isinstance(v, dict) else v for k, v in fields.items()}
+    return SimpleNamespace(**made)
+
+
+def split(text: str, rng: random.Random, most: int = 7) -> list[str]:
+    out, i = [], 0
+    while i < len(text):
+        n = rng.randint(1, most)
+        out.append(text[i : i + n])
+        i += n
+    return out
+
+
+def events(blocks: list[tuple[str, Any]], rng: random.Random, stop: str = "tool_use") -> list[Any]:
+    """message_start, each block (text, or tool call with its input object), message_delta, stop."""
+    out: list[Any] = [ev(type="message_start", message=SimpleNamespace(model="m", usage=SimpleNamespace(
+        input_tokens=10, output_tokens=1)))]
+    for index, (kind, value) in enumerate(blocks):
+        if kind == "text":
+            start = {"type": "text", "text": ""}
+            out.append(ev(type="content_block_start", index=index, content_block=start))
+            for piece in split(value, rng):
+                delta = {"type": "text_delta", "text": piece}
+                out.append(ev(type="content_block_delta", index=index, delta=delta))
+        else:
+            name, tool_id, tool_input = value
+            start = {"type": "tool_use", "id": tool_id, "name": name, "input": {}}
+            out.append(ev(type="content_block_start", index=index, content_block=start))
+            text = tool_input if isinstance(tool_input, str) else json.dumps(tool_input)
+            for piece in split(text, rng):
+                delta = {"type": "input_json_delta", "partial_json": piece}
+                out.append(ev(type="content_block_delta", index=index, delta=delta))
+        out.append(ev(type="content_block_stop", index=index))
+    out.append(ev(type="message_delta", delta={"stop_reason": stop}, usage=SimpleNamespace(output_tokens=42)))
+    out.append(ev(type="message_stop"))
+    return out
+
+
+def feed_all(reply: AgentReply, evs: list[Any]) -> list[tuple[str, str]]:
+    parts: list[tuple[str, str]] = []
+    for e in evs:
+        parts.extend(reply.take(e))
+    return parts
+
+
+CODE_A = 'import math\nprint("a\\tb", \'é 😀\')\nx = math.sqrt(16)\nx'
+CODE_B = "y = x + 1\nprint(y)\n"
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_prose_and_code_of_several_calls(seed: int) -> None:
+    rng = random.Random(seed)
+    second = {"note": [1, {"x": "}"}], "code": CODE_B}
+    blocks = [("text", "Let me look."), ("tool", ("python", "t1", {"code": CODE_A})),
+              ("text", "Now the next."), ("tool", ("python", "t2", second))]
+    reply = AgentReply()
+    parts = feed_all(reply, events(blocks, rng))
+    code = "".join(t for k, t in parts if k == "code")
+    prose = "".join(t for k, t in parts if k == "prose")
+    assert code == CODE_A + "\n" + CODE_B  # a newline between calls, as the first did not end with one
+    assert prose == "Let me look.Now the next."
+    a, b = reply.tool_calls
+    assert code[a.start : a.end] == CODE_A and code[b.start : b.end] == CODE_B
+    assert reply.stop_reason == "tool_use" and reply.usage["output_tokens"] == 42
+    reply.check_end(4096)
+    content = reply.assistant_content()
+    assert [c["type"] for c in content] == ["text", "tool_use", "text", "tool_use"]
+    assert content[1]["input"] == {"code": CODE_A}
+    assert content[3]["input"] == {"note": [1, {"x": "}"}], "code": CODE_B}
+
+
+def test_the_turn_after_a_failure_ends_with_the_failing_statement() -> None:
+    reply = AgentReply()
+    blocks = [("text", "Try."), ("tool", ("python", "t1", {"code": CODE_A})),
+              ("tool", ("python", "t2", {"code": CODE_B}))]
+    feed_all(reply, events(blocks, random.Random(3)))
+    a, _ = reply.tool_calls
+    failing = 'print("a\\tb", \'é 😀\')'
+    cut = a.start + CODE_A.index(failing) + len(failing)
+    content = reply.assistant_content(cut)
+    assert [c["type"] for c in content] == ["text", "tool_use"]
+    assert content[1]["input"]["code"] == CODE_A[: CODE_A.index(failing) + len(failing) + 1]
+    assert content[1]["input"]["code"].endswith(failing + "\n")
+    # a failure in the second call keeps the first whole
+    b_cut = reply.tool_calls[1].start + len("y = x + 1")
+    content = reply.assistant_content(b_cut)
+    assert [c["input"]["code"] for c in content if c["type"] == "tool_use"] == [CODE_A, "y = x + 1\n"]
+
+
+def test_a_closed_stream_cut_mid_call_sends_only_what_came() -> None:
+    reply = AgentReply()
+    evs = events([("tool", ("python", "t1", {"code": CODE_B}))], random.Random(1))
+    feed_all(reply, evs[:4])  # message_start, block start, two deltas: the stream was closed
+    block = reply.tool_calls[0]
+    assert block.end is None and CODE_B.startswith(block.text)
+    cut = len("y = x + 1")
+    if len(block.text) >= cut:
+        assert reply.assistant_content(cut)[0]["input"]["code"] == "y = x + 1\n"[: len(block.text)]
+
+
+def test_malformed_input_and_max_tokens_are_one_line() -> None:
+    reply = AgentReply()
+    evs = events([("tool", ("python", "t1", '{"code": "x = 1\\q"}'))], random.Random(0))
+    with pytest.raises(ReplyIncomplete, match="not valid tool input"):
+        feed_all(reply, evs)
+    reply = AgentReply()
+    evs = events([("tool", ("python", "t1", '{"code": "x = 1\\ny = '))], random.Random(0), stop="max_tokens")
+    parts = feed_all(reply, evs)
+    assert "".join(t for _, t in parts) == "x = 1\ny = "
+    with pytest.raises(ReplyIncomplete, match=r"max_tokens \(99\)"):
+        reply.check_end(99)
+
+
+def test_another_tool_gives_no_code() -> None:
+    reply = AgentReply()
+    parts = feed_all(reply, events([("tool", ("shell", "t9", {"code": "rm -rf /"}))], random.Random(0)))
+    assert parts == []
+    assert reply.assistant_content()[0]["input"] == {"code": "rm -rf /"}
+
+
+def test_the_tool_declares_streaming() -> None:
+    tool = python_tool()
+    assert tool["eager_input_streaming"] is True
+    assert tool["input_schema"]["required"] == ["code"]
+
+
+def test_cut_middle_says_how_much() -> None:
+    text = "".join(f"line {i}\n" for i in range(2000))
+    out = cut_middle(text, 300)
+    assert out.startswith("line 0\n") and out.endswith("line 1999\n")
+    cut = int(out.split("[... ")[1].split(" characters cut")[0])
+    assert len(out) - len(f"\n[... {cut} characters cut ...]\n") + cut == len(text)
+    assert cut_middle("short", 300) == "short"
+
+
+def test_tool_result_budget_images_and_redaction() -> None:
+    scanner = SecretScanner([KEY])
+    outputs = [
+        {"kind": "stream", "text": "\x1b[31mred\x1b[0m and the key " + KEY + "\n" + "x" * 20000},
+        {"kind": "stream", "text": "progress 10%\rprogress 100%\n"},
+        *({"kind": "display", "data": {"image/png": f"PNG{i}", "text/plain": "<Figure>"}} for i in range(6)),
+        {"kind": "display", "data": {"text/plain": "   a\n0  1", "text/html": "<table/>"}},
+    ]
+    blocks, text = tool_result_blocks(
+        [CallResult("t1", outputs, traceback="Traceback\n  line 3\nNameError: x")], scanner, max_chars=2000
+    )
+    (block,) = blocks
+    assert block["tool_use_id"] == "t1" and block["is_error"] is True
+    body = block["content"][0]["text"]
+    assert KEY not in body and KEY not in text and "\x1b" not in body
+    assert "characters cut" in body and len(body) < 2300
+    assert "NameError: x" in body and "   a\n0  1" in body and "progress 10%" not in body
+    images = [c for c in block["content"] if c["type"] == "image"]
+    assert [i["source"]["data"] for i in images] == ["PNG0", "PNG1", "PNG2", "PNG3"]
+    assert "2 more figures not sent" in body
+    empty, _ = tool_result_blocks([CallResult("t2")], scanner)
+    assert empty[0]["content"] == [{"type": "text", "text": "(no output)"}] and "is_error" not in empty[0]

@@ -1,0 +1,125 @@
+"""An agent episode's events through the record and the plain view (no kernel): the steps folded into
+``RunRecord.steps``, a step line before each step's blocks, the answer last, the saved outputs when
+the widget hands over (``write_rest``), and the episode's figures."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eager_jupyter.events import (
+    GenerationEnded,
+    PieceStreamed,
+    RunEnded,
+    RunStarted,
+    StatementFailed,
+    StatementFinished,
+    StatementReleased,
+    StatementStarted,
+    StepEnded,
+    StepStarted,
+)
+from eager_jupyter.record import RecordBuilder
+from eager_jupyter.views import outputs
+from eager_jupyter.views.plain import PlainView
+from eager_jupyter.views.widget.state import op
+
+EPISODE: list[Any] = [
+    RunStarted(0.0, "anthropic agent", "eager", "claude"),
+    StepStarted(0.0, 1),
+    PieceStreamed(0.5, "Let me look.", "prose"),
+    PieceStreamed(0.6, "a = 1\n", "code", 0),
+    StatementReleased(0.6, 0, "a = 1\n", 1, 0.6, 0),
+    StatementStarted(0.61, 0, 1),
+    StatementFinished(0.62, 0, 0.01),
+    PieceStreamed(0.7, "b = a / 0\nc = 3", "code", 6),
+    StatementReleased(0.7, 1, "b = a / 0\n", 2, 0.7, 6),
+    StatementStarted(0.71, 1, 2),
+    StatementFailed(0.72, 1, 0.01, "ZeroDivisionError: division by zero"),
+    GenerationEnded(0.72, True, {"input_tokens": 100, "output_tokens": 9}),
+    StepEnded(0.75, 1, "Traceback ...\nZeroDivisionError: division by zero"),
+    StepStarted(0.75, 2),
+    PieceStreamed(1.2, "Fixing.", "prose"),
+    PieceStreamed(1.3, "b = a\n", "code", 0),
+    StatementReleased(1.3, 2, "b = a\n", 1, 1.3, 0),
+    StatementStarted(1.31, 2, 3),
+    StatementFinished(1.32, 2, 0.01),
+    GenerationEnded(1.4, False, {"input_tokens": 150, "output_tokens": 5}),
+    StepEnded(1.41, 2, "(no output)"),
+    StepStarted(1.41, 3),
+    PieceStreamed(1.9, "b is 1.", "prose"),
+    GenerationEnded(2.0, False, {"input_tokens": 170, "output_tokens": 4}),
+    StepEnded(2.0, 3, None),
+    RunEnded(2.01, "ok"),
+]
+
+
+class Display:
+    def __init__(self) -> None:
+        self.calls: list[tuple[dict[str, str], dict[str, Any]]] = []
+
+    def __call__(self, bundle: dict[str, str], **kw: Any) -> None:
+        self.calls.append((bundle, kw))
+
+    def parts(self) -> list[tuple[str, Any]]:
+        out = []
+        for bundle, kw in self.calls:
+            meta = kw.get("metadata", {}).get("eager_jupyter", {})
+            if kw.get("update") or meta.get("part") not in ("step", "statement"):
+                continue
+            out.append((meta["part"], meta.get("step", meta.get("index")), bundle["text/plain"]))
+        return out
+
+
+def test_steps_fold_into_the_record() -> None:
+    builder = RecordBuilder()
+    for event in EPISODE:
+        builder.handle(event)
+    rec = builder.record
+    assert [s.step for s in rec.steps] == [1, 2, 3]
+    one, two, three = rec.steps
+    assert (one.text, one.code) == ("Let me look.", "a = 1\nb = a / 0\nc = 3")
+    assert [s.index for s in one.statements] == [0, 1]
+    assert one.tool_result.endswith("division by zero") and three.tool_result is None
+    times = (one.requested_at, one.first_token_at, one.generation_done_at, one.finished_at)
+    assert times == (0.0, 0.5, 0.72, 0.75)
+    assert (two.code, two.statements[0].offset) == ("b = a\n", len(one.code))  # run-wide offsets
+    assert rec.program == "a = 1\nb = a / 0\nb = a\n"
+    assert rec.usage == {"input_tokens": 420, "output_tokens": 18}
+    assert rec.end_to_end == 2.0  # the answer ends the episode
+    assert rec.non_overlapped == 0.0
+    assert rec.serial_estimate is not None and abs(rec.serial_estimate - (0.72 + 0.65 + 0.59 + 0.03)) < 1e-9
+    assert op(StepStarted(0.75, 2), rec) == ["N", 2, 750]
+
+
+def test_the_plain_view_shows_a_line_before_each_step() -> None:
+    display, builder = Display(), RecordBuilder()
+    view = PlainView(display, updates_per_second=1000)
+    for event in EPISODE:
+        builder.handle(event)
+        view.handle(event, builder.record)
+    view.close()
+    assert display.parts() == [
+        ("step", 1, "step 1\nLet me look."),
+        ("statement", 0, "a = 1"),
+        ("statement", 1, "b = a / 0"),  # shown when it starts; its failure is an update
+        ("step", 2, "step 2\nFixing."),
+        ("statement", 2, "b = a"),
+        ("step", 3, "b is 1."),
+    ]
+    shown = [b["text/markdown"] for b, kw in display.calls if not kw.get("update")]
+    assert "**step 2**\n\nFixing." in shown and "Let me look.Fixing.b is 1." not in "".join(shown)
+    final = [b for b, kw in display.calls if kw.get("update") and kw["display_id"].endswith("head")][-1]
+    assert "3 steps" in final["text/plain"] and "Let me look." not in final["text/markdown"]
+
+
+def test_the_hand_over_writes_the_same_order() -> None:
+    builder = RecordBuilder()
+    for event in EPISODE:
+        builder.handle(event)
+    display = Display()
+    outputs.write_rest(display, builder.record, "run", set())
+    assert [(p, n) for p, n, _ in display.parts()] == [
+        ("step", 1), ("statement", 0), ("statement", 1), ("step", 2), ("statement", 2), ("step", 3)
+    ]
+    parts = [kw.get("metadata", {}).get("eager_jupyter", {}).get("part") for _, kw in display.calls]
+    assert "prose" not in parts  # the words are in the step lines
