@@ -26,15 +26,13 @@ from typing import Any
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
-from traitlets import Bool, Dict, Enum, Float, Int, List, Unicode
-from traitlets.config import Configurable
 
 from . import approval
 from . import record as _record
 from ._numbers import number
 from .engine import Engine, RepairContext, RepairFn
 from .events import Mode
-from .gate import DEFAULT_ALLOW, DEFAULT_DENY, Gate
+from .settings import Eager
 from .sources.base import Source
 from .sources.prompt import Conversation
 from .sources.providers import cost_usd
@@ -45,50 +43,6 @@ from .views.base import View
 from .views.plain import PlainView
 
 __all__ = ["Eager", "EagerMagics", "load"]
-
-
-class Eager(Configurable):
-    """Defaults for ``%%eager``; set them with ``%config Eager.<name> = <value>``."""
-
-    rate = Float(60.0, help="Replay speed in tokens per second.").tag(config=True)
-    ttft = Float(0.0, help="Replay: seconds before the first token.").tag(config=True)
-    gate = Enum(["paper", "off"], "paper", help="Gate policy for risky statements.").tag(config=True)
-    view = Enum(["auto", "widget", "plain"], "auto", help="How a run is shown.").tag(config=True)
-    model = Unicode("claude-sonnet-5-5", help="provider:model (ollama:qwen3-coder) or an Anthropic id.").tag(
-        config=True
-    )
-    providers = Dict(help='More providers: {"vllm": {"base_url": ..., "api_key_env": ...}}.').tag(config=True)
-    prices = Dict(help='USD per million tokens in, out: {"openai:gpt-5-mini": [0.25, 2.0]}.').tag(config=True)
-    base_url = Unicode("", help="Base URL of the openai-compatible provider.").tag(config=True)
-    max_tokens = Int(4096, help="Most tokens the model may write.").tag(config=True)
-    temperature = Float(None, allow_none=True, help="Sampling temperature (model default if unset).").tag(
-        config=True
-    )
-    fix = Int(0, help="Self-repair rounds after a failing statement.").tag(config=True)
-    approve = Enum(
-        ["auto", "ask", "deny"],
-        "auto",
-        help="Held statements, once generation ends: run them (auto), ask first (ask), never (deny).",
-    ).tag(config=True)
-    agent = Bool(False, help="Answer model requests as an agent (--agent): run, look, go on.").tag(
-        config=True
-    )
-    max_steps = Int(8, help="--agent: most model responses (steps) in one episode.").tag(config=True)
-    agent_result_chars = Int(
-        8000, help="--agent: most characters of output sent back to the model per step."
-    ).tag(config=True)
-    gate_deny = Dict(
-        value_trait=Unicode(),
-        help="Extra names the gate holds, name -> reason shown (added to the paper's list).",
-    ).tag(config=True)
-    gate_allow = List(
-        Unicode(), help="Extra dotted prefixes the gate lets through (e.g. 'os.listdir')."
-    ).tag(config=True)
-
-    def make_gate(self, policy: str) -> Gate | None:
-        if policy == "off":
-            return None
-        return Gate({**DEFAULT_DENY, **self.gate_deny}, (*DEFAULT_ALLOW, *self.gate_allow))
 
 
 def _finite(kind: type[float] | type[int], what: str, *, minimum: float = 0, above: bool = False) -> Any:
@@ -254,74 +208,12 @@ class EagerMagics(Magics):
 
     def _agent_source(self, args: Any, body: str) -> tuple[Source, str | None, Any]:
         """The first step of an agent episode, and the episode (the engine's stepper)."""
-        from .agent import AgentStepSource, Episode, kernel_history
-        from .agent.episode import AGENT_SYSTEM_PROMPT
-        from .agent.trace import EpisodeWriter, ReplayStepSource, read_episode
-        from .sources.base import SourceError
-        from .sources.providers import parse_spec, provider_table, resolve
+        from .agent.start import start_episode
 
-        shell = self.shell
-        assert shell is not None
-        steps = args.steps if args.steps is not None else self.settings.max_steps
-        if steps < 1:
-            raise UsageError("--steps must be at least 1")
-        chars = self.settings.agent_result_chars
-        if args.replay_trace:
-            path = self._path(args.replay_trace)
-            try:
-                header, recorded = read_episode(path)
-            except TraceError as error:
-                raise UsageError(str(error)) from None
-            replay = ReplayStepSource(header, recorded)
-            return replay, str(path), Episode(shell, replay, max_steps=steps, max_chars=chars)
-        if not body.strip():
-            raise UsageError("%%eager --agent needs a request in the cell body")
-        record = None
-        if args.record:
-            record = Path(os.path.expanduser(args.record.strip().strip("'\"")))
-            if not record.parent.is_dir():
-                raise UsageError(f"--record: no such directory: {record.parent}")
         if args.new:
             self.conversation.clear()
-        try:
-            parsed = parse_spec(args.model or self.settings.model, provider_table(self.settings.providers))
-            provider = parsed.provider
-            base_url = args.base_url
-            if provider.name == "openai-compatible" and not base_url:
-                base_url = self.settings.base_url or None
-            resolved = resolve(provider, os.environ, base_url)
-            options: dict[str, Any] = {"model": parsed.model, "base_url": resolved.base_url}
-            if provider.api != "anthropic":
-                from .sources.openai.errors import check_sdk
-
-                check_sdk(provider)
-                options["provider"] = provider
-                if record is not None:
-                    raise UsageError("--record --agent records Anthropic episodes only (for now)")
-            if resolved.api_key:
-                options["api_key"] = resolved.api_key
-            source = AgentStepSource.for_notebook(
-                body,
-                shell.user_ns,
-                history=kernel_history(shell),
-                hidden=shell.user_ns_hidden,
-                conversation=self.conversation,
-                system=AGENT_SYSTEM_PROMPT,
-                max_tokens=args.max_tokens if args.max_tokens is not None else self.settings.max_tokens,
-                temperature=args.temperature if args.temperature is not None else self.settings.temperature,
-                **options,
-            )
-            writer = None
-            if record is not None:
-                request = source.scanner.redact(source.request)
-                writer = EpisodeWriter.open(record, source="anthropic", model=source.model, request=request)
-                source.record(writer)
-        except SourceError as error:
-            raise UsageError(str(error)) from None
-        episode = Episode(
-            shell, source, max_steps=steps, max_chars=chars, conversation=self.conversation, writer=writer
-        )
-        return source, source.request, episode
+        path = self._path(args.replay_trace) if args.replay_trace else None
+        return start_episode(self.shell, self.settings, self.conversation, args, body, path)
 
     def _model_source(self, args: Any, body: str) -> tuple[Source, str | None]:
         if not body.strip():

@@ -34,29 +34,30 @@ and at the end of a step its last value and figures are shown under its last sta
 end would) before the stepper says what goes back and what comes next. A failing statement closes the
 step's stream at once as in any run, and the stepper sends the failure back instead of ending the run.
 
+Parts: ``endings.py`` (how a run ends, approval included), ``episodes.py`` (``--agent``: one round per
+model response), ``producer.py``, ``working.py`` (the engine's own state of a statement).
+
 To validate a change: ``tests/test_engine.py`` (in-process shell), ``tests/test_kernel_magic.py``,
 ``tests/test_agent_kernel.py``.
 """
 
 from __future__ import annotations
 
-import contextlib
 import time
 import traceback
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from ..approval import ApproveFn
 from ..chunker import Chunk, Chunker
-from ..errors import EagerError, EagerInterrupt, GenerationError, NotApproved, StatementError
+from ..errors import EagerError, EagerInterrupt
 from ..events import (
     Event,
     GenerationEnded,
     Mode,
     RepairStarted,
-    RunEnded,
     RunStarted,
     StatementFailed,
     StatementFinished,
@@ -64,17 +65,18 @@ from ..events import (
     StatementReleased,
     StatementSkipped,
     StatementStarted,
-    StepEnded,
-    StepStarted,
 )
 from ..executor import Executor, Prepared, flush_figures, one_line
 from ..gate import Gate, is_definition_only
 from ..record import RecordBuilder, RunRecord
 from ..scheduler import Scheduler
-from ..sources.base import Source, SourceError
+from ..sources.base import Source
 from ..views.base import NullView, View
+from .endings import Endings
+from .episodes import Episodes
 from .producer import Ended, Failed, Producer
-from .steps import StepOutcome, Stepper
+from .steps import Stepper
+from .working import Failure, Statement
 
 __all__ = ["Engine", "RepairContext", "RepairFn"]
 
@@ -94,22 +96,9 @@ class RepairContext:
 RepairFn = Callable[[RepairContext], Source | None]
 
 
-@dataclass
-class _Statement:
-    """The engine's own view of a released statement."""
-
-    code: str
-    start_line: int
-    line: int  # where the statement itself begins (after blank and comment lines)
-    prepared: Prepared | None = None
-    ran: bool = False
-
-
-Failure = tuple[int, BaseException, str]  # statement index, its exception, its traceback as text
-
-
-class Engine:
-    """One ``%%eager`` run. ``run()`` returns the run record or raises an ``EagerError``."""
+class Engine(Endings, Episodes):
+    """One ``%%eager`` run. ``run()`` returns the run record or raises an ``EagerError``. How it ends
+    is in ``endings.py``; an agent's episode in ``episodes.py``."""
 
     def __init__(
         self,
@@ -141,7 +130,7 @@ class Engine:
         self._clock0 = clock
         self._t0 = 0.0
         self._builder = RecordBuilder(gate="paper" if gate is not None else "off")
-        self._statements: list[_Statement] = []
+        self._statements: list[Statement] = []
         self._batch = 0
         self._rounds = 0
         self._running: int | None = None
@@ -220,14 +209,6 @@ class Engine:
             self._stop_producer()
             self.view.close()
 
-    def _end(self, status: Any, error: str | None = None) -> None:
-        """``RunEnded`` once, after every statement has a final status (the record is final before
-        the view is told, so a view failing here still leaves a final record)."""
-        if self.record.ended_at is not None:
-            return
-        cost = self.price(self.record.usage) if self.price is not None else None
-        self.emit(RunEnded(self.clock(), status, error, cost))
-
     def _repair_source(self, index: int, error: BaseException, tb_text: str) -> Source | None:
         """``--fix``: a continuation from the failing statement, while rounds remain."""
         round_ = self._rounds + 1
@@ -284,55 +265,6 @@ class Engine:
             elif gen_done and scheduler.idle():
                 return None
 
-    def _end_generation(self, scheduler: Scheduler) -> Failure | None:
-        """Generation has ended: the held statements (the gate's, and those after them) would be
-        released now. With ``approve`` (``Eager.approve`` ask or deny; None is auto, the paper's
-        policy) its decision comes first (``approval.Decision``): ``run`` releases them; ``skip``
-        marks them skipped with the decision's reason; ``stop`` also skips everything else not yet
-        run and ends the run with the decision's line. A skip with a line (deny, or ask with no
-        frontend to answer) runs what is free to run, then ends the run with that line, so the cell
-        fails. ``approve`` was fixed when the engine was made: code that ran cannot change it.
-        (``_drain_after_failure`` needs no decision: held statements are skipped there anyway.)"""
-        decision = None
-        if self.approve is not None and scheduler.gated and scheduler.held:
-            self._asking = True
-            decision = self.approve([self.record.statements[i] for i in scheduler.held])
-            self._asking = False
-        if decision is None or decision.choice == "run":
-            scheduler.end_generation()
-            return None
-        for index in scheduler.drop_held():
-            self.emit(StatementSkipped(self.clock(), index, decision.reason))
-        if decision.choice == "stop":
-            self._skip_rest("the run stopped")
-            self._flush_figures()
-            raise NotApproved(decision.error or "held statements were not approved; the run stopped")
-        scheduler.end_generation()
-        if decision.error is None:
-            return None
-        while batch := scheduler.next_batch():
-            failure = self._run_batch(batch)
-            if failure is not None:
-                return failure
-        self._flush_figures()
-        raise NotApproved(decision.error)
-
-    def _drain_after_failure(self, error: BaseException, scheduler: Scheduler) -> Failure | None:
-        """The source failed (dropped stream, max_tokens, an API error): the half-written statement is
-        never released; statements already complete and free to run still run, in order, whichever way
-        the pieces happened to reach this thread. Held statements wait for a generation that will not
-        end well, so they are skipped (in ``serial``, that is every statement)."""
-        self._stop_producer()
-        self.emit(GenerationEnded(self.clock(), True, dict(self._current.usage)))
-        for index in scheduler.drop_held():
-            self.emit(StatementSkipped(self.clock(), index, "generation failed"))
-        scheduler.end_generation()
-        while batch := scheduler.next_batch():
-            failure = self._run_batch(batch)
-            if failure is not None:
-                return failure
-        raise self._source_failed(error)
-
     def _release(
         self, chunk: Chunk, base_line: int, t: float, producer: Producer, scheduler: Scheduler
     ) -> None:
@@ -340,7 +272,7 @@ class Engine:
         start_line = base_line + chunk.start_line - 1
         end = chunk.offset + len(chunk.code.rstrip())
         generated_at = producer.arrived_at(max(end, chunk.offset + 1), t)
-        stmt = _Statement(chunk.code, start_line, start_line + _leading_lines(chunk.code))
+        stmt = Statement(chunk.code, start_line, start_line + _leading_lines(chunk.code))
         self._statements.append(stmt)
         syntax_error = chunk.syntax_error
         held, merge, reason = False, False, None
@@ -409,101 +341,7 @@ class Engine:
         assert prepared is not None
         return prepared
 
-    # ---- --agent: one round per model response (engine/steps.py) ------------------------------
-    def _episode(self, stepper: Stepper) -> Source | None:
-        """Every step of an agent episode; the stepper says what goes back and what comes next.
-        Returns None (no round is left for ``run``'s loop)."""
-        source: Source | None = self.source
-        step = 0
-        while source is not None:
-            step += 1
-            first = len(self._statements)
-            self.emit(StepStarted(self.clock(), step))
-            failure = self._round(source, 1)
-            self._end_of_step(stepper, first, failure is not None)
-            index, error, tb_text = failure if failure is not None else (None, None, "")
-            producer = self._producer
-            outcome = StepOutcome(
-                step, first, len(self._statements), index, error, tb_text,
-                producer is not None and producer.stopped,
-            )
-            end = stepper.finish_step(outcome)
-            self.emit(StepEnded(self.clock(), step, end.tool_result))
-            if end.error is not None:
-                raise EagerError(end.error)
-            source = end.next
-        return None
-
-    def _tap(self, index: int) -> contextlib.AbstractContextManager[None]:
-        return self.stepper.tap(index) if self.stepper is not None else contextlib.nullcontext()
-
-    @contextlib.contextmanager
-    def _step_output(self, index: int) -> Iterator[None]:
-        with self.view.statement_output(index), self._tap(index):
-            yield
-
-    def _end_of_step(self, stepper: Stepper, first: int, failed: bool) -> None:
-        """What a cell shows at its end, under the step's last statement that ran: the last
-        expression's value (not after a failure, as a cell), then the figures (inside the tap, so
-        the model gets them too)."""
-        last = self._last_run
-        if last is None or last < first:
-            return
-        if self.executor.has_value:
-            value = self.executor.take_value()  # taken in any case: the next step starts afresh
-            if failed:
-                value = None
-        else:
-            value = None
-        if value is not None:
-            with self._step_output(last):
-                from IPython.display import display
-
-                show: Any = display
-                show(value)
-        flush_figures(self.shell, self._step_output(last))
-
-    # ---- endings -----------------------------------------------------------------------------
-    def _fail(self, index: int, error: BaseException) -> None:
-        stmt = self._statements[index]
-        skipped = sum(1 for s in self.record.statements if s.status == "skipped")
-        stopped = " generation stopped," if self.record.generation_stopped else ""
-        message = (
-            f"statement {index + 1} (line {stmt.line}) failed: {one_line(error)};"
-            f"{stopped} {skipped} statement{'s' if skipped != 1 else ''} skipped"
-        )
-        raise StatementError(message, index=index, line=stmt.line, error=error)
-
-    def _source_failed(self, error: BaseException) -> GenerationError:
-        self._skip_rest("generation failed")
-        text = str(error) if isinstance(error, SourceError) else one_line(error)
-        return GenerationError(f"generation failed: {text}")
-
-    def _skip_rest(self, reason: str) -> None:
-        """Stop the source; every statement without a final status gets one (skipped, or interrupted
-        for one that was running), and generation gets its end: when the source ended if it had, else
-        when it was stopped (a failure stops it before its traceback renders)."""
-        self._stop_producer()
-        if self._scheduler is not None:
-            for index in self._scheduler.abort():
-                self.emit(StatementSkipped(self.clock(), index, reason))
-        for stmt in self.record.statements:
-            if stmt.status == "running":
-                self.emit(StatementFailed(self.clock(), stmt.index, 0.0, "KeyboardInterrupt", True))
-            elif stmt.status in ("queued", "held"):
-                self.emit(StatementSkipped(self.clock(), stmt.index, reason))
-        if not self._gen_ended:
-            producer = self._producer
-            ended = producer.ended_at if producer is not None else None
-            stopped = producer.stopped_at if producer is not None else None
-            t = ended if ended is not None else stopped if stopped is not None else self.clock()
-            self.emit(GenerationEnded(t, ended is None, dict(self._current.usage)))
-
-    def _stop_producer(self, at: float | None = None) -> None:
-        if self._producer is not None:
-            self._producer.stop(at)
-            self._producer.join(1.0)
-
+    # ---- what ran ------------------------------------------------------------------------------
     def _code_ran(self) -> str:
         return "".join(s.code for s in self._statements if s.ran)
 

@@ -1,4 +1,4 @@
-"""The run record: what happened in one ``%%eager`` run, built from the engine's events.
+"""The run record's data: what happened in one ``%%eager`` run (``builder.py`` folds the events in).
 
 After every run the magic binds it to ``_eager`` in the user namespace; ``eager_jupyter.last_run()``
 returns the same object. All times are seconds since the request was made (see ``events``).
@@ -21,8 +21,8 @@ minus ``end_to_end`` when the run ended well. In an agent episode (``steps``: on
 model response, folded from ``StepStarted``/``StepEnded``) ``end_to_end`` also reaches the end of the
 last response (the answer), and ``non_overlapped`` and ``serial_estimate`` are summed step by step.
 
-``RecordBuilder`` is the one place where events are folded into a run's state: the engine emits, the
-builder folds, and the views read the record (``View.handle(event, record)``). A statement's status
+``builder.RecordBuilder`` is the one place where events are folded into a run's state: the engine
+emits, the builder folds, and the views read the record (``View.handle(event, record)``). A statement's status
 is a ``Status``; ``STATUS_WORDS`` are the words people read for each, used by every view (the
 labextension receives them with the run, it does not define its own).
 
@@ -35,29 +35,12 @@ import threading
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal
 
-from .events import (
-    Event,
-    GenerationEnded,
-    PieceStreamed,
-    RepairStarted,
-    RunEnded,
-    RunStarted,
-    StatementFailed,
-    StatementFinished,
-    StatementHeld,
-    StatementReleased,
-    StatementSkipped,
-    StatementStarted,
-    StepEnded,
-    StepStarted,
-)
-
 __all__ = [
+    "FINAL",
     "PHASE_WORDS",
     "STATUS_WORDS",
     "BatchRecord",
     "Phase",
-    "RecordBuilder",
     "RunRecord",
     "StatementRecord",
     "Status",
@@ -352,109 +335,3 @@ def _step_non_overlapped(step: StepRecord) -> float | None:
     if gen is None:
         return None
     return max(0.0, max(finished) - gen) if finished else 0.0
-
-
-class RecordBuilder:
-    """An observer that keeps a :class:`RunRecord` up to date from events."""
-
-    def __init__(self, gate: str = "paper") -> None:
-        self.record = RunRecord(gate=gate)
-        self._round_base = 0  # where this round's code starts in ``record.code``
-
-    def handle(self, event: Event) -> None:
-        rec = self.record
-        match event:
-            case RunStarted():
-                rec.source, rec.mode = event.source, event.mode
-                rec.model, rec.request = event.model, event.request
-            case PieceStreamed():
-                rec.pieces += 1
-                rec.last_piece_at = event.t
-                if rec.first_token_at is None:
-                    rec.first_token_at = event.t
-                step = rec.steps[-1] if rec.steps else None
-                if step is not None:
-                    if step.first_token_at is None:
-                        step.first_token_at = event.t
-                    if event.kind == "code":
-                        step.code += event.text
-                    else:
-                        step.text += event.text
-                if event.kind == "code":
-                    rec._code.append(event.text)
-                else:
-                    rec._prose.append(event.text)
-                    if not len(rec._code):
-                        rec.prose_before = len(rec._prose)
-            case StatementReleased():
-                rec.statements.append(
-                    StatementRecord(
-                        index=event.index,
-                        code=event.code,
-                        start_line=event.start_line,
-                        generated_at=event.generated_at,
-                        released_at=event.t,
-                        offset=self._round_base + event.offset,
-                        syntax_error=event.syntax_error,
-                        round=rec.repairs,
-                    )
-                )
-                if rec.steps:
-                    rec.steps[-1].statements.append(rec.statements[-1])
-            case StatementHeld():
-                stmt = self._get(event.index)
-                stmt.status, stmt.held_reason = "held", event.reason
-            case StatementStarted():
-                stmt = self._get(event.index)
-                stmt.status, stmt.started_at, stmt.batch = "running", event.t, event.batch
-                if not rec.batches or rec.batches[-1].batch != event.batch:
-                    rec.batches.append(
-                        BatchRecord(
-                            batch=event.batch,
-                            handed_at=event.t - event.setup_s,
-                            setup_s=event.setup_s,
-                        )
-                    )
-                rec.batches[-1].statements.append(event.index)
-            case StatementFinished():
-                stmt = self._get(event.index)
-                stmt.status, stmt.finished_at = "done", event.t
-            case StatementFailed():
-                stmt = self._get(event.index)
-                stmt.status = "interrupted" if event.interrupted else "error"
-                stmt.error = event.error
-                stmt.finished_at = event.t if stmt.started_at is not None else None
-            case StatementSkipped():
-                stmt = self._get(event.index)
-                stmt.status, stmt.skip_reason = "skipped", event.reason
-            case GenerationEnded():
-                rec.generation_done_at = event.t
-                rec.generation_stopped = event.stopped
-                for key, value in event.usage.items():
-                    rec.usage[key] = rec.usage.get(key, 0) + value
-                if rec.steps and rec.steps[-1].generation_done_at is None:
-                    rec.steps[-1].generation_done_at = event.t
-                    rec.steps[-1].usage = dict(event.usage)
-            case RepairStarted():
-                rec.repairs = event.round
-                self._round_base = len(rec._code)
-                for stmt in rec.statements[event.failed_index :]:
-                    stmt.superseded = True
-            case StepStarted():
-                rec.steps.append(StepRecord(step=event.step, requested_at=event.t))
-                self._round_base = len(rec.code)
-            case StepEnded():
-                if rec.steps:
-                    rec.steps[-1].finished_at, rec.steps[-1].tool_result = event.t, event.tool_result
-            case RunEnded():
-                if rec.steps and rec.steps[-1].finished_at is None:
-                    rec.steps[-1].finished_at = event.t
-                rec.status, rec.ended_at = event.status, event.t
-                rec.cost_usd = event.cost_usd
-                if event.error and rec.error is None:
-                    rec.error = event.error
-
-    def _get(self, index: int) -> StatementRecord:
-        stmt = self.record.statements[index]
-        assert stmt.index == index
-        return stmt

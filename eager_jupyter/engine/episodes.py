@@ -1,0 +1,110 @@
+"""``--agent``: an episode is one round per model response; the stepper (``steps.py``) says what goes
+back to the model and what comes next. Part of ``Engine`` (a mixin: the methods use the engine's
+working state, declared below for the type checker).
+
+To validate a change: ``tests/test_agent_kernel.py``, ``tests/test_agent_view.py``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+from ..errors import EagerError
+from ..events import Event, StepEnded, StepStarted
+from ..executor import flush_figures
+from .steps import StepOutcome
+
+if TYPE_CHECKING:
+    from ..approval import ApproveFn
+    from ..executor import Executor
+    from ..record import RunRecord
+    from ..scheduler import Scheduler
+    from ..sources.base import Source
+    from ..views.base import View
+    from .producer import Producer
+    from .steps import Stepper
+    from .working import Failure, Statement
+
+__all__ = ["Episodes"]
+
+
+class Episodes:
+    if TYPE_CHECKING:  # what Engine provides (engine.py)
+        shell: Any
+        source: Source
+        view: View
+        approve: ApproveFn | None
+        price: Callable[[Mapping[str, int]], float | None] | None
+        stepper: Stepper | None
+        executor: Executor
+        _statements: list[Statement]
+        _producer: Producer | None
+        _scheduler: Scheduler | None
+        _current: Source
+        _gen_ended: bool
+        _asking: bool
+        _last_run: int | None
+
+        @property
+        def record(self) -> RunRecord: ...
+        def clock(self) -> float: ...
+        def emit(self, event: Event) -> None: ...
+        def _round(self, source: Source, base_line: int) -> Failure | None: ...
+        def _run_batch(self, batch: list[int]) -> Failure | None: ...
+        def _flush_figures(self) -> None: ...
+        def _skip_rest(self, reason: str) -> None: ...
+
+    def _episode(self, stepper: Stepper) -> Source | None:
+        """Every step of an agent episode; the stepper says what goes back and what comes next.
+        Returns None (no round is left for ``run``'s loop)."""
+        source: Source | None = self.source
+        step = 0
+        while source is not None:
+            step += 1
+            first = len(self._statements)
+            self.emit(StepStarted(self.clock(), step))
+            failure = self._round(source, 1)
+            self._end_of_step(stepper, first, failure is not None)
+            index, error, tb_text = failure if failure is not None else (None, None, "")
+            producer = self._producer
+            outcome = StepOutcome(
+                step, first, len(self._statements), index, error, tb_text,
+                producer is not None and producer.stopped,
+            )
+            end = stepper.finish_step(outcome)
+            self.emit(StepEnded(self.clock(), step, end.tool_result))
+            if end.error is not None:
+                raise EagerError(end.error)
+            source = end.next
+        return None
+
+    def _tap(self, index: int) -> contextlib.AbstractContextManager[None]:
+        return self.stepper.tap(index) if self.stepper is not None else contextlib.nullcontext()
+
+    @contextlib.contextmanager
+    def _step_output(self, index: int) -> Iterator[None]:
+        with self.view.statement_output(index), self._tap(index):
+            yield
+
+    def _end_of_step(self, stepper: Stepper, first: int, failed: bool) -> None:
+        """What a cell shows at its end, under the step's last statement that ran: the last
+        expression's value (not after a failure, as a cell), then the figures (inside the tap, so
+        the model gets them too)."""
+        last = self._last_run
+        if last is None or last < first:
+            return
+        if self.executor.has_value:
+            value = self.executor.take_value()  # taken in any case: the next step starts afresh
+            if failed:
+                value = None
+        else:
+            value = None
+        if value is not None:
+            with self._step_output(last):
+                from IPython.display import display
+
+                show: Any = display
+                show(value)
+        flush_figures(self.shell, self._step_output(last))
