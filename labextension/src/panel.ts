@@ -356,6 +356,10 @@ export class RunPanel extends Panel {
     } else if (state.mode === 'eager' && state.running && state.runTotal(now) > 0) {
       figures.push(['overlap', `${seconds(state.overlapped(now), 1)} overlapped`, 'execution hidden behind generation so far']);
     }
+    const cost = state.figures?.cost;
+    if (typeof cost === 'number') {
+      figures.push(['cost', `$${cost < 0.01 ? cost.toFixed(4) : cost.toFixed(2)}`, 'what the tokens cost, at the known price']);
+    }
     if (state.ended?.error) {
       figures.push(['error', state.ended.error, 'how the run ended']);
     }

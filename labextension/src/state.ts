@@ -21,6 +21,7 @@ export interface IFigures {
   saved: number | null; // seconds saved against the run's own serial estimate (a run that ended well)
   serial: number | null; // that estimate: end of generation + every run time
   summary: string | null; // the saved header's line, once the run has ended
+  cost?: number | null; // USD, where the model's price is known, once the run has ended
 }
 
 export interface IDelta {
