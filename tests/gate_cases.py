@@ -68,8 +68,10 @@ HELD: list[Case] = [
     Case("", "listing = !ls", "process", "listing = get_ipython().getoutput('ls')"),
     Case("", "%sx true", "process", _magic("sx", "true")),
     Case("", "%pip --version", "process", _magic("pip", "--version")),
-    Case("", "rm no_such_file", "process", _magic("rm", "no_such_file")),
-    Case("", "mkdir made_by_automagic", "process", _magic("mkdir", "made_by_automagic")),
+    # what IPython's automagic makes of a bare `rm x` in a one-line cell; eager code, like a multi-line
+    # cell, gets no automagic (there it is a SyntaxError, which runs nothing): the pure test only
+    Case("", "rm no_such_file", "process", _magic("rm", "no_such_file"), kernel=False),
+    Case("", "mkdir made_by_automagic", "process", _magic("mkdir", "made_by_automagic"), kernel=False),
     Case("", "%%bash\necho hi", "process", "get_ipython().run_cell_magic('bash', '', 'echo hi\\n')"),
     Case("", "%%script sh\necho hi", "process", "get_ipython().run_cell_magic('script', 'sh', 'echo hi\\n')"),
     Case("import os", "%timeit -n1 -r1 os.system('true')", "process",

@@ -66,9 +66,9 @@ def test_hidden_names_from_the_shell() -> None:
 
 
 def test_real_shell_namespace() -> None:
-    from IPython.testing.globalipapp import start_ipython
+    from IPython.testing.globalipapp import get_ipython
 
-    shell = start_ipython()  # type: ignore[no-untyped-call]
+    shell = get_ipython()  # the test process's one shell (start_ipython() gives None once it exists)
     assert shell is not None
     shell.run_cell("import math\nalpha = 0.5\nalpha")
     summary = summarize_namespace(shell.user_ns, hidden=shell.user_ns_hidden)
