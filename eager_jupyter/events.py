@@ -16,7 +16,8 @@ Lifecycle of a statement (its ``record.Status`` in brackets)::
                        │                      ├─> failed (error)
                        │                      └─> failed by an interrupt (interrupted)
                        ├─> held (held) ──> started ...   (gate: runs once generation has ended)
-                       └─> skipped (skipped)             (an earlier statement failed, or the run stopped)
+                       ├─> skipped (skipped)             (an earlier statement failed, or the run stopped)
+                       └─> withdrawn (skipped, "revised") (a revision of the source took it back)
 
 Threads: the engine emits every event on the kernel's main thread, except ``PieceStreamed``, which
 the producer thread emits as the piece arrives (so code keeps streaming while a statement runs).
@@ -40,6 +41,8 @@ __all__ = [
     "StatementReleased",
     "StatementSkipped",
     "StatementStarted",
+    "StatementWithdrawn",
+    "TextRevised",
 ]
 
 Mode = Literal["eager", "serial", "no-exec"]
@@ -73,6 +76,28 @@ class PieceStreamed:
 
 
 @dataclass(frozen=True)
+class TextRevised:
+    """The source revised its output (issue 18): the code from ``code_offset`` on and the prose from
+    ``prose_offset`` on (offsets within this round's code, and the run's prose) are withdrawn; what
+    streams next is appended there. Emitted by the producer thread, like ``PieceStreamed``."""
+
+    t: float
+    code_offset: int
+    prose_offset: int
+
+
+@dataclass(frozen=True)
+class StatementWithdrawn:
+    """A revision withdrew this released statement before it ran (or, with ``Eager.on_revision =
+    "rerun"``, after: it runs again as a new statement once its revised text is released).
+    ``reason`` is shown ("revised")."""
+
+    t: float
+    index: int
+    reason: str = "revised"
+
+
+@dataclass(frozen=True)
 class StatementReleased:
     """The chunker released a finished top-level statement: an exact slice of this round's code,
     starting at ``offset`` (a ``--fix`` round's code starts again at 0). ``generated_at`` is when its
@@ -85,6 +110,7 @@ class StatementReleased:
     generated_at: float
     offset: int
     syntax_error: str | None = None
+    rerun_of: int | None = None  # a revision changed statement ``rerun_of`` after it ran: this re-runs it
 
 
 @dataclass(frozen=True)
@@ -173,6 +199,8 @@ Event = (
     | StatementFinished
     | StatementFailed
     | StatementSkipped
+    | StatementWithdrawn
+    | TextRevised
     | GenerationEnded
     | RepairStarted
     | RunEnded

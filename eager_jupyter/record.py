@@ -46,6 +46,8 @@ from .events import (
     StatementReleased,
     StatementSkipped,
     StatementStarted,
+    StatementWithdrawn,
+    TextRevised,
 )
 
 __all__ = [
@@ -54,6 +56,7 @@ __all__ = [
     "BatchRecord",
     "Phase",
     "RecordBuilder",
+    "RevisionRecord",
     "RunRecord",
     "StatementRecord",
     "Status",
@@ -119,6 +122,8 @@ class StatementRecord:
     syntax_error: str | None = None
     round: int = 0
     superseded: bool = False  # a repair round (--fix) rewrote the program from here on
+    revised: bool = False  # a revision of the source withdrew it (before it ran, or after: see rerun_of)
+    rerun_of: int | None = None  # it re-runs statement `rerun_of`, which ran and was then revised
 
     @property
     def line(self) -> int:
@@ -143,6 +148,20 @@ class StatementRecord:
     def end(self) -> int:
         """Where the statement's code ends in the run's ``code``."""
         return self.offset + len(self.code)
+
+
+@dataclass
+class RevisionRecord:
+    """One revision of the source's output (issue 18): at ``t`` the code from ``offset`` on (in the
+    run's ``code``) was withdrawn (``withdrawn``) and ``new`` streamed in its place (up to the next
+    revision or the end); ``prose_offset`` and ``prose_withdrawn`` likewise for the prose."""
+
+    t: float
+    offset: int
+    withdrawn: str
+    new: str = ""
+    prose_offset: int = 0
+    prose_withdrawn: str = ""
 
 
 @dataclass
@@ -177,6 +196,14 @@ class _Text:
     def __len__(self) -> int:
         return self._length
 
+    def truncate(self, n: int) -> str:
+        """Cut the text to its first ``n`` characters; returns what was cut."""
+        with self._lock:
+            text = "".join(self._parts)
+            self._parts[:] = [text[:n]] if n else []
+            self._length = min(n, len(text))
+            return text[n:]
+
 
 @dataclass
 class RunRecord:
@@ -190,6 +217,7 @@ class RunRecord:
     prose_before: int = 0  # characters of ``prose`` that came before any code (the rest came after)
     statements: list[StatementRecord] = field(default_factory=list)
     batches: list[BatchRecord] = field(default_factory=list)
+    revisions: list[RevisionRecord] = field(default_factory=list)
     first_token_at: float | None = None
     generation_done_at: float | None = None
     generation_stopped: bool = False
@@ -205,7 +233,7 @@ class RunRecord:
 
     @property
     def code(self) -> str:
-        """Everything generated as code (every round)."""
+        """Everything generated as code (every round), revisions applied: the final text."""
         return self._code.value()
 
     @property
@@ -287,6 +315,7 @@ class RunRecord:
         data = {f.name: getattr(self, f.name) for f in fields(self) if not f.name.startswith("_")}
         data["statements"] = [asdict(s) for s in self.statements]
         data["batches"] = [asdict(b) for b in self.batches]
+        data["revisions"] = [asdict(r) for r in self.revisions]
         data["usage"] = dict(self.usage)
         data["code"], data["prose"] = self.code, self.prose
         data["end_to_end"] = self.end_to_end
@@ -314,6 +343,7 @@ class RecordBuilder:
     def __init__(self, gate: str = "paper") -> None:
         self.record = RunRecord(gate=gate)
         self._round_base = 0  # where this round's code starts in ``record.code``
+        self._revising = False  # this round was revised: code pieces extend the last revision's text
 
     def handle(self, event: Event) -> None:
         rec = self.record
@@ -328,6 +358,8 @@ class RecordBuilder:
                     rec.first_token_at = event.t
                 if event.kind == "code":
                     rec._code.append(event.text)
+                    if rec.revisions and self._revising:
+                        rec.revisions[-1].new += event.text
                 else:
                     rec._prose.append(event.text)
                     if not len(rec._code):
@@ -343,6 +375,7 @@ class RecordBuilder:
                         offset=self._round_base + event.offset,
                         syntax_error=event.syntax_error,
                         round=rec.repairs,
+                        rerun_of=event.rerun_of,
                     )
                 )
             case StatementHeld():
@@ -371,6 +404,19 @@ class RecordBuilder:
             case StatementSkipped():
                 stmt = self._get(event.index)
                 stmt.status, stmt.skip_reason = "skipped", event.reason
+            case TextRevised():
+                offset = self._round_base + event.code_offset
+                withdrawn = rec._code.truncate(offset)
+                prose = rec._prose.truncate(event.prose_offset)
+                rec.revisions.append(
+                    RevisionRecord(event.t, offset, withdrawn, "", event.prose_offset, prose)
+                )
+                self._revising = True
+            case StatementWithdrawn():
+                stmt = self._get(event.index)
+                stmt.revised = True
+                if stmt.status in ("queued", "held"):
+                    stmt.status, stmt.skip_reason = "skipped", event.reason
             case GenerationEnded():
                 rec.generation_done_at = event.t
                 rec.generation_stopped = event.stopped
@@ -379,6 +425,7 @@ class RecordBuilder:
             case RepairStarted():
                 rec.repairs = event.round
                 self._round_base = len(rec._code)
+                self._revising = False
                 for stmt in rec.statements[event.failed_index :]:
                     stmt.superseded = True
             case RunEnded():
