@@ -351,7 +351,7 @@ def test_trace_revision_lines_round_trip_and_replay(tmp_path):
 @pytest.mark.parametrize(
     ("lines", "message"),
     [
-        (['{"t": 0, "text": "ab"}', '{"t": 0.1, "revise": 3}'], "integer offset from 0 to the output's length"),
+        (['{"t": 0, "text": "ab"}', '{"t": 0.1, "revise": 3}'], "integer offset from 0 to the output"),
         (['{"t": 0, "revise": -1}'], "integer offset"),
         (['{"t": 0, "revise": true}'], "integer offset"),
         (['{"t": 0, "revise": 1.5}'], "integer offset"),
