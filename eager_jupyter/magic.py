@@ -16,7 +16,7 @@ import math
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
@@ -28,12 +28,14 @@ from . import approval
 from . import record as _record
 from ._numbers import number
 from .engine import Engine, RepairContext, RepairFn
+from .engine.revisions import OnRevision, Revisions
 from .events import Mode
 from .gate import DEFAULT_ALLOW, DEFAULT_DENY, Gate
 from .sources.base import Source
 from .sources.prompt import Conversation
 from .sources.providers import cost_usd
 from .sources.replay import ReplayFileError, ReplaySource, TraceSource
+from .sources.revisions import DEFAULT_MARKERS, MarkedSource
 from .trace import TraceError
 from .views import probe
 from .views.base import View
@@ -60,6 +62,20 @@ class Eager(Configurable):
         config=True
     )
     fix = Int(0, help="Self-repair rounds after a failing statement.").tag(config=True)
+    on_revision = Enum(
+        ["stop", "rerun"],
+        "stop",
+        help="When the model revises a statement that already ran: stop the run (stop) or run the "
+        "revised statement and everything after it again (rerun).",
+    ).tag(config=True)
+    hold_tokens = Int(
+        0, help="Revision window: release a finished statement only after this many more tokens."
+    ).tag(config=True)
+    revision_markers = Unicode(
+        DEFAULT_MARKERS,
+        help="Regex of the revision markers a model writes as text, its group the offset to go back "
+        "to ('' turns decoding off).",
+    ).tag(config=True)
     approve = Enum(
         ["auto", "ask", "deny"],
         "auto",
@@ -125,6 +141,13 @@ class EagerMagics(Magics):
     @argument("--record", metavar="FILE", help="Record the model's stream to FILE for --replay-trace.")
     @argument("--fix", type=_finite(int, "--fix"), help="Repair rounds after a failing statement.")
     @argument(
+        "--hold-tokens", metavar="K", type=_finite(int, "--hold-tokens"),
+        help="Release a statement only after K more tokens did not revise it.",
+    )
+    @argument(
+        "--on-revision", choices=["stop", "rerun"], help="A statement that ran was revised: stop or rerun."
+    )
+    @argument(
         "--fix-replay",
         metavar="FILE",
         help="With --fix and a replay: what a repair round streams (a .py file or a trace), offline.",
@@ -149,6 +172,14 @@ class EagerMagics(Magics):
         repair = self._repair(args, source) if rounds and mode == "eager" else None
         approve = self._approve(args) if mode == "eager" and gate is not None else None
         # last, after every check that can fail: a widget view opens its comm when it is made
+        hold = args.hold_tokens if args.hold_tokens is not None else self.settings.hold_tokens
+        if hold < 0:
+            raise UsageError(f"--hold-tokens (or Eager.hold_tokens) must be >= 0, not {hold}")
+        if self.settings.revision_markers:
+            try:
+                source = MarkedSource(source, self.settings.revision_markers)
+            except ValueError as error:
+                raise UsageError(f"Eager.revision_markers: {error}") from None
         view = self._view(args.view or self.settings.view)
         engine = Engine(
             self.shell,
@@ -162,6 +193,8 @@ class EagerMagics(Magics):
             approve=approve,
             price=self._price(source),
         )
+        on_revision = cast(OnRevision, args.on_revision or self.settings.on_revision)
+        engine.revisions = Revisions(engine, on_revision, hold)
         shell = self.shell
         assert shell is not None
         try:

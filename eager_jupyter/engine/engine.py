@@ -63,7 +63,8 @@ from ..record import RecordBuilder, RunRecord
 from ..scheduler import Scheduler
 from ..sources.base import Source, SourceError
 from ..views.base import NullView, View
-from .producer import Ended, Failed, Producer
+from .producer import Ended, Failed, Producer, Revised
+from .revisions import Revisions
 
 __all__ = ["Engine", "RepairContext", "RepairFn"]
 
@@ -137,6 +138,7 @@ class Engine:
         self._producer: Producer | None = None
         self._scheduler: Scheduler | None = None
         self._quiet = False  # after an internal error: the record is finished whatever the view does
+        self.revisions = Revisions(self)  # issue 18: revisable streams (engine/revisions.py)
 
     @property
     def record(self) -> RunRecord:
@@ -235,6 +237,7 @@ class Engine:
         if self.gate is not None:
             self.gate.new_round()
         chunker = Chunker()
+        self.revisions.new_round()  # issue 18
         gen_done = False
         producer.start()
         while True:
@@ -243,10 +246,13 @@ class Engine:
                     return self._drain_after_failure(item.error, scheduler)
                 if isinstance(item, Ended):  # a stopped source's last statement is half-written
                     released = [] if producer.stopped else chunker.finish()
+                elif isinstance(item, Revised):  # issue 18: the source revised its output
+                    self.revisions.revise(item, chunker, scheduler)
+                    released = []
                 else:
                     released = chunker.feed(item[1])
                 t_release = self.clock()
-                for chunk in released:
+                for chunk in self.revisions.release(released, item):  # issue 18: revision window
                     if chunk.code:
                         self._release(chunk, base_line, t_release, producer, scheduler)
                 if isinstance(item, Ended):
@@ -331,7 +337,8 @@ class Engine:
                 held, reason = decision.held, decision.reason
                 merge = is_definition_only(prepared.tree)
         self.emit(
-            StatementReleased(t, index, chunk.code, start_line, generated_at, chunk.offset, syntax_error)
+            StatementReleased(t, index, chunk.code, start_line, generated_at, chunk.offset, syntax_error,
+                              self.revisions.rerun_of())  # issue 18
         )
         admission = scheduler.add(index, held=held, merge=merge)
         if admission == "held":

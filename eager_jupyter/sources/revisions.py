@@ -34,11 +34,24 @@ oracle against a whole-text decode).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .base import SourceError
 
-__all__ = ["DEFAULT_MARKERS", "MAX_MARKER", "MarkerDecoder", "Revision", "RevisionError", "literal_prefix"]
+if TYPE_CHECKING:
+    from .base import Source, SourceKind
+
+__all__ = [
+    "DEFAULT_MARKERS",
+    "MAX_MARKER",
+    "MarkedSource",
+    "MarkerDecoder",
+    "Revision",
+    "RevisionError",
+    "literal_prefix",
+]
 
 #: the default revision marker: ``<|revise:42|>`` withdraws the output from character 42 on
 DEFAULT_MARKERS = r"<\|revise:(\d+)\|>"
@@ -107,6 +120,14 @@ class MarkerDecoder:
         text, self._held = self._held, ""
         return self._scan(text, final=True)
 
+    def revise(self, k: int) -> list[str | Revision]:
+        """The source itself revised its output to ``k``: held text goes out first, then the
+        revision."""
+        out = self.finish()
+        self._length = k
+        out.append(Revision(k))
+        return out
+
     def _scan(self, text: str, final: bool) -> list[str | Revision]:
         out: list[str | Revision] = []
         opening = self._open
@@ -157,3 +178,29 @@ class MarkerDecoder:
             )
         self._length = k
         return Revision(k)
+
+
+class MarkedSource:
+    """A source whose text output goes through a ``MarkerDecoder`` (``Eager.revision_markers``)."""
+
+    def __init__(self, source: Source, pattern: str = DEFAULT_MARKERS) -> None:
+        MarkerDecoder(pattern)  # a bad pattern fails now
+        self.source = source
+        self.pattern = pattern
+        self.label: str = source.label
+        self.model: str | None = source.model
+        self.kind: SourceKind = source.kind
+        self.usage: dict[str, int] = source.usage
+
+    def stream(self) -> Iterator[str | Revision]:
+        decoder = MarkerDecoder(self.pattern)
+        for item in self.source.stream():
+            if isinstance(item, Revision):
+                yield from decoder.revise(item.offset)
+            else:
+                yield from decoder.feed(item)
+        self.usage = self.source.usage
+        yield from decoder.finish()
+
+    def close(self) -> None:
+        self.source.close()
