@@ -16,7 +16,8 @@ Lifecycle of a statement (its ``record.Status`` in brackets)::
                        │                      ├─> failed (error)
                        │                      └─> failed by an interrupt (interrupted)
                        ├─> held (held) ──> started ...   (gate: runs once generation has ended)
-                       └─> skipped (skipped)             (an earlier statement failed, or the run stopped)
+                       ├─> skipped (skipped)             (an earlier statement failed, or the run stopped)
+                       └─> withdrawn (skipped, "revised") (a revision of the source took it back)
 
 An agent run (``--agent``) is a series of steps, one per model response: ``StepStarted`` opens each
 (its request went out), the step's pieces, statements and ``GenerationEnded`` follow, and ``StepEnded``
@@ -44,8 +45,10 @@ __all__ = [
     "StatementReleased",
     "StatementSkipped",
     "StatementStarted",
+    "StatementWithdrawn",
     "StepEnded",
     "StepStarted",
+    "TextRevised",
 ]
 
 Mode = Literal["eager", "serial", "no-exec"]
@@ -79,6 +82,28 @@ class PieceStreamed:
 
 
 @dataclass(frozen=True)
+class TextRevised:
+    """The source revised its output (issue 18): the code from ``code_offset`` on and the prose from
+    ``prose_offset`` on (offsets within this round's code, and the run's prose) are withdrawn; what
+    streams next is appended there. Emitted by the producer thread, like ``PieceStreamed``."""
+
+    t: float
+    code_offset: int
+    prose_offset: int
+
+
+@dataclass(frozen=True)
+class StatementWithdrawn:
+    """A revision withdrew this released statement before it ran (or, with ``Eager.on_revision =
+    "rerun"``, after: it runs again as a new statement once its revised text is released).
+    ``reason`` is shown ("revised")."""
+
+    t: float
+    index: int
+    reason: str = "revised"
+
+
+@dataclass(frozen=True)
 class StatementReleased:
     """The chunker released a finished top-level statement: an exact slice of this round's code,
     starting at ``offset`` (a ``--fix`` round's code starts again at 0). ``generated_at`` is when its
@@ -91,6 +116,7 @@ class StatementReleased:
     generated_at: float
     offset: int
     syntax_error: str | None = None
+    rerun_of: int | None = None  # a revision changed statement ``rerun_of`` after it ran: this re-runs it
 
 
 @dataclass(frozen=True)
@@ -198,6 +224,8 @@ Event = (
     | StatementFinished
     | StatementFailed
     | StatementSkipped
+    | StatementWithdrawn
+    | TextRevised
     | GenerationEnded
     | RepairStarted
     | StepStarted

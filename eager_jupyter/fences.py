@@ -64,23 +64,35 @@ the new piece only, held text is kept as a list of pieces and joined once, and m
 joined once per ``feed``; ``tests/test_fences.py`` feeds one huge line in 3-character pieces, and
 ``python -m eager_jupyter.bench.linear_cost`` prints the cost per KB.
 
+Revisions (issue 18): ``rewind(k)`` withdraws the reply from offset ``k`` on. The filter keeps the
+reply, what it emitted, and its small state at every line start (fence, lexer string state, held
+lines); it restores the state at the start of ``k``'s line, so a revision before a closing fence
+reopens the block, re-feeds the kept part of the line, and reports a ``Withdrawal``: code taken back
+from a code offset on (what the chunker rewinds to), prose from a prose offset on, and the new
+segments. Text re-emitted identically is not taken back, so a revision inside a line withdraws the
+code from the revised character on, not from the line start. Cost: the kept part of the line, plus
+one join of the reply so far.
+
 To validate a change: ``tests/test_fences.py`` checks each rule on whole texts, and an oracle feeds
 every text cut at random places and requires the same segments (merged) as one ``feed`` of the whole
-text, plus the join-equals-input invariant, plus "no code character is emitted later than needed".
+text, plus the join-equals-input invariant, plus "no code character is emitted later than needed"; and
+random revision histories, where after every rewind the consumer's code and prose must equal a fresh
+filter's for the revised reply.
 """
 
 from __future__ import annotations
 
 import ast
+import bisect
 import codeop
 import re
 import warnings
 from enum import Enum
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 from .chunker.lexer import Lexer
 
-__all__ = ["FenceFilter", "Segment", "SegmentKind", "looks_like_python", "split_reply"]
+__all__ = ["FenceFilter", "Segment", "SegmentKind", "Withdrawal", "looks_like_python", "split_reply"]
 
 SegmentKind = Literal["code", "prose"]
 
@@ -92,6 +104,16 @@ class Segment(NamedTuple):
     text: str
 
 
+class Withdrawal(NamedTuple):
+    """What `FenceFilter.rewind` took back: the code emitted from code offset `code` on and the prose
+    from prose offset `prose` on (each equal to all emitted of its kind when nothing was), then
+    `segments`, the kept text's output that follows them."""
+
+    code: int
+    prose: int
+    segments: list[Segment]
+
+
 class _State(Enum):
     START = "start"  # nothing significant seen yet: fenced markdown or bare code?
     PROSE = "prose"  # markdown outside any fence, before the Python block
@@ -99,6 +121,21 @@ class _State(Enum):
     CODE = "code"  # inside the Python block
     AFTER = "after"  # the Python block closed: the rest is prose
     BARE = "bare"  # an unfenced reply that looks like code: all of it is code
+
+
+class _Mark(NamedTuple):
+    """The filter's state at a line start, for `rewind`."""
+
+    code: int  # code characters emitted before it
+    prose: int
+    state: _State
+    fence_char: str
+    fence_len: int
+    fence_indent: int
+    depth: int  # the lexer's (CODE)
+    bs: bool
+    frames: tuple[Any, ...]
+    held: tuple[str, ...]
 
 
 # A line that may still turn out to be a fence: indentation, then one run of a fence character.
@@ -282,6 +319,14 @@ class FenceFilter:
         self._out: list[tuple[SegmentKind, list[str]]] = []
         self._lex = Lexer()  # CODE: string state at the start of the current line
         self._code = _Text()  # CODE: the current line as emitted, for the lexer
+        # For rewind: the whole input and output, and the state at every line start.
+        self._fed = 0
+        self._input = _Text()
+        self._sent_code = _Text()
+        self._sent_prose = _Text()
+        self._lengths = [0, 0]  # characters emitted: code, prose
+        self._mark_at: list[int] = [0]  # input offset of each line start
+        self._marks: list[_Mark] = [self._mark()]
 
     @property
     def code_ended(self) -> bool:
@@ -299,10 +344,18 @@ class FenceFilter:
         state = self._state
         if self._sent and "\n" not in text and state is not _State.OTHER:
             # the usual piece: more of a line already decided (OTHER still watches for its close)
+            if not text:
+                return []
+            self._fed += len(text)
+            self._input.add(text)
             if state is _State.CODE:
                 self._code.add(text)
-            return [Segment("code" if state in (_State.CODE, _State.BARE) else "prose", text)] if text else []
+            kind: SegmentKind = "code" if state in (_State.CODE, _State.BARE) else "prose"
+            self._record(kind, text)
+            return [Segment(kind, text)]
         for piece in _LINE_PIECES.findall(text):
+            self._fed += len(piece)
+            self._input.add(piece)
             self._parts.add(piece)
             if piece.endswith("\n"):
                 self._shape.add(piece[:-1])
@@ -321,11 +374,79 @@ class FenceFilter:
                 self._release_held("prose")  # only blank or comment lines: nothing to run
         return self._take()
 
+    def rewind(self, k: int) -> Withdrawal:
+        """Withdraw the reply from offset `k` on (a revision); the reply goes on at `k`.
+
+        Restores the state at the start of `k`'s line (a closed Python block reopens if `k` is
+        before its closing fence), re-feeds the kept part of that line, and reports what the caller
+        must take back: code from `Withdrawal.code` on, prose from `Withdrawal.prose` on (only what
+        actually changed: text re-emitted identically is not withdrawn), then the new segments.
+        """
+        if self._finished:
+            raise RuntimeError("FenceFilter.rewind() after finish()")
+        if not 0 <= k <= self._fed:
+            raise ValueError(f"rewind to {k}: only {self._fed} characters were fed")
+        i = bisect.bisect_right(self._mark_at, k) - 1
+        start = self._mark_at[i]
+        code_len, prose_len = self._lengths
+        mark = self._marks[i]
+        kept = self._input.text()[start:k]
+        old_code = self._sent_code.text()[mark.code :]
+        old_prose = self._sent_prose.text()[mark.prose :]
+        del self._mark_at[i + 1 :], self._marks[i + 1 :]
+        self._restore(mark, start)
+        segments = self.feed(kept)
+        new_code = "".join(s.text for s in segments if s.kind == "code")
+        new_prose = "".join(s.text for s in segments if s.kind == "prose")
+        same = [_common(old_code, new_code), _common(old_prose, new_prose)]
+        code_from = self._lengths[0] - len(new_code) + same[0]
+        prose_from = self._lengths[1] - len(new_prose) + same[1]
+        out: list[Segment] = []
+        for segment in segments:  # drop what is re-emitted identically
+            n = 0 if segment.kind == "code" else 1
+            skip = min(same[n], len(segment.text))
+            same[n] -= skip
+            if skip < len(segment.text):
+                out.append(Segment(segment.kind, segment.text[skip:]))
+        assert code_from <= code_len and prose_from <= prose_len
+        return Withdrawal(code_from, prose_from, out)
+
     # -- internals ---------------------------------------------------------------------------
+
+    def _mark(self) -> _Mark:
+        """The state at a line start (what `rewind` restores)."""
+        lex = self._lex
+        frames = tuple(_copy_frame(f) for f in lex.stack) if lex.stack else ()
+        return _Mark(self._lengths[0], self._lengths[1], self._state, self._fence_char, self._fence_len,
+                     self._fence_indent, lex.depth, lex.bs, frames, tuple(self._held))
+
+    def _restore(self, mark: _Mark, start: int) -> None:
+        code_len, prose_len, state, char, length, indent, depth, bs, frames, held = mark
+        self._state, self._fence_char, self._fence_len, self._fence_indent = state, char, length, indent
+        self._lex = Lexer()
+        self._lex.depth, self._lex.bs = depth, bs
+        self._lex.stack = [_copy_frame(f) for f in frames]
+        self._held = list(held)
+        self._parts, self._shape, self._sent, self._code = _Text(), _Shape(), False, _Text()
+        self._out = []
+        self._fed = start
+        self._input = _truncated(self._input, start)
+        self._sent_code = _truncated(self._sent_code, code_len)
+        self._sent_prose = _truncated(self._sent_prose, prose_len)
+        self._lengths = [code_len, prose_len]
+
+    def _record(self, kind: SegmentKind, text: str) -> None:
+        if kind == "code":
+            self._sent_code.add(text)
+            self._lengths[0] += len(text)
+        else:
+            self._sent_prose.add(text)
+            self._lengths[1] += len(text)
 
     def _emit(self, kind: SegmentKind, text: str) -> None:
         if not text:
             return
+        self._record(kind, text)
         if self._out and self._out[-1][0] == kind:
             self._out[-1][1].append(text)  # joined once, in _take: merging here was quadratic
         else:
@@ -405,6 +526,8 @@ class FenceFilter:
             self._send_rest("prose")
         self._parts.take()
         self._sent, self._shape = False, _Shape()
+        self._mark_at.append(self._fed)
+        self._marks.append(self._mark())
 
     def _start_line(self, line: str) -> None:
         opening = _opening(line)
@@ -428,6 +551,35 @@ class FenceFilter:
         indent, char, length, language = opening
         self._fence_indent, self._fence_char, self._fence_len = indent, char, length
         self._state = _State.CODE if language in PYTHON_LANGUAGES else _State.OTHER
+
+
+def _copy_frame(frame: Any) -> Any:
+    copy = type(frame)(frame.kind, frame.quote, frame.raw)
+    copy.depth = frame.depth
+    return copy
+
+
+def _truncated(text: _Text, n: int) -> _Text:
+    out = _Text()
+    whole = text.text()
+    if n:
+        out.add(whole[:n])
+    return out
+
+
+def _common(a: str, b: str) -> int:
+    """Length of the common prefix."""
+    n = min(len(a), len(b))
+    if a[:n] == b[:n]:
+        return n
+    lo, hi = 0, n  # a[:lo] == b[:lo], a[:hi] != b[:hi]
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if a[lo:mid] == b[lo:mid]:
+            lo = mid
+        else:
+            hi = mid
+    return lo
 
 
 def split_reply(text: str) -> list[Segment]:

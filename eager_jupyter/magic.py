@@ -21,7 +21,7 @@ import math
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
@@ -31,12 +31,14 @@ from . import approval
 from . import record as _record
 from ._numbers import number
 from .engine import Engine, RepairContext, RepairFn
+from .engine.revisions import OnRevision, Revisions
 from .events import Mode
 from .settings import Eager
 from .sources.base import Source
 from .sources.prompt import Conversation
 from .sources.providers import cost_usd
 from .sources.replay import ReplayFileError, ReplaySource, TraceSource
+from .sources.revisions import MarkedSource
 from .trace import TraceError
 from .views import probe
 from .views.base import View
@@ -93,6 +95,13 @@ class EagerMagics(Magics):
     @argument("--agent", action="store_true", help="Agent: run each step, send its output back, continue.")
     @argument("--steps", type=_finite(int, "--steps", minimum=1), help="--agent: most steps (default 8).")
     @argument(
+        "--hold-tokens", metavar="K", type=_finite(int, "--hold-tokens"),
+        help="Release a statement only after K more tokens did not revise it.",
+    )
+    @argument(
+        "--on-revision", choices=["stop", "rerun"], help="A statement that ran was revised: stop or rerun."
+    )
+    @argument(
         "--fix-replay",
         metavar="FILE",
         help="With --fix and a replay: what a repair round streams (a .py file or a trace), offline.",
@@ -121,6 +130,14 @@ class EagerMagics(Magics):
         repair = self._repair(args, source) if rounds and mode == "eager" and stepper is None else None
         approve = self._approve(args) if mode == "eager" and gate is not None else None
         # last, after every check that can fail: a widget view opens its comm when it is made
+        hold = args.hold_tokens if args.hold_tokens is not None else self.settings.hold_tokens
+        if hold < 0:
+            raise UsageError(f"--hold-tokens (or Eager.hold_tokens) must be >= 0, not {hold}")
+        if self.settings.revision_markers and source.kind != "parts":  # an agent's tool calls: no markers
+            try:
+                source = MarkedSource(source, self.settings.revision_markers)
+            except ValueError as error:
+                raise UsageError(f"Eager.revision_markers: {error}") from None
         view = self._view(args.view or self.settings.view)
         engine = Engine(
             self.shell,
@@ -137,6 +154,8 @@ class EagerMagics(Magics):
         )
         if stepper is not None:
             stepper.record = lambda: engine.record
+        on_revision = cast(OnRevision, args.on_revision or self.settings.on_revision)
+        engine.revisions = Revisions(engine, on_revision, hold)
         shell = self.shell
         assert shell is not None
         try:

@@ -11,6 +11,7 @@ from traitlets import Bool, Dict, Enum, Float, Int, List, Unicode
 from traitlets.config import Configurable
 
 from .gate import DEFAULT_ALLOW, DEFAULT_DENY, Gate
+from .sources.revisions import DEFAULT_MARKERS
 
 __all__ = ["Eager"]
 
@@ -33,6 +34,20 @@ class Eager(Configurable):
         config=True
     )
     fix = Int(0, help="Self-repair rounds after a failing statement.").tag(config=True)
+    on_revision = Enum(
+        ["stop", "rerun"],
+        "stop",
+        help="When the model revises a statement that already ran: stop the run (stop) or run the "
+        "revised statement and everything after it again (rerun).",
+    ).tag(config=True)
+    hold_tokens = Int(
+        0, help="Revision window: release a finished statement only after this many more tokens."
+    ).tag(config=True)
+    revision_markers = Unicode(
+        DEFAULT_MARKERS,
+        help="Regex of the revision markers a model writes as text, its group the offset to go back "
+        "to ('' turns decoding off).",
+    ).tag(config=True)
     approve = Enum(
         ["auto", "ask", "deny"],
         "auto",

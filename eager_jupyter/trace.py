@@ -7,6 +7,7 @@ Anthropic source writes one with ``--record FILE``. One JSON object per line::
      "recorded": "2026-11-22T10:00:00Z", "origin": "recorded"}
     {"t": 0.412, "text": "Here is the code:\\n```python\\n"}
     {"t": 0.431, "text": "import pandas"}
+    {"t": 0.502, "revise": 40}
     ...
     {"end": 3.207, "stop_reason": "end_turn", "usage": {"input_tokens": 812, "output_tokens": 240}}
 
@@ -15,6 +16,11 @@ Anthropic source writes one with ``--record FILE``. One JSON object per line::
   the trace comes from: ``"recorded"`` from a model, ``"written"`` by hand. Other keys are free.
 - ``t`` is seconds since the request was made: a finite number >= 0 (not ``true``, not NaN); pieces
   are in order and ``t`` never decreases.
+- A revision line (issue 18: revisable streams) ``{"t": ..., "revise": k}`` withdraws the output
+  from character ``k`` on (``k`` an integer from 0 to the length of the output so far, revisions
+  applied); the pieces after it are appended at ``k``. Read, it is the item ``(t, k)`` (an ``int``
+  where a piece has its ``str``); ``TraceSource`` yields it as a ``sources.revisions.Revision``.
+  ``Trace.text`` is the final text, revisions applied.
 - The ``end`` line says how the reply ended. ``stop_reason`` is the API's: ``end_turn`` and
   ``stop_sequence`` are normal ends; anything else (``max_tokens``, ``refusal``, ``pause_turn``,
   ``model_context_window_exceeded``, ``tool_use``, ``null``, a value not known yet) is a reply cut
@@ -51,6 +57,7 @@ __all__ = [
     "TraceError",
     "TraceFile",
     "TraceWriter",
+    "final_text",
     "open_trace",
     "parse_trace",
     "read_trace",
@@ -100,7 +107,7 @@ class Trace:
     """A trace held in memory."""
 
     header: dict[str, Any]
-    pieces: list[tuple[float, str]]
+    pieces: list[tuple[float, str | int]]  # a text piece, or a revision's offset
     end: dict[str, Any] | None = None
 
     @property
@@ -109,10 +116,25 @@ class Trace:
 
     @property
     def text(self) -> str:
-        return "".join(text for _, text in self.pieces)
+        """The final text: the pieces with the revisions applied."""
+        return final_text(item for _, item in self.pieces)
 
-    def iter_pieces(self) -> Iterator[tuple[float, str]]:
+    def iter_pieces(self) -> Iterator[tuple[float, str | int]]:
         return iter(self.pieces)
+
+
+def final_text(items: Iterable[str | int]) -> str:
+    """Text pieces and revision offsets (``int``) applied in order."""
+    parts: list[str] = []
+    length = 0
+    for item in items:
+        if isinstance(item, str):
+            parts.append(item)
+            length += len(item)
+        elif item < length:
+            text = "".join(parts)[:item]
+            parts, length = [text], item
+    return "".join(parts)
 
 
 class _Lines:
@@ -123,8 +145,9 @@ class _Lines:
         self.header: dict[str, Any] | None = None
         self.end: dict[str, Any] | None = None
         self._last_t = 0.0
+        self._length = 0  # characters of output so far, revisions applied
 
-    def take(self, number: int, line: str) -> tuple[float, str] | None:
+    def take(self, number: int, line: str) -> tuple[float, str | int] | None:
         """One line of the file; the piece it holds, if any."""
         if not line.strip():
             return None
@@ -155,15 +178,28 @@ class _Lines:
             self.end = obj
             return None
         t, text = obj.get("t"), obj.get("text")
+        if "revise" in obj and text is None:
+            k = obj["revise"]
+            if not _time(t) or not isinstance(k, int) or isinstance(k, bool) or not 0 <= k <= self._length:
+                raise TraceError(
+                    f'{where}: a revision needs "t" (a finite number of seconds >= 0) and "revise", an '
+                    f"integer offset from 0 to the output's length so far ({self._length})"
+                )
+            self._check_time(where, float(t))  # type: ignore[arg-type]
+            self._length = k
+            return self._last_t, k
         if not _time(t) or not isinstance(text, str):  # so t is a number below
             raise TraceError(
                 f'{where}: a piece needs "t" (a finite number of seconds >= 0) and a string "text"'
             )
-        t = float(t)  # type: ignore[arg-type]
+        self._check_time(where, float(t))  # type: ignore[arg-type]
+        self._length += len(text)
+        return self._last_t, text
+
+    def _check_time(self, where: str, t: float) -> None:
         if t < self._last_t:
             raise TraceError(f"{where}: time goes backwards ({t:g} < {self._last_t:g})")
         self._last_t = t
-        return self._last_t, text
 
     def header_or_fail(self) -> dict[str, Any]:
         if self.header is None:
@@ -209,7 +245,7 @@ class TraceFile:
     def kind(self) -> str:
         return str(self.header.get("kind", "code"))
 
-    def pieces(self) -> Iterator[tuple[float, str]]:
+    def pieces(self) -> Iterator[tuple[float, str | int]]:
         check = _Lines(str(self.path))
         with _open(self.path) as stream:
             try:
@@ -275,6 +311,10 @@ class TraceWriter:
 
     def piece(self, t: float, text: str) -> None:
         self._write({"t": round(t, 4), "text": text})
+
+    def revise(self, t: float, offset: int) -> None:
+        """A revision: the output from character ``offset`` on is withdrawn."""
+        self._write({"t": round(t, 4), "revise": offset})
 
     def end(self, t: float, **info: Any) -> None:
         self._write({"end": round(t, 4), **info})

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from eager_jupyter.fences import FenceFilter, Segment, looks_like_python, split_reply
+from eager_jupyter.fences import FenceFilter, Segment, Withdrawal, looks_like_python, split_reply
 
 FENCED = (
     "Here is the code:\n"
@@ -351,3 +351,109 @@ def test_one_huge_line_in_small_pieces_equals_whole() -> None:
         merged, _ = feed_all([reply[i : i + 3] for i in range(0, len(reply), 3)])
         assert merged == whole
         assert "".join(s.text for s in whole) == reply
+
+
+# -- revisions (issue 18): rewind(k) withdraws the reply from k on -------------------------------
+
+
+class Reader:
+    """The filter's consumer: the code and prose it has been given, revisions applied."""
+
+    def __init__(self) -> None:
+        self.f = FenceFilter()
+        self.text = ""
+        self.code = ""
+        self.prose = ""
+
+    def take(self, segments: list[Segment]) -> None:
+        for s in segments:
+            assert s.text
+            if s.kind == "code":
+                self.code += s.text
+            else:
+                self.prose += s.text
+
+    def feed(self, piece: str) -> None:
+        self.text += piece
+        self.take(self.f.feed(piece))
+
+    def rewind(self, k: int) -> Withdrawal:
+        w = self.f.rewind(k)
+        assert w.code <= len(self.code) and w.prose <= len(self.prose)
+        self.code, self.prose, self.text = self.code[: w.code], self.prose[: w.prose], self.text[:k]
+        self.take(w.segments)
+        # exactly what a fresh filter fed the revised text gives (nothing more is taken back)
+        fresh = FenceFilter()
+        segments = fresh.feed(self.text)
+        assert self.code == "".join(s.text for s in segments if s.kind == "code"), self.text
+        assert self.prose == "".join(s.text for s in segments if s.kind == "prose"), self.text
+        return w
+
+
+def test_rewind_oracle_random_revisions() -> None:
+    rng = random.Random(18)
+    texts = CORPUS + [random_reply(rng) for _ in range(300)]
+    junk = ["```\n", "```python\n", "x = 1\n", "prose\n", "   ", "'''", "`", "\n", "# c\n", "~~~py\n"]
+    for final in texts:
+        for _ in range(8):
+            r = Reader()
+            good = 0
+            while not (good == len(r.text) == len(final)):
+                roll = rng.random()
+                if good < len(r.text) and roll < 0.6:
+                    r.rewind(max(0, good - rng.choice([0, 0, 1, 4, 30])))
+                    good = len(r.text)
+                elif good < len(r.text) or roll < 0.15:
+                    r.feed(rng.choice(junk))
+                elif roll < 0.25 and r.text:
+                    r.rewind(rng.randint(0, len(r.text)))
+                    good = len(r.text)
+                else:
+                    r.feed(final[good : good + rng.randint(1, 8)])
+                    good = len(r.text)
+            r.take(r.f.finish())
+            whole = split_reply(final)
+            assert r.code == "".join(s.text for s in whole if s.kind == "code"), final
+            assert r.prose == "".join(s.text for s in whole if s.kind == "prose"), final
+
+
+def test_rewind_reopens_a_closed_block() -> None:
+    r = Reader()
+    r.feed("Here:\n```python\nx = 1\n```\nDone.\n")
+    assert r.f.code_ended
+    w = r.rewind(len("Here:\n```python\nx = 1\n"))
+    assert (w.code, w.segments) == (len("x = 1\n"), [])  # no code taken back: prose only
+    assert w.prose == len("Here:\n```python\n")
+    assert not r.f.code_ended
+    r.feed("y = 2\n```\n")
+    assert (r.code, r.prose) == ("x = 1\ny = 2\n", "Here:\n```python\n```\n")
+
+
+def test_rewind_into_code_maps_to_a_code_offset() -> None:
+    r = Reader()
+    r.feed("  ```python\n  a = f(1)\n  b = 2\n")  # an indented fence: content loses 2 spaces
+    w = r.rewind(len("  ```python\n  a = f("))
+    assert w == Withdrawal(len("a = f("), len("  ```python\n"), [])
+    r.feed("2)\n  ```\n")
+    assert r.code == "a = f(2)\n"
+
+
+def test_rewind_into_prose_before_the_block_withdraws_all_code() -> None:
+    r = Reader()
+    r.feed("Intro\n```python\nimport os\n")
+    w = r.rewind(3)
+    assert (w.code, w.prose, r.code, r.prose) == (0, 0, "", "")  # the first line is undecided again
+    assert r.f.pending == "Int"
+    r.feed("ro:\n~~~bash\nls\n~~~\n")  # now the reply continues with another language
+    assert r.code == ""
+
+
+def test_rewind_to_the_end_takes_nothing_back() -> None:
+    r = Reader()
+    r.feed("```python\nx = 1\ny")
+    assert r.rewind(len(r.text)) == Withdrawal(len("x = 1\ny"), len("```python\n"), [])
+    with pytest.raises(ValueError, match="only"):
+        r.f.rewind(100)
+    r.f.finish()
+    with pytest.raises(RuntimeError):
+        r.f.rewind(0)

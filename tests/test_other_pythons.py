@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PURE_TESTS = [
     *sorted(p.name for p in Path(__file__).parent.glob("test_chunker*.py")),
     "test_fences.py",
+    "test_revisions_sources.py",
     "test_gate.py",
     "test_scheduler.py",
     "test_latency.py",

@@ -324,3 +324,50 @@ def test_iter_tokens_random_texts_and_blocks():
         cuts = sorted(rng.sample(range(len(text) + 1), k=min(len(text) + 1, rng.randint(0, 8))))
         blocks = [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)], strict=True)]
         assert list(iter_tokens(blocks)) == split_tokens(text), (text, blocks)
+
+
+# -- revisions (issue 18) -------------------------------------------------------------------------
+
+
+def test_trace_revision_lines_round_trip_and_replay(tmp_path):
+    from eager_jupyter.sources.revisions import Revision
+
+    path = tmp_path / "r.jsonl"
+    writer = TraceWriter.open(path, kind="markdown", origin="written")
+    writer.piece(0.01, "```python\nr = run(cmd, shell=True)")
+    writer.revise(0.02, len("```python\nr = run("))
+    writer.piece(0.03, "[cmd])\n```\n")
+    writer.end(0.04, stop_reason="end_turn")
+    writer.close()
+    trace = read_trace(path)
+    assert trace.pieces[1] == (0.02, len("```python\nr = run("))
+    assert trace.text == "```python\nr = run([cmd])\n```\n"
+    items = list(TraceSource(trace, speed=1e9).stream())
+    assert items == ["```python\nr = run(cmd, shell=True)", Revision(18), "[cmd])\n```\n"]
+    # the replay's own fence filter follows the revision: a reopened block is not a cut reply
+    assert list(TraceSource.from_file(path, speed=1e9).stream())[1] == Revision(18)
+
+
+@pytest.mark.parametrize(
+    ("lines", "message"),
+    [
+        (['{"t": 0, "text": "ab"}', '{"t": 0.1, "revise": 3}'], "integer offset from 0 to the output"),
+        (['{"t": 0, "revise": -1}'], "integer offset"),
+        (['{"t": 0, "revise": true}'], "integer offset"),
+        (['{"t": 0, "revise": 1.5}'], "integer offset"),
+        (['{"revise": 0}'], "a revision needs"),
+        (['{"t": 1, "text": "ab"}', '{"t": 0.5, "revise": 1}'], "time goes backwards"),
+    ],
+)
+def test_bad_revision_lines_say_what_and_where(lines, message):
+    with pytest.raises(TraceError, match=message):
+        parse_trace(['{"eager_trace": 1}', *lines], name="t.jsonl")
+
+
+def test_revision_offsets_follow_earlier_revisions():
+    trace = parse_trace(['{"eager_trace": 1}', '{"t": 0, "text": "abcdef"}', '{"t": 0, "revise": 2}',
+                         '{"t": 0, "text": "X"}', '{"t": 0, "revise": 3}', '{"t": 0, "text": "Y"}'])
+    assert trace.text == "abXY"
+    with pytest.raises(TraceError, match=r"length so far \(3\)"):
+        parse_trace(['{"eager_trace": 1}', '{"t": 0, "text": "abcdef"}', '{"t": 0, "revise": 2}',
+                     '{"t": 0, "text": "X"}', '{"t": 0, "revise": 4}'])

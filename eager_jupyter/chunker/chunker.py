@@ -44,6 +44,17 @@ The lexer follows the running interpreter's f-string rules (PEP 701 from 3.12), 
 `Chunk.syntax_error` compiles one statement, lazily, on first access (~12 ms summed over typing.py,
 which the executor pays anyway).
 
+Revisions (`rewind(k)`: withdraw everything fed from offset `k` on, for streams whose model may go
+back and edit): every released chunk remembers the offset up to which text had been read when its
+release was decided (the end of the deciding line, or of the partial line for a lookahead). The
+chunks decided by text past `k` are withdrawn (always the last ones; they may lie wholly before `k`
+when only their lookahead is withdrawn: `el` may still become `else`). The state at a chunk boundary
+is only its position (lexer at a logical line start, nothing pending), so the chunker restarts at
+the first withdrawn chunk, or at the pending text's start, and re-feeds the kept text up to `k`:
+the cost is the kept part of the reopened statement, never the whole program; a rewind inside the
+partial line costs only that line's start. Chunks the kept text completes again come out of the
+next `feed`.
+
 Syntax errors never hold the rest back:
 - an unterminated single-quoted string or f-string ends its logical line at the newline (where
   CPython reports it);
@@ -78,13 +89,15 @@ one.
 Validating a change: `pytest tests/test_chunker.py` runs the oracle (random piece sizes and 1-char
 feeds over `tests/chunker_corpus/` and a stdlib sample: round trip, statements == `ast.parse(...)
 .body` grouped per line, each chunk compiles alone, release timing against an independent `ast`
-based oracle, released + pending == fed after every feed); `-m slow` runs it over the whole stdlib;
+based oracle, released + pending == fed after every feed); `tests/test_chunker_rewind.py` runs random
+revision histories against a fresh chunking of the final text; `-m slow` runs it over the whole stdlib;
 `tests/test_other_pythons.py` repeats it on 3.12 and 3.13; `python -m
 eager_jupyter.bench.chunker_speed` prints the speed figures (typing.py vs one parso parse).
 """
 
 from __future__ import annotations
 
+import bisect
 import keyword
 import re
 
@@ -140,16 +153,26 @@ class Chunker:
     Pure: no I/O, no threads, no IPython. `pending` is the text fed but not released yet.
     """
 
-    __slots__ = ("_clauses", "_head", "_ipy", "_kind", "_lex", "_line_no", "_lines", "_n_stmt",
-                 "_offset", "_operand", "_out", "_partial", "_shell", "_small", "_watch")
+    __slots__ = ("_at", "_clauses", "_decided", "_head", "_ipy", "_kind", "_lex", "_line_no", "_lines",
+                 "_n_stmt", "_offset", "_operand", "_out", "_partial", "_queued", "_released", "_shell",
+                 "_small", "_total", "_watch")
 
     def __init__(self) -> None:
+        self._total = 0  # characters fed so far
+        self._at = 0  # the stream offset up to which the text deciding the next release was read
+        self._released: list[Chunk] = []  # every chunk released, in order (rewind re-feeds them)
+        self._decided: list[int] = []  # for each: `_at` when it was released
+        self._queued: list[Chunk] = []  # released while rewinding: returned by the next feed/finish
+        self._reset(0, 1)
+
+    def _reset(self, offset: int, line_no: int) -> None:
+        """The state at a chunk boundary: nothing pending, the stream goes on at `offset`."""
         self._partial: list[str] = []  # pieces of the current, incomplete line
         self._small = 0  # how many of them were appended since the last compaction
         self._lines: list[str] = []  # complete pending lines
         self._n_stmt = 0  # how many of them the current statement spans (the rest: comments after it)
-        self._offset = 0  # stream offset of _lines[0]
-        self._line_no = 1  # stream line of _lines[0]
+        self._offset = offset  # stream offset of _lines[0]
+        self._line_no = line_no  # stream line of _lines[0]
         self._kind = _NONE
         self._head = ""  # first word of the pending compound statement ("for" for "async for")
         self._clauses = _EMPTY  # clause keywords that may still continue it
@@ -167,6 +190,11 @@ class Chunker:
 
     def feed(self, piece: str) -> list[Chunk]:
         """Take the next piece of the stream; return the statements it completes (often none)."""
+        if self._queued:
+            out = self._queued
+            self._queued = []
+            return out + self.feed(piece)
+        self._total += len(piece)
         if "\n" not in piece:
             self._partial.append(piece)
             self._small += 1
@@ -176,15 +204,18 @@ class Chunker:
             # compound statement.
             if self._watch and piece and (self._watch == _WORD or not piece.isspace()):
                 out = self._out = []
+                self._at = self._total
                 self._look()
                 return out
             return []
         self._partial.append(piece)
         text = "".join(self._partial)
         out = self._out = []
+        base = self._total - len(text) + 1
         start = 0
         j = text.find("\n")
         while j >= 0:
+            self._at = base + j
             self._line(text[start : j + 1])
             start = j + 1
             j = text.find("\n", start)
@@ -193,12 +224,15 @@ class Chunker:
         self._small = 0
         self._watch = _BLANK if self._kind == _COMPOUND and self._lex.at_start() else _OFF
         if rest and self._watch:
+            self._at = self._total
             self._look()
         return out
 
     def finish(self) -> list[Chunk]:
         """End of stream: release everything still pending (the last statement, trailing comments)."""
-        out = self._out = []
+        out = self._out = self._queued
+        self._queued = []
+        self._at = self._total
         text = "".join(self._partial)
         self._partial = []
         self._small = 0
@@ -214,6 +248,48 @@ class Chunker:
         self._operand = False
         return out
 
+    def rewind(self, k: int) -> list[int]:
+        """Withdraw everything fed from stream offset `k` on; the stream goes on at `k`.
+
+        Returns the positions (in release order, 0-based, among the chunks still standing) of the
+        released chunks withdrawn: those whose text reaches past `k`, and the one whose release was
+        decided by text past `k` (a compound statement released by the next line's first word: the
+        new text may continue it). They are always the last ones; feeding the new text then releases
+        exactly what a fresh chunker would for the final text, so positions are reused. Chunks that
+        the kept text alone completes again come out of the next `feed` (or `finish`).
+        """
+        total = self._total
+        if not 0 <= k <= total:
+            raise ValueError(f"rewind to {k}: only {total} characters were fed")
+        released = self._released
+        seen = len(released) - len(self._queued)  # what the caller has been given
+        i = bisect.bisect_right(self._decided, k)  # the first chunk decided by text past k
+        if i == len(released):
+            if k == total:
+                return []
+            partial = "".join(self._partial)
+            start = total - len(partial)
+            if k >= start:  # inside the partial line: the complete lines' state stands
+                text = partial[: k - start]
+                self._partial = [text] if text else []
+                self._small = 0
+                self._total = k
+                self._watch = _BLANK if self._kind == _COMPOUND and self._lex.at_start() else _OFF
+                if text and self._watch:
+                    self._out = self._queued
+                    self._at = k
+                    self._look()
+                return []
+            self._restart(self._offset, self._line_no, self.pending[: k - self._offset])
+            return []
+        first = released[i]
+        text = "".join(c.code for c in released[i:]) + self.pending
+        del released[i:]
+        del self._decided[i:]
+        del self._queued[max(0, i - seen) :]
+        self._restart(first.offset, first.start_line, text[: k - first.offset])
+        return list(range(i, seen))
+
     # -- internals -----------------------------------------------------------------------------
 
     def _emit(self, n: int, kind: ChunkKind) -> None:
@@ -226,11 +302,25 @@ class Chunker:
         if self._ipy:
             ipy = tuple(x for x in self._ipy if x < end)
             self._ipy = [x for x in self._ipy if x >= end]
-        self._out.append(Chunk(code, self._line_no, self._offset, kind, ipy))
+        chunk = Chunk(code, self._line_no, self._offset, kind, ipy)
+        self._out.append(chunk)
+        self._released.append(chunk)
+        self._decided.append(self._at)
         self._line_no = end
         self._offset += len(code)
         self._n_stmt = 0
         self._kind = _NONE
+
+    def _restart(self, offset: int, line_no: int, kept: str) -> None:
+        """Go back to the chunk boundary at `offset` and re-feed `kept`, the text from there to the
+        rewind point. A boundary holds no state but its position: the lexer is at the start of a
+        logical line and nothing is pending."""
+        queued = self._queued
+        self._queued = []
+        self._reset(offset, line_no)
+        self._total = offset
+        queued += self.feed(kept)
+        self._queued = queued
 
     def _compact(self) -> None:
         """Join the last pieces of a long partial line into one, so it costs its characters, not

@@ -74,7 +74,8 @@ from ..sources.base import Source
 from ..views.base import NullView, View
 from .endings import Endings
 from .episodes import Episodes
-from .producer import Ended, Failed, Producer
+from .producer import Ended, Failed, Producer, Revised
+from .revisions import Revisions
 from .steps import Stepper
 from .working import Failure, Statement
 
@@ -142,6 +143,7 @@ class Engine(Endings, Episodes):
         self.stepper = stepper  # --agent: one round per model response (engine/steps.py)
         self._current: Source = source  # the round's source (its usage goes with its GenerationEnded)
         self._gen_ended = False  # this round's GenerationEnded was emitted
+        self.revisions = Revisions(self)  # revisable streams (engine/revisions.py)
 
     @property
     def record(self) -> RunRecord:
@@ -237,6 +239,7 @@ class Engine(Endings, Episodes):
         if self.gate is not None:
             self.gate.new_round()
         chunker = Chunker()
+        self.revisions.new_round()  # issue 18
         gen_done = False
         producer.start()
         while True:
@@ -245,10 +248,13 @@ class Engine(Endings, Episodes):
                     return self._drain_after_failure(item.error, scheduler)
                 if isinstance(item, Ended):  # a stopped source's last statement is half-written
                     released = [] if producer.stopped else chunker.finish()
+                elif isinstance(item, Revised):  # issue 18: the source revised its output
+                    self.revisions.revise(item, chunker, scheduler)
+                    released = []
                 else:
                     released = chunker.feed(item[1])
                 t_release = self.clock()
-                for chunk in released:
+                for chunk in self.revisions.release(released, item):  # issue 18: revision window
                     if chunk.code:
                         self._release(chunk, base_line, t_release, producer, scheduler)
                 if isinstance(item, Ended):
@@ -286,7 +292,8 @@ class Engine(Endings, Episodes):
                 held, reason = decision.held, decision.reason
                 merge = is_definition_only(prepared.tree)
         self.emit(
-            StatementReleased(t, index, chunk.code, start_line, generated_at, chunk.offset, syntax_error)
+            StatementReleased(t, index, chunk.code, start_line, generated_at, chunk.offset, syntax_error,
+                              self.revisions.rerun_of())  # issue 18
         )
         admission = scheduler.add(index, held=held, merge=merge)
         if admission == "held":

@@ -12,7 +12,12 @@ piece holding a given character of the code arrived (``arrived_at``), from which
 each statement's ``generated_at``. Statements end at increasing offsets, so the lookup walks forward
 and forgets what is behind it: linear in the pieces, memory bounded by the pieces not yet passed.
 
-To validate a change: ``tests/test_engine.py``.
+Revisions (issue 18): a ``Revision(k)`` from the source goes through the fence filter's ``rewind``
+(markdown) to a code offset; the producer tells the view and record at once (``TextRevised``, from
+this thread, between the pieces) and queues ``Revised(t, code_offset)`` for the main thread, which
+rewinds the chunker. ``take`` forgets the arrival times of the withdrawn code.
+
+To validate a change: ``tests/test_engine.py``, ``tests/test_revisions_engine.py``.
 """
 
 from __future__ import annotations
@@ -25,10 +30,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..events import Event, PieceStreamed
+from ..events import Event, PieceStreamed, TextRevised
 from ..sources.base import Source
+from ..sources.revisions import Revision, RevisionError
 
-__all__ = ["Ended", "Failed", "Producer"]
+__all__ = ["Ended", "Failed", "Producer", "Revised"]
 
 @dataclass(frozen=True)
 class Ended:
@@ -40,6 +46,14 @@ class Ended:
 @dataclass(frozen=True)
 class Failed:
     error: BaseException
+
+
+@dataclass(frozen=True)
+class Revised:
+    """The source revised its output: the code from ``offset`` on is withdrawn."""
+
+    t: float
+    offset: int
 
 
 class Producer:
@@ -54,6 +68,7 @@ class Producer:
         self._on_piece = on_piece
         self._stopped = threading.Event()
         self._offset = 0
+        self._prose = 0  # characters of prose emitted
         self._thread: threading.Thread | None = None
         self._arrivals: deque[tuple[int, float]] = deque()  # (end offset, time) of pieces taken
         self._taken = 0  # characters of code taken by the main thread
@@ -74,7 +89,20 @@ class Producer:
             if isinstance(item, tuple):
                 self._taken += len(item[1])
                 self._arrivals.append((self._taken, item[0]))
+            elif isinstance(item, Revised):
+                self._forget(item.offset)
         return items
+
+    def _forget(self, offset: int) -> None:
+        """Code from ``offset`` on was withdrawn: so are its arrival times (a piece cut by the
+        revision keeps its time for the part before it)."""
+        arrivals = self._arrivals
+        cut = None
+        while arrivals and arrivals[-1][0] > offset:
+            cut = arrivals.pop()[1]
+        if cut is not None and offset and (not arrivals or arrivals[-1][0] < offset):
+            arrivals.append((offset, cut))
+        self._taken = offset
 
     def arrived_at(self, end: int, default: float) -> float:
         """When the piece holding character ``end - 1`` arrived (``default`` if no piece did). Calls
@@ -124,6 +152,9 @@ class Producer:
                 if isinstance(text, tuple):  # a "parts" source: (kind, text), no filter
                     self._emit(t, text[0], text[1])
                     continue
+                if isinstance(text, Revision):
+                    self._revise(t, text.offset, fences)
+                    continue
                 for kind, segment in fences.feed(text) if fences else [("code", text)]:
                     self._emit(t, kind, segment)
             else:
@@ -140,6 +171,26 @@ class Producer:
                 self.ended_at = t
             self.queue.put(Ended(t))
 
+    def _revise(self, t: float, k: int, fences: Any) -> None:
+        if fences is not None:
+            code, prose, segments = fences.rewind(k)
+        elif k > self._offset:
+            raise RevisionError(
+                f"a revision goes back to character {k}, but the output has only {self._offset}"
+            )
+        else:
+            code, prose, segments = k, self._prose, []
+        if self._stopped.is_set():
+            return
+        if code < self._offset or prose < self._prose:
+            self._on_piece(TextRevised(t, code, prose))
+        if code < self._offset:
+            self._offset = code
+            self.queue.put(Revised(t, code))
+        self._prose = prose
+        for kind, segment in segments:
+            self._emit(t, kind, segment)
+
     def _emit(self, t: float, kind: str, text: str) -> None:
         if not text or self._stopped.is_set():
             return
@@ -149,4 +200,5 @@ class Producer:
             self._offset += len(text)
             self.queue.put((t, text))
         else:
-            self._on_piece(PieceStreamed(t, text, "prose", 0))
+            self._on_piece(PieceStreamed(t, text, "prose", self._prose))
+            self._prose += len(text)

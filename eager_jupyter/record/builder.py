@@ -20,10 +20,12 @@ from ..events import (
     StatementReleased,
     StatementSkipped,
     StatementStarted,
+    StatementWithdrawn,
     StepEnded,
     StepStarted,
+    TextRevised,
 )
-from .run import BatchRecord, RunRecord, StatementRecord, StepRecord
+from .run import BatchRecord, RevisionRecord, RunRecord, StatementRecord, StepRecord
 
 __all__ = ["RecordBuilder"]
 
@@ -34,6 +36,7 @@ class RecordBuilder:
     def __init__(self, gate: str = "paper") -> None:
         self.record = RunRecord(gate=gate)
         self._round_base = 0  # where this round's code starts in ``record.code``
+        self._revising = False  # this round was revised: code pieces extend the last revision's text
 
     def handle(self, event: Event) -> None:
         rec = self.record
@@ -56,6 +59,8 @@ class RecordBuilder:
                         step.text += event.text
                 if event.kind == "code":
                     rec._code.append(event.text)
+                    if rec.revisions and self._revising:
+                        rec.revisions[-1].new += event.text
                 else:
                     rec._prose.append(event.text)
                     if not len(rec._code):
@@ -71,6 +76,7 @@ class RecordBuilder:
                         offset=self._round_base + event.offset,
                         syntax_error=event.syntax_error,
                         round=rec.repairs,
+                        rerun_of=event.rerun_of,
                     )
                 )
                 if rec.steps:
@@ -101,6 +107,19 @@ class RecordBuilder:
             case StatementSkipped():
                 stmt = self._get(event.index)
                 stmt.status, stmt.skip_reason = "skipped", event.reason
+            case TextRevised():
+                offset = self._round_base + event.code_offset
+                withdrawn = rec._code.truncate(offset)
+                prose = rec._prose.truncate(event.prose_offset)
+                rec.revisions.append(
+                    RevisionRecord(event.t, offset, withdrawn, "", event.prose_offset, prose)
+                )
+                self._revising = True
+            case StatementWithdrawn():
+                stmt = self._get(event.index)
+                stmt.revised = True
+                if stmt.status in ("queued", "held"):
+                    stmt.status, stmt.skip_reason = "skipped", event.reason
             case GenerationEnded():
                 rec.generation_done_at = event.t
                 rec.generation_stopped = event.stopped
@@ -112,11 +131,13 @@ class RecordBuilder:
             case RepairStarted():
                 rec.repairs = event.round
                 self._round_base = len(rec._code)
+                self._revising = False
                 for stmt in rec.statements[event.failed_index :]:
                     stmt.superseded = True
             case StepStarted():
                 rec.steps.append(StepRecord(step=event.step, requested_at=event.t))
-                self._round_base = len(rec.code)
+                self._round_base = len(rec._code)
+                self._revising = False
             case StepEnded():
                 if rec.steps:
                     rec.steps[-1].finished_at, rec.steps[-1].tool_result = event.t, event.tool_result

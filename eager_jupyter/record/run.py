@@ -41,6 +41,7 @@ __all__ = [
     "STATUS_WORDS",
     "BatchRecord",
     "Phase",
+    "RevisionRecord",
     "RunRecord",
     "StatementRecord",
     "Status",
@@ -107,6 +108,8 @@ class StatementRecord:
     syntax_error: str | None = None
     round: int = 0
     superseded: bool = False  # a repair round (--fix) rewrote the program from here on
+    revised: bool = False  # a revision of the source withdrew it (before it ran, or after: see rerun_of)
+    rerun_of: int | None = None  # it re-runs statement `rerun_of`, which ran and was then revised
 
     @property
     def line(self) -> int:
@@ -155,6 +158,20 @@ class StepRecord:
 
 
 @dataclass
+class RevisionRecord:
+    """One revision of the source's output: at ``t`` the code from ``offset`` on (in the run's
+    ``code``) was withdrawn (``withdrawn``) and ``new`` streamed in its place (up to the next revision
+    or the end); ``prose_offset`` and ``prose_withdrawn`` likewise for the prose."""
+
+    t: float
+    offset: int
+    withdrawn: str
+    new: str = ""
+    prose_offset: int = 0
+    prose_withdrawn: str = ""
+
+
+@dataclass
 class BatchRecord:
     batch: int
     handed_at: float
@@ -186,6 +203,14 @@ class _Text:
     def __len__(self) -> int:
         return self._length
 
+    def truncate(self, n: int) -> str:
+        """Cut the text to its first ``n`` characters; returns what was cut."""
+        with self._lock:
+            text = "".join(self._parts)
+            self._parts[:] = [text[:n]] if n else []
+            self._length = min(n, len(text))
+            return text[n:]
+
 
 @dataclass
 class RunRecord:
@@ -199,6 +224,7 @@ class RunRecord:
     prose_before: int = 0  # characters of ``prose`` that came before any code (the rest came after)
     statements: list[StatementRecord] = field(default_factory=list)
     batches: list[BatchRecord] = field(default_factory=list)
+    revisions: list[RevisionRecord] = field(default_factory=list)
     first_token_at: float | None = None
     generation_done_at: float | None = None
     generation_stopped: bool = False
@@ -215,7 +241,7 @@ class RunRecord:
 
     @property
     def code(self) -> str:
-        """Everything generated as code (every round)."""
+        """Everything generated as code (every round), revisions applied: the final text."""
         return self._code.value()
 
     @property
@@ -308,6 +334,7 @@ class RunRecord:
         data = {f.name: getattr(self, f.name) for f in fields(self) if not f.name.startswith("_")}
         data["statements"] = [asdict(s) for s in self.statements]
         data["batches"] = [asdict(b) for b in self.batches]
+        data["revisions"] = [asdict(r) for r in self.revisions]
         data["usage"] = dict(self.usage)
         data["code"], data["prose"] = self.code, self.prose
         data["end_to_end"] = self.end_to_end

@@ -40,6 +40,7 @@ from typing import IO
 from ..fences import FenceFilter
 from ..trace import Trace, TraceFile, open_trace, stop_problem
 from .base import SourceError, SourceKind
+from .revisions import Revision
 
 __all__ = ["ReplayFileError", "ReplaySource", "ReplyCut", "TraceSource", "iter_tokens", "split_tokens"]
 
@@ -216,7 +217,8 @@ class ReplaySource:
 
 
 class TraceSource:
-    """Replays a recorded trace (see ``eager_jupyter.trace``) with its real timing.
+    """Replays a recorded trace (see ``eager_jupyter.trace``) with its real timing; a revision line
+    is yielded as a ``Revision`` (see ``sources.revisions``).
 
     ``speed`` scales time (2.0 replays twice as fast). At the end, a reply that was cut short raises
     ``ReplyCut`` (see the module docstring).
@@ -243,15 +245,20 @@ class TraceSource:
         line further on is raised when the replay reaches it."""
         return cls(open_trace(path), name=Path(path).name, speed=speed)
 
-    def stream(self) -> Iterator[str]:
+    def stream(self) -> Iterator[str | Revision]:
         self._pacer.begin()
         fences = FenceFilter() if self.kind == "markdown" else None
-        for t, text in self.trace.iter_pieces():
+        for t, item in self.trace.iter_pieces():
             if not self._pacer.wait_until(t / self.speed):
                 return
+            if isinstance(item, int):  # a revision line
+                if fences is not None:
+                    fences.rewind(item)
+                yield Revision(item)
+                continue
             if fences is not None:
-                fences.feed(text)
-            yield text
+                fences.feed(item)
+            yield item
         end = self.trace.end
         if end is not None:
             usage = end.get("usage")

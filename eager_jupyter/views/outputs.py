@@ -139,7 +139,12 @@ def note(stmt: StatementRecord) -> str | None:
         own = f"✓ done in {stmt.run_s:.2f} s"
     if stmt.status == "skipped" and held:  # never ran: why it did not matters more than the hold
         return own
-    return " · ".join(part for part in (own, held) if part) or None
+    revision = None  # issue 18: revisable streams
+    if stmt.rerun_of is not None:
+        revision = f"re-ran after a revision (statement {stmt.rerun_of + 1})"
+    elif stmt.revised and stmt.status != "skipped":
+        revision = "revised after it ran"
+    return " · ".join(part for part in (own, held, revision) if part) or None
 
 
 def _meta(run: str, part: str, **fields: Any) -> Metadata:

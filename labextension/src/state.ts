@@ -25,6 +25,7 @@ export interface IFigures {
 }
 
 export interface IDelta {
+  k?: [number, number]; // a revision: cut code and prose to these lengths before appending c, p
   c?: string;
   p?: string;
   n?: number;
@@ -124,6 +125,12 @@ export class RunState {
       outputs: [],
       run: false
     };
+    if (delta.k) {
+      this.code = this.code.slice(0, delta.k[0]);
+      this.prose = this.prose.slice(0, delta.k[1]);
+      changes.code = true;
+      changes.prose = true;
+    }
     if (delta.c) {
       this.code += delta.c;
       changes.code = true;

@@ -67,7 +67,9 @@ from ...events import (
     StatementReleased,
     StatementSkipped,
     StatementStarted,
+    StatementWithdrawn,
     StepStarted,
+    TextRevised,
 )
 from ...record import PHASE_WORDS, STATUS_WORDS, RunRecord
 from ..capture import Output
@@ -79,6 +81,7 @@ Op = list[Any]
 
 
 class Delta(TypedDict):
+    k: NotRequired[list[int]]  # a revision: cut code and prose to these lengths before appending c, p
     c: NotRequired[str]
     p: NotRequired[str]
     n: NotRequired[int]
@@ -124,6 +127,9 @@ def op(event: Event, record: RunRecord) -> Op | None:
             return [*failed, 1] if event.interrupted else failed
         case StatementSkipped():
             return ["X", event.index, event.reason]
+        case StatementWithdrawn():  # before it ran: skipped, "revised"; after: a note, its status stays
+            stmt = record.statements[event.index]
+            return ["X", event.index, event.reason] if stmt.status == "skipped" else None
         case RepairStarted():
             return ["P", event.round, event.failed_index]
         case StepStarted():
@@ -180,10 +186,15 @@ class LiveState:
         self._sent_ops = 0
         self._sent_figures: dict[str, Any] | None = None
         self._outs: list[Op] = []  # output ops not sent yet
+        self._cut: list[int] | None = None  # a revision since the last delta: [code, prose] lengths
 
     # ---- events --------------------------------------------------------------------------------
     def apply(self, event: Event, record: RunRecord) -> None:
         self._record = record
+        if isinstance(event, TextRevised):  # the record has cut its text: so must the frontend
+            revision = record.revisions[-1]
+            cut = [revision.offset, revision.prose_offset]
+            self._cut = cut if self._cut is None else [min(a, b) for a, b in zip(self._cut, cut, strict=True)]
         written = op(event, record)
         if written is not None:
             self.ops.append(written)
@@ -251,6 +262,7 @@ class LiveState:
             or self._sent_prose < record.prose_length
             or self._sent_ops < len(self.ops)
             or bool(self._outs)
+            or self._cut is not None
         )
 
     def take_delta(self) -> Delta:
@@ -258,6 +270,11 @@ class LiveState:
         record = self._record
         delta: Delta = {}
         code, prose = record.code, record.prose
+        if self._cut is not None:
+            delta["k"] = self._cut
+            self._sent_code = min(self._sent_code, self._cut[0])
+            self._sent_prose = min(self._sent_prose, self._cut[1])
+            self._cut = None
         if self._sent_code < len(code):
             delta["c"] = code[self._sent_code :]
             self._sent_code = len(code)

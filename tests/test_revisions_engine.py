@@ -1,0 +1,156 @@
+"""Revisable streams in the engine (issue 18), with a real in-process IPython shell: statements
+withdrawn before they run, the on_revision policies for statements that ran, a revision of the
+lookahead only, the revision window (hold_tokens), and the record of revisions."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from eager_jupyter.engine import Engine
+from eager_jupyter.engine.revisions import RevisedAfterRun, Revisions
+from eager_jupyter.gate import Gate
+from eager_jupyter.sources.replay import TraceSource
+from eager_jupyter.sources.revisions import MarkedSource, Revision
+from eager_jupyter.trace import parse_trace
+
+
+class Scripted:
+    """Yields text pieces and revisions; a ``threading.Event`` in the script waits until the program
+    sets it (so a revision can come after a statement ran)."""
+
+    label = "scripted"
+    model = None
+
+    def __init__(self, items: list[object], kind: str = "code") -> None:
+        self.items = items
+        self.kind = kind
+        self.usage: dict[str, int] = {}
+        self._closed = threading.Event()
+
+    def stream(self) -> Iterator[str | Revision]:
+        for item in self.items:
+            if self._closed.is_set():
+                return
+            if isinstance(item, threading.Event):
+                while not item.wait(0.02):  # until the program sets it, or the source is closed
+                    if self._closed.is_set():
+                        return
+                continue
+            assert isinstance(item, str | Revision)
+            yield item
+
+    def close(self) -> None:
+        self._closed.set()
+
+
+def engine_for(ip, items, *, on_revision="stop", hold=0, gate=None, kind="code") -> Engine:
+    engine = Engine(ip, Scripted(items, kind), gate=gate)
+    engine.revisions = Revisions(engine, on_revision, hold)
+    return engine
+
+
+def statuses(engine: Engine) -> list[tuple[str, str, bool, int | None]]:
+    return [(s.code, s.status, s.revised, s.rerun_of) for s in engine.record.statements]
+
+
+def test_a_queued_statement_is_withdrawn_and_its_revision_runs(ip):
+    # the gate holds subprocess.run until the end: the revision reaches it before it runs
+    text = "import subprocess\nr = subprocess.run('true', shell=True)\n"
+    engine = engine_for(ip, [text, Revision(len("import subprocess\nr = subprocess.run(")),
+                             "['true'])\n"], gate=Gate())
+    engine.run()
+    assert statuses(engine) == [
+        ("import subprocess\n", "done", False, None),
+        ("r = subprocess.run('true', shell=True)\n", "skipped", True, None),
+        ("r = subprocess.run(['true'])\n", "done", False, None),
+    ]
+    assert engine.record.statements[1].skip_reason == "revised"
+    assert ip.user_ns["r"].args == ["true"]
+    assert engine.revisions.reruns == 0 and engine.revisions.withdrawn == 1
+    assert engine.record.code == "import subprocess\nr = subprocess.run(['true'])\n"
+    (rev,) = engine.record.revisions
+    assert (rev.offset, rev.withdrawn, rev.new) == (37, "'true', shell=True)\n", "['true'])\n")
+
+
+def test_stop_policy_fails_naming_the_statement_and_keeps_what_ran(ip):
+    ran = threading.Event()
+    ip.user_ns["ran"] = ran
+    never = threading.Event()
+    engine = engine_for(ip, ["x = 1\n", "ran.set()\n", ran, Revision(4), "2\n", never, "y = x\n"])
+    with pytest.raises(RevisedAfterRun, match=r"statement 1 \(line 1\) had run when the model revised it"):
+        engine.run()
+    assert ip.user_ns["x"] == 1 and "y" not in ip.user_ns
+    record = engine.record
+    assert record.statements[0].status == "done" and record.statements[0].revised
+    assert record.status == "error" and record.generation_stopped
+    assert "on_revision" in (record.error or "")
+
+
+def test_rerun_policy_runs_the_revised_statement_and_what_follows(ip):
+    ran = threading.Event()
+    ip.user_ns["ran"] = ran
+    ip.user_ns["log"] = []
+    items = ["x = 1\n", "log.append(x)\n", "ran.set()\n", ran, Revision(4), "2\n", "log.append(x)\n"]
+    engine = engine_for(ip, items, on_revision="rerun")
+    engine.run()
+    assert ip.user_ns["log"] == [1, 2]  # the side effects of the first run stay
+    assert statuses(engine)[3:] == [("x = 2\n", "done", False, 0), ("log.append(x)\n", "done", False, 1)]
+    assert engine.revisions.reruns == 2
+    assert engine.record.code == "x = 2\nlog.append(x)\n"
+
+
+def test_a_revision_of_the_lookahead_only_keeps_the_statement(ip):
+    ran = threading.Event()
+    ip.user_ns["ran"] = ran
+    head = "if True:\n    a = 1\n    ran.set()\n"
+    engine = engine_for(ip, [head, "z", ran, Revision(len(head)), "b = 2\n"])
+    engine.run()  # stop policy, yet nothing stops: the `if` is the same statement
+    assert [(c, s) for c, s, _, _ in statuses(engine)] == [(head, "done"), ("b = 2\n", "done")]
+    assert engine.record.revisions[0].withdrawn == "z"
+
+
+def test_a_revision_that_continues_a_statement_that_ran_is_a_revision(ip):
+    ran = threading.Event()
+    ip.user_ns["ran"] = ran
+    head = "if True:\n    a = 1\n    ran.set()\n"
+    engine = engine_for(ip, [head, "z", ran, Revision(len(head)), "else:\n    a = 3\n"],
+                        on_revision="rerun")
+    engine.run()
+    assert statuses(engine)[1] == (head + "else:\n    a = 3\n", "done", False, 0)
+
+
+def test_the_revision_window_absorbs_revisions(ip):
+    ip.user_ns["log"] = []
+    items = ["x = 1\n", "log.append(x)\n", Revision(4), "2\n", "log.append(x)\n"]
+    engine = engine_for(ip, items, hold=100)
+    engine.run()
+    assert ip.user_ns["log"] == [2]  # nothing ran before the revision: no rerun, no withdrawal
+    assert [(c, s) for c, s, _, _ in statuses(engine)] == [("x = 2\n", "done"), ("log.append(x)\n", "done")]
+    assert engine.revisions.withdrawn == engine.revisions.reruns == 0
+
+
+def test_a_markdown_trace_revision_reopens_the_block(ip):
+    lines = [
+        '{"eager_trace": 1, "kind": "markdown", "origin": "written"}',
+        '{"t": 0, "text": "Here:\\n```python\\nv = 1\\n```\\nDone.\\n"}',
+        '{"t": 0.01, "revise": 22}',
+        '{"t": 0.02, "text": "w = v + 1\\n```\\n"}',
+        '{"end": 0.03, "stop_reason": "end_turn"}',
+    ]
+    engine = Engine(ip, TraceSource(parse_trace(lines), speed=10))
+    engine.run()
+    assert ip.user_ns["w"] == 2
+    assert engine.record.code == "v = 1\nw = v + 1\n"
+    assert engine.record.prose == "Here:\n```python\n```\n"
+
+
+def test_markers_in_text_are_revisions(ip):
+    ip.user_ns["log"] = []
+    source = MarkedSource(Scripted(["p = 'a'<|rev", "ise:4|>'b'\nlog.append(p)\n"]))
+    engine = Engine(ip, source)
+    engine.run()
+    assert ip.user_ns["log"] == ["b"]
+    assert engine.record.code == "p = 'b'\nlog.append(p)\n"

@@ -1,0 +1,82 @@
+"""Revisions in the views (issue 18): the widget state cuts its text at a revision (delta ``k``), a
+statement withdrawn before it ran reads "not run: revised", and the saved outputs' notes say when a
+statement was revised after it ran and when one re-ran after a revision."""
+
+from __future__ import annotations
+
+from test_widget_state import Sim, _replay_in_node
+
+from eager_jupyter.events import (
+    PieceStreamed,
+    RunStarted,
+    StatementFinished,
+    StatementReleased,
+    StatementStarted,
+    StatementWithdrawn,
+    TextRevised,
+)
+from eager_jupyter.record import RecordBuilder
+from eager_jupyter.views.outputs import note
+from eager_jupyter.views.widget.state import LiveState
+
+
+def revised_run() -> Sim:
+    sim = Sim(LiveState())
+    for event in [
+        RunStarted(0.0, "s", "eager"),
+        PieceStreamed(0.1, "x = 1\n", "code", 0),
+        StatementReleased(0.1, 0, "x = 1\n", 1, 0.1, 0),
+        StatementStarted(0.1, 0, 1),
+        StatementFinished(0.2, 0, 0.1),
+        PieceStreamed(0.2, "y = f(", "code", 6),
+    ]:
+        sim.apply(event)
+    sim.deltas.append((0.2, sim.state.take_delta()))
+    for event in [
+        TextRevised(0.3, 4, 0),
+        StatementWithdrawn(0.3, 0, "revised after it ran"),
+        PieceStreamed(0.3, "2\ny = 3\n", "code", 4),
+        StatementReleased(0.3, 1, "x = 2\n", 1, 0.3, 0, rerun_of=0),
+        StatementReleased(0.3, 2, "y = 3\n", 2, 0.3, 6),
+    ]:
+        sim.apply(event)
+    sim.deltas.append((0.3, sim.state.take_delta()))
+    return sim
+
+
+def test_the_widget_state_cuts_its_text_at_a_revision() -> None:
+    sim = revised_run()
+    first, second = (d for _, d in sim.deltas)
+    assert first["c"] == "x = 1\ny = f("
+    assert second["k"] == [4, 0] and second["c"] == "2\ny = 3\n"
+    code = ""
+    for _, delta in sim.deltas:  # what the frontend does
+        code = code[: delta.get("k", [len(code)])[0]] + delta.get("c", "")
+    assert code == sim.state.snapshot()["c"] == "x = 2\ny = 3\n"
+    rec = sim.builder.record
+    (revision,) = rec.revisions
+    assert (revision.offset, revision.withdrawn, revision.new) == (4, "1\ny = f(", "2\ny = 3\n")
+
+
+def test_the_frontend_applies_the_cut_like_the_snapshot() -> None:
+    result = _replay_in_node(revised_run())
+    assert result["live"]["code"] == result["snapshot"]["code"] == "x = 2\ny = 3\n"
+    assert result["live"]["statements"] == result["snapshot"]["statements"]
+
+
+def test_notes_for_revised_statements() -> None:
+    builder = RecordBuilder()
+    for event in [
+        StatementReleased(0.1, 0, "x = 1\n", 1, 0.1, 0),
+        StatementFinished(0.2, 0, 0.1),
+        StatementWithdrawn(0.3, 0, "revised after it ran"),
+        StatementReleased(0.3, 1, "x = 2\n", 1, 0.3, 0, rerun_of=0),
+        StatementReleased(0.3, 2, "y = 3\n", 2, 0.3, 6),
+        StatementWithdrawn(0.4, 2),
+    ]:
+        builder.handle(event)
+    first, rerun, withdrawn = builder.record.statements
+    assert note(first) == "revised after it ran"
+    assert note(rerun) == "re-ran after a revision (statement 1)"
+    assert note(withdrawn) == "not run: revised"
+    assert (withdrawn.status, withdrawn.revised) == ("skipped", True)
