@@ -1,157 +1,44 @@
-"""Streaming chunker: cut a stream of Python source into top-level statements, as early as certain.
-
-    chunker = Chunker()
-    released = chunker.feed(piece)   # piece: any str, 1 char .. many lines
-    released += chunker.finish()     # end of stream: everything still pending
-
-Each `Chunk` holds one top-level statement (`a; b` on one logical line stays together; a decorated
-def/class is one statement) with the blank and comment lines before it; a last chunk may hold only
-comments.
-The chunks' `code` concatenate to exactly what was fed.
-
-When a chunk is released (one token of lookahead, as in the Eager paper):
-- a simple statement (and an IPython line: `%time x`, `!ls`, `files = !ls`) by the `feed` that
-  delivers the newline ending its logical line;
-- a compound statement by the `feed` that delivers enough of the first token of the next top-level
-  line to know it is not a clause that continues the statement: `else`/`elif` after an `if`, `else`
-  after `for`/`while`, `except`/`else`/`finally` after a `try`, tracking which clauses can still come
-  (after `else:` an `if` takes nothing more, so an `e` releases it). `p` releases at once, `e` and
-  `el` wait, `else:` continues, `elsewhere` releases. A `def`, `class`, `with` or `match` is released
-  by any first character. A column-0 comment line decides nothing: the next real line does, and the
-  comment goes with that next statement. Decorators wait for their def/class;
-- the last statement by `finish()`.
-
-Algorithm (linear, no re-parsing):
-- `feed` appends the piece to the current partial line; a piece without "\\n" costs an append,
-  except while a compound statement waits for its lookahead at the start of a line (then the few
-  characters of the partial line are looked at, until the line is known to be indented, a comment, a
-  clause, or a new statement).
-- Every complete physical line is handled once: `_scan.Lexer` tracks bracket depth, open strings and
-  f-strings and backslash joins with a few regex calls per line, so the chunker knows whether the
-  logical line goes on. At the start of a logical line the indentation (a form feed resets it, as in
-  CPython) and the first word decide: a body line, a clause, or a new top-level statement (whose kind
-  comes from its first word: `if for while try with def class async @`, or, for `match` and
-  anything else, a logical line ending in `:`). Lines inside brackets or strings are never looked at
-  for statements or IPython syntax.
-- Pending complete lines are kept as a list and joined once, at release. The pieces of a partial line
-  are joined 256 at a time, so one huge line in tiny pieces holds its characters, not a string
-  object per piece.
-
-Why not parso or compile: parso 0.8.7 misreads `match`, PEP 695 and PEP 701 f-strings, and one
-parse of `typing.py` costs about 8x this whole chunker streaming it; `compile` on every newline is
-quadratic. So neither is used: only the lexical structure is needed to find statement ends.
-The lexer follows the running interpreter's f-string rules (PEP 701 from 3.12), like `compile`.
-`Chunk.syntax_error` compiles one statement, lazily, on first access (~12 ms summed over typing.py,
-which the executor pays anyway).
-
-Revisions (`rewind(k)`: withdraw everything fed from offset `k` on, for streams whose model may go
-back and edit): every released chunk remembers the offset up to which text had been read when its
-release was decided (the end of the deciding line, or of the partial line for a lookahead). The
-chunks decided by text past `k` are withdrawn (always the last ones; they may lie wholly before `k`
-when only their lookahead is withdrawn: `el` may still become `else`). The state at a chunk boundary
-is only its position (lexer at a logical line start, nothing pending), so the chunker restarts at
-the first withdrawn chunk, or at the pending text's start, and re-feeds the kept text up to `k`:
-the cost is the kept part of the reopened statement, never the whole program; a rewind inside the
-partial line costs only that line's start. Chunks the kept text completes again come out of the
-next `feed`.
-
-Syntax errors never hold the rest back:
-- an unterminated single-quoted string or f-string ends its logical line at the newline (where
-  CPython reports it);
-- an unclosed bracket is given up at a line that no continuation could make valid: one whose first
-  word is a keyword that cannot occur inside an expression (`def class import return pass while with
-  try except finally raise del global nonlocal assert break continue elif`, or `from x import`), or
-  one that starts with a name (not a keyword, not a string prefix) right after a line whose code
-  ended with an operand (a name or number that is not a keyword, `True`/`False`/`None`, a string's
-  closing quote, a closing bracket): two operands side by side are an error wherever they stand,
-  as in `df = load("a.csv"` then `print(df)`. At column 0 that line starts a new statement (the
-  broken one is released), indented it continues the enclosing block. What stays held until such a
-  line or `finish()`: an unclosed bracket followed by lines that could still belong inside it (a line
-  ending in `,` or an operator, then `y = 1`, is a keyword argument as far as anyone can know);
-- an unexpected indented line with nothing to continue is its own (failing) statement;
-- a decorator followed by anything but a def, class or decorator is released alone;
-- an unterminated triple-quoted string holds everything to the end, as it must: it is valid text.
-
-Backslashes: a line holding only a backslash joins nothing (CPython takes the indentation from the
-next line), so it counts as blank. A backslash followed by a blank or comment line ends the logical
-line there; that line stays in the chunk, since without it the chunk would not compile alone.
-
-IPython lines end as IPython reads them: a line ending in a backslash joins the next one (any IPython
-line); a line magic's argument is code, so an open bracket continues the statement until it closes
-(or is given up, as above). The magic still takes one line, so a cell fails to compile there
-(IndentationError on the next line) and so does this statement, before anything runs, instead of
-the magic running with half its argument. Shell lines (`!cmd`) are not lexed: only a backslash
-joins.
-
-Known limits: a lone "\\r" (old Mac line ending) is not a line break here, while `compile` takes it as
-one.
-
-Validating a change: `pytest tests/test_chunker.py` runs the oracle (random piece sizes and 1-char
-feeds over `tests/chunker_corpus/` and a stdlib sample: round trip, statements == `ast.parse(...)
-.body` grouped per line, each chunk compiles alone, release timing against an independent `ast`
-based oracle, released + pending == fed after every feed); `tests/test_chunker_rewind.py` runs random
-revision histories against a fresh chunking of the final text; `-m slow` runs it over the whole stdlib;
-`tests/test_other_pythons.py` repeats it on 3.12 and 3.13; `python -m
-eager_jupyter.bench.chunker_speed` prints the speed figures (typing.py vs one parso parse).
-"""
+"""``Chunker``: the streaming statement detector. The algorithm, its rules and how to validate a change
+are in the package's docstring (``chunker/__init__.py``); the grammar tables in ``grammar.py``."""
 
 from __future__ import annotations
 
 import bisect
-import keyword
-import re
 
 from .chunk import Chunk, ChunkKind
+from .grammar import (
+    AFTER,
+    ASYNC_FOR,
+    BLANK,
+    CLAUSES,
+    COMPACT,
+    COMPOUND,
+    CONSTANTS,
+    DECOR,
+    EMPTY,
+    IPY,
+    KEYWORDS,
+    KIND_NAME,
+    LAST_WORD,
+    LOOP,
+    NAME_START,
+    NONE,
+    OFF,
+    RECOVER,
+    SIMPLE,
+    START,
+    WORD,
+    ipython_escape,
+    is_ipython,
+)
 from .lexer import Lexer
 
-__all__ = ["Chunk", "ChunkKind", "Chunker"]
-
-# Statement kinds while pending.
-_NONE = 0  # nothing but blank/comment lines
-_SIMPLE = 1  # a logical line still open (brackets, strings, backslash)
-_COMPOUND = 2  # a block statement: waits for a column-0 line that is not one of its clauses
-_DECOR = 3  # decorators waiting for their def/class
-_IPY = 4  # an IPython line continued: a line magic's open bracket, or a backslash
-
-# Lookahead states of the partial line while a compound statement waits.
-_OFF = 0  # not waiting, or already decided for this line
-_BLANK = 1  # nothing but whitespace seen yet
-_WORD = 2  # a first word that may still become a clause keyword
-
-_COMPACT = 256  # pieces of a partial line joined into one at a time
-
-_EMPTY: frozenset[str] = frozenset()
-_IF = frozenset({"elif", "else"})
-_LOOP = frozenset({"else"})
-_TRY = frozenset({"except", "else", "finally"})
-# Clauses that can follow the first line of a compound statement, by its first word.
-_CLAUSES = {"if": _IF, "for": _LOOP, "while": _LOOP, "try": _TRY, "with": _EMPTY, "def": _EMPTY,
-            "class": _EMPTY, "async": _EMPTY}
-# Clauses that can still follow after (statement, clause just seen).
-_AFTER = {("if", "elif"): _IF, ("try", "except"): _TRY, ("try", "else"): frozenset({"finally"})}
-
-_START = re.compile(r"([ \t\f]*)(\w*)")
-_ASYNC_FOR = re.compile(r"[ \t\f]+for\b")
-_IPY_ASSIGN = re.compile(r"[ \t\f]*[\w.]+(?:[ \t]*,[ \t]*[\w.]+)*[ \t]*=[ \t]*[!%]")
-_RECOVER = re.compile(
-    r"[ \t\f]*(?:(?:def|class|import|return|pass|while|with|try|except|finally|raise|del|global"
-    r"|nonlocal|assert|break|continue|elif)\b|from[ \t\f]+[\w.]+[ \t\f]+import\b)"
-)
-_LAST_WORD = re.compile(r"\w+\Z")
-# A physical line that starts with a name: not followed by a quote (a string prefix, `rb"..."`).
-_NAME_START = re.compile(r"[ \t\f]*([^\W\d]\w*)(?![\w'\"])")
-_KEYWORDS = frozenset(keyword.kwlist)
-_CONSTANTS = frozenset({"True", "False", "None"})
-_KIND_NAME: dict[int, ChunkKind] = {
-    _NONE: "comment", _SIMPLE: "simple", _COMPOUND: "compound", _DECOR: "compound", _IPY: "ipython"
-}
+__all__ = ["Chunker"]
 
 
 class Chunker:
-    """Incremental statement detector: `feed(piece) -> list[Chunk]`, `finish() -> list[Chunk]`.
-
-    Pure: no I/O, no threads, no IPython. `pending` is the text fed but not released yet.
-    """
+    """`feed(piece) -> list[Chunk]`, `finish() -> list[Chunk]`, `rewind(k)`; pure (no I/O, threads or
+    IPython). `pending` is the text fed but not released yet."""
 
     __slots__ = ("_at", "_clauses", "_decided", "_head", "_ipy", "_kind", "_lex", "_line_no", "_lines",
                  "_n_stmt", "_offset", "_operand", "_out", "_partial", "_queued", "_released", "_shell",
@@ -173,13 +60,13 @@ class Chunker:
         self._n_stmt = 0  # how many of them the current statement spans (the rest: comments after it)
         self._offset = offset  # stream offset of _lines[0]
         self._line_no = line_no  # stream line of _lines[0]
-        self._kind = _NONE
+        self._kind = NONE
         self._head = ""  # first word of the pending compound statement ("for" for "async for")
-        self._clauses = _EMPTY  # clause keywords that may still continue it
+        self._clauses = EMPTY  # clause keywords that may still continue it
         self._ipy: list[int] = []  # stream lines with IPython syntax in the pending text
-        self._shell = False  # _IPY: a shell line (`!cmd`), continued by backslashes only
+        self._shell = False  # IPY: a shell line (`!cmd`), continued by backslashes only
         self._lex = Lexer()
-        self._watch = _OFF  # a compound waits for the first token of the partial line
+        self._watch = OFF  # a compound waits for the first token of the partial line
         self._operand = False  # inside brackets: the code so far ends with an operand
         self._out: list[Chunk] = []
 
@@ -198,11 +85,10 @@ class Chunker:
         if "\n" not in piece:
             self._partial.append(piece)
             self._small += 1
-            if self._small == _COMPACT:
+            if self._small == COMPACT:
                 self._compact()
-            # Only a non-blank character, or any after the first word began, decides a waiting
-            # compound statement.
-            if self._watch and piece and (self._watch == _WORD or not piece.isspace()):
+            # Only a non-blank character, or any after the first word began, decides a waiting compound.
+            if self._watch and piece and (self._watch == WORD or not piece.isspace()):
                 out = self._out = []
                 self._at = self._total
                 self._look()
@@ -222,7 +108,7 @@ class Chunker:
         rest = text[start:]
         self._partial = [rest] if rest else []
         self._small = 0
-        self._watch = _BLANK if self._kind == _COMPOUND and self._lex.at_start() else _OFF
+        self._watch = BLANK if self._kind == COMPOUND and self._lex.at_start() else OFF
         if rest and self._watch:
             self._at = self._total
             self._look()
@@ -239,12 +125,12 @@ class Chunker:
         if text:
             self._line(text)
         if self._n_stmt:
-            self._emit(self._n_stmt, _KIND_NAME[self._kind])
+            self._emit(self._n_stmt, KIND_NAME[self._kind])
         if self._lines:
             self._emit(len(self._lines), "comment")
         self._lex.reset()
-        self._kind = _NONE
-        self._watch = _OFF
+        self._kind = NONE
+        self._watch = OFF
         self._operand = False
         return out
 
@@ -274,7 +160,7 @@ class Chunker:
                 self._partial = [text] if text else []
                 self._small = 0
                 self._total = k
-                self._watch = _BLANK if self._kind == _COMPOUND and self._lex.at_start() else _OFF
+                self._watch = BLANK if self._kind == COMPOUND and self._lex.at_start() else OFF
                 if text and self._watch:
                     self._out = self._queued
                     self._at = k
@@ -309,7 +195,7 @@ class Chunker:
         self._line_no = end
         self._offset += len(code)
         self._n_stmt = 0
-        self._kind = _NONE
+        self._kind = NONE
 
     def _restart(self, offset: int, line_no: int, kept: str) -> None:
         """Go back to the chunk boundary at `offset` and re-feed `kept`, the text from there to the
@@ -326,7 +212,7 @@ class Chunker:
         """Join the last pieces of a long partial line into one, so it costs its characters, not
         ~50 bytes per piece (each piece is joined once: linear)."""
         partial = self._partial
-        partial[-_COMPACT:] = ["".join(partial[-_COMPACT:])]
+        partial[-COMPACT:] = ["".join(partial[-COMPACT:])]
         self._small = 0
 
     def _look(self) -> None:
@@ -339,25 +225,25 @@ class Chunker:
         if c == " " or c == "\t":  # the usual case: an indented line, unless a form feed follows
             rest = text.lstrip(" \t")
             if rest and rest[0] != "\f":
-                self._watch = _OFF
+                self._watch = OFF
                 return
-        m = _START.match(text)
+        m = START.match(text)
         assert m is not None  # the pattern matches the empty string
         ws, word = m.groups()
         if ws and ws[-1] != "\f":  # indented: a body line, blank or comment: no release
             if len(ws) < len(text):
-                self._watch = _OFF
+                self._watch = OFF
             return
         p = m.end()
         if p == len(text):  # the first word may still grow
             if word:
                 if any(k.startswith(word) for k in self._clauses):
-                    self._watch = _WORD
+                    self._watch = WORD
                 else:
-                    self._watch = _OFF
+                    self._watch = OFF
                     self._emit(self._n_stmt, "compound")
             return
-        self._watch = _OFF
+        self._watch = OFF
         if word:
             if word not in self._clauses:
                 self._emit(self._n_stmt, "compound")
@@ -367,7 +253,7 @@ class Chunker:
     def _line(self, line: str) -> None:
         """One complete physical line (ends in "\\n" unless it is the stream's last)."""
         lex = self._lex
-        if self._kind == _IPY and self._shell:  # shell text is not lexed: only a backslash joins
+        if self._kind == IPY and self._shell:  # shell text is not lexed: only a backslash joins
             self._lines.append(line)
             self._n_stmt = len(self._lines)
             lex.bs = line.endswith(("\\\n", "\\\r\n"))
@@ -378,28 +264,28 @@ class Chunker:
             if not lex.bs and lex.in_code() and self._cannot_continue(line):
                 # No continuation makes this valid: give up the open bracket (see docstring).
                 lex.reset()
-                if self._kind == _SIMPLE or self._kind == _IPY:
-                    self._emit(len(self._lines), _KIND_NAME[self._kind])
+                if self._kind == SIMPLE or self._kind == IPY:
+                    self._emit(len(self._lines), KIND_NAME[self._kind])
             else:
                 self._lines.append(line)
                 self._n_stmt = len(self._lines)
                 cpos = self._scan(line, 0)
                 if lex.at_start():
-                    if self._kind == _SIMPLE:
+                    if self._kind == SIMPLE:
                         self._end_simple(line, cpos)
-                    elif self._kind == _IPY:
+                    elif self._kind == IPY:
                         self._emit(self._n_stmt, "ipython")
                 return
         self._logical_start(line)
 
     def _cannot_continue(self, line: str) -> bool:
         """Inside brackets: does this line make the open logical line an error whatever follows?"""
-        if _RECOVER.match(line) is not None:
+        if RECOVER.match(line) is not None:
             return True
         if not self._operand:
             return False
-        m = _NAME_START.match(line)
-        return m is not None and m.group(1) not in _KEYWORDS
+        m = NAME_START.match(line)
+        return m is not None and m.group(1) not in KEYWORDS
 
     def _scan(self, line: str, pos: int) -> int:
         """Lex the line (returns where its comment starts); while the logical line goes on, note
@@ -416,15 +302,15 @@ class Chunker:
                 self._operand = True
             elif last.isalnum() or last == "_":
                 # the last word, if it is short enough to be a keyword (none is longer than 8)
-                m = _LAST_WORD.search(code, max(0, len(code) - 9))
+                m = LAST_WORD.search(code, max(0, len(code) - 9))
                 word = m.group() if m is not None else ""
-                self._operand = word not in _KEYWORDS or word in _CONSTANTS
+                self._operand = word not in KEYWORDS or word in CONSTANTS
             else:
                 self._operand = False
         return cpos
 
     def _logical_start(self, line: str) -> None:
-        m = _START.match(line)
+        m = START.match(line)
         assert m is not None
         ws, word = m.groups()
         p = m.end()
@@ -437,24 +323,24 @@ class Chunker:
                 return
         indented = bool(ws) and ws[-1] != "\f"
         kind = self._kind
-        if kind == _COMPOUND:
+        if kind == COMPOUND:
             if indented or word in self._clauses:
                 if not indented:
-                    self._clauses = _AFTER.get((self._head, word), _EMPTY)
+                    self._clauses = AFTER.get((self._head, word), EMPTY)
                 self._body_line(line, word, p)
                 return
             self._emit(self._n_stmt, "compound")
-        elif kind == _DECOR:
+        elif kind == DECOR:
             if not indented and (word in ("def", "class", "async") or line.startswith("@", p)):
                 if word:
-                    self._kind = _COMPOUND
+                    self._kind = COMPOUND
                     self._head = word
-                    self._clauses = _EMPTY
+                    self._clauses = EMPTY
                 self._body_line(line, word, p)
                 return
             self._emit(self._n_stmt, "compound")  # a decorator without its def: released alone
         # A new statement.
-        if self._is_ipython(line, word, p):
+        if is_ipython(line, word, p):
             self._ipy.append(self._line_no + len(self._lines))
             self._lines.append(line)
             self._n_stmt = len(self._lines)
@@ -462,7 +348,7 @@ class Chunker:
             # magic's argument is code, so an open bracket also continues the statement: the cell's
             # error for it (the magic takes one line, the rest fails to compile) then comes from
             # the whole statement, before anything runs, not from the magic given half an argument.
-            self._shell = self._escape(line, word, p) == "!"
+            self._shell = ipython_escape(line, word, p) == "!"
             if self._shell:
                 self._lex.bs = line.endswith(("\\\n", "\\\r\n"))
             else:
@@ -470,31 +356,31 @@ class Chunker:
             if self._lex.at_start():
                 self._emit(self._n_stmt, "ipython")
             else:
-                self._kind = _IPY
+                self._kind = IPY
             return
         self._lines.append(line)
         self._n_stmt = len(self._lines)
         if not word and line.startswith("@", p):
-            self._kind = _DECOR
+            self._kind = DECOR
             self._scan(line, p)
             return
-        clauses = _CLAUSES.get(word)
+        clauses = CLAUSES.get(word)
         if clauses is not None:
-            self._kind = _COMPOUND
-            if word == "async" and _ASYNC_FOR.match(line, p):
-                word, clauses = "for", _LOOP
+            self._kind = COMPOUND
+            if word == "async" and ASYNC_FOR.match(line, p):
+                word, clauses = "for", LOOP
             self._head = word
             self._clauses = clauses
             self._scan(line, p)
             return
-        self._kind = _SIMPLE
+        self._kind = SIMPLE
         cpos = self._scan(line, p)
         if self._lex.at_start():
             self._end_simple(line, cpos)
 
     def _body_line(self, line: str, word: str, p: int) -> None:
         """A line of the pending compound statement (header, body or clause)."""
-        if self._is_ipython(line, word, p):
+        if is_ipython(line, word, p):
             self._ipy.append(self._line_no + len(self._lines))
             self._lines.append(line)
             self._n_stmt = len(self._lines)
@@ -507,24 +393,8 @@ class Chunker:
         """The logical line of a non-keyword statement ended: release it, unless it opens a block."""
         code = line if cpos == len(line) else line[:cpos]
         if code.rstrip().endswith(":"):  # `match x:`, or a broken header such as `iff x:`
-            self._kind = _COMPOUND
+            self._kind = COMPOUND
             self._head = ""
-            self._clauses = _EMPTY
+            self._clauses = EMPTY
         else:
             self._emit(self._n_stmt, "simple")
-
-    @staticmethod
-    def _escape(line: str, word: str, p: int) -> str:
-        """The escape character of an IPython line: "%" or "!"."""
-        if not word:
-            return line[p]
-        m = _IPY_ASSIGN.match(line)
-        assert m is not None
-        return line[m.end() - 1]
-
-    @staticmethod
-    def _is_ipython(line: str, word: str, p: int) -> bool:
-        """`%magic`, `!cmd`, `x = !cmd`, `x = %magic` at the start of a logical line."""
-        if not word:
-            return line.startswith(("%", "!"), p)
-        return "=" in line and ("!" in line or "%" in line) and _IPY_ASSIGN.match(line) is not None

@@ -1,10 +1,8 @@
 """Incremental decoder of a streamed tool call's JSON input: the code, character by character.
 
-A model calling a tool streams the tool's input as pieces of JSON text: the Messages API as
-``input_json_delta`` events (``partial_json``), OpenAI-compatible chat completions as
-``tool_calls[].function.arguments`` deltas. The input is one JSON object and the code is the string
-value of one of its properties (``key``, ``"code"`` by default). ``ToolInputDecoder`` takes the pieces
-as they come (``feed(piece) -> list[str]``, ``finish() -> list[str]``) and gives back pieces of the
+A tool call's input streams as pieces of JSON text (Anthropic's ``input_json_delta``, OpenAI's
+``tool_calls[].function.arguments``): one object, the code the string value of ``key`` ("code").
+``ToolInputDecoder`` takes the pieces as they come (``feed``/``finish``) and gives back pieces of the
 decoded code as soon as each character is certain, so the chunker can release statements while the
 model is still writing the call; both providers share it. ``decode_tool_input(text)`` does it in one go.
 
@@ -17,26 +15,17 @@ bulk of the text is scanned in C; each escape is decoded in place. Nothing is re
 visited once, whatever the split. What is held back is only an escape cut by the piece boundary (at
 most ``\\uXXXX\\uXX``: a high surrogate waits for its low half); ``pending`` shows it.
 
-Decisions where JSON or ``json.loads`` leave a choice:
-- A surrogate that does not end up in a valid pair (a lone ``\\uD83D`` escape, a low half alone, or a
-  raw surrogate code point in the text) decodes as U+FFFD, so the code is always encodable as UTF-8
-  (``compile()`` and the kernel's messages need that); ``json.loads`` keeps the lone code point.
-- The key may appear once. ``json.loads`` keeps the last of duplicates, but the first value has been
-  streamed (and run) by then, so a second ``key`` at the top level is an error. Other properties may
-  repeat; keys of nested objects are never the code's.
-- Strict JSON: ``NaN``/``Infinity`` (which ``json.loads`` accepts) are refused, and so are raw control
-  characters in strings unless ``strict=False`` (as ``json.loads(strict=False)``, for a server that
-  relays a model's raw text, raw newlines included).
-- What came before an error has been given out: a ``ToolInputError`` after the code string ended means
-  the rest of the object was malformed. A piece that raises gives nothing out; the decoder then
-  raises the same error on every call.
+Decisions where JSON or ``json.loads`` leave a choice: a surrogate that does not end up in a valid
+pair decodes as U+FFFD (the code must encode as UTF-8; ``json.loads`` keeps the lone code point); a
+second top-level ``key`` is an error (its first value has streamed, and run, by then); ``NaN`` and
+``Infinity`` are refused, and raw control characters in strings unless ``strict=False`` (a server that
+relays a model's raw newlines); a piece that raises gives nothing out, and the decoder then raises the
+same error on every call (what came before it was given out already).
 
 Errors: ``ToolInputError(ValueError)``, one line with the character offset in the whole input.
 
-Validate a change with ``tests/test_tool_input.py`` (an oracle against ``json.loads`` over generated
-objects split at every position and at random, plus a table of malformed inputs) and
-``tests/test_tool_stream.py`` (the real ``anthropic`` SDK against the loopback fake); measure with
-``python -m eager_jupyter.bench.tool_input_speed``.
+Validate a change with ``tests/test_tool_input.py`` (an oracle against ``json.loads``, every split)
+and ``tests/test_tool_stream.py`` (the real SDK); measure: ``python -m eager_jupyter.bench.tool_input_speed``.
 """
 
 from __future__ import annotations

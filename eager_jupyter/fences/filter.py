@@ -59,7 +59,7 @@ Incrementality (the point of the stage): text is emitted as soon as its kind is 
 - Before the reply's kind is decided, the first significant line (and any blank or comment lines
   before it) is held until its newline.
 
-Cost: linear in the reply whatever its shape. Each line's fence shape (``_Shape``) is updated from
+Cost: linear in the reply whatever its shape. Each line's fence shape (``LineShape``) is updated from
 the new piece only, held text is kept as a list of pieces and joined once, and merged segments are
 joined once per ``feed``; ``tests/test_fences.py`` feeds one huge line in 3-character pieces, and
 ``python -m eager_jupyter.bench.linear_cost`` prints the cost per KB.
@@ -82,37 +82,28 @@ filter's for the revised reply.
 
 from __future__ import annotations
 
-import ast
 import bisect
-import codeop
-import re
-import warnings
 from enum import Enum
-from typing import Any, Literal, NamedTuple
+from typing import Any, NamedTuple
 
-from .chunker.lexer import Lexer
+from ..chunker.lexer import Lexer
+from .lines import (
+    LINE_PIECES,
+    PYTHON_LANGUAGES,
+    LineShape,
+    Pieces,
+    Segment,
+    SegmentKind,
+    Withdrawal,
+    common_prefix,
+    copy_frame,
+    fence_opening,
+    is_comment,
+    looks_like_python,
+    truncated,
+)
 
 __all__ = ["FenceFilter", "Segment", "SegmentKind", "Withdrawal", "looks_like_python", "split_reply"]
-
-SegmentKind = Literal["code", "prose"]
-
-PYTHON_LANGUAGES = frozenset({"python", "py", "python3", "py3", "ipython", "ipython3", ""})
-
-
-class Segment(NamedTuple):
-    kind: SegmentKind
-    text: str
-
-
-class Withdrawal(NamedTuple):
-    """What `FenceFilter.rewind` took back: the code emitted from code offset `code` on and the prose
-    from prose offset `prose` on (each equal to all emitted of its kind when nothing was), then
-    `segments`, the kept text's output that follows them."""
-
-    code: int
-    prose: int
-    segments: list[Segment]
-
 
 class _State(Enum):
     START = "start"  # nothing significant seen yet: fenced markdown or bare code?
@@ -138,168 +129,6 @@ class _Mark(NamedTuple):
     held: tuple[str, ...]
 
 
-# A line that may still turn out to be a fence: indentation, then one run of a fence character.
-_FENCE_PREFIX = re.compile(r" {0,3}(?:`*|~*)")
-_OPENING = re.compile(r"(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})(?P<info>[^\n]*)\n?")
-_COMPOUND = re.compile(r"(?:async\s+)?(?:def|class|if|for|while|with|try|match)\b|@")
-_MAGIC = re.compile(r"%{1,2}[A-Za-z_]")
-_LINE_PIECES = re.compile(r"[^\n]*\n|[^\n]+")  # lines end at "\n" only (not str.splitlines)
-
-
-def looks_like_python(line: str) -> bool:
-    """Whether the first significant line of an unfenced reply is code (rule in the module doc)."""
-    if not line.strip() or line[:1] in (" ", "\t"):
-        return False
-    text = line.strip()
-    if _MAGIC.match(text):
-        return True
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # SyntaxWarning for odd escapes in prose, etc.
-        try:
-            tree = ast.parse(text)
-        except SyntaxError:
-            return _incomplete_statement(text)
-        except (ValueError, OverflowError, RecursionError, MemoryError):
-            return False
-    if not tree.body:
-        return False
-    statement = tree.body[0]
-    if isinstance(statement, ast.Expr):
-        value = statement.value
-        if isinstance(value, ast.Constant):
-            return isinstance(value.value, str)  # a docstring
-        return any(
-            isinstance(node, ast.Call | ast.Attribute | ast.Subscript | ast.Await) for node in ast.walk(value)
-        )
-    return not (isinstance(statement, ast.AnnAssign) and statement.value is None)
-
-
-def _incomplete_statement(text: str) -> bool:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            if codeop.compile_command(text + "\n", symbol="exec") is not None:
-                return False  # complete after all (and ast.parse disagreed): not a beginning
-        except (SyntaxError, ValueError, OverflowError):
-            return False
-    if _COMPOUND.match(text):
-        return True
-    head = re.split(r"[(\[{]", text, maxsplit=1)[0]
-    return "=" in head or "." in head
-
-
-def _opening(line: str) -> tuple[int, str, int, str] | None:
-    """``(indent, char, length, language)`` if the complete ``line`` opens a fence."""
-    m = _OPENING.fullmatch(line)
-    if m is None:
-        return None
-    fence, info = m["fence"], m["info"]
-    if fence[0] == "`" and "`" in info:
-        return None  # CommonMark: inline code, not a fence
-    words = info.strip().split()
-    language = words[0].lower().strip("{}.") if words else ""
-    return len(m["indent"]), fence[0], len(fence), language
-
-
-class _Text:
-    """A line growing piece by piece. Every 256 pieces are joined into one, so a huge line in tiny
-    pieces holds its characters, not a string object per piece; each piece is joined once."""
-
-    __slots__ = ("parts", "small")
-
-    def __init__(self) -> None:
-        self.parts: list[str] = []
-        self.small = 0  # pieces added since the last join
-
-    def add(self, piece: str) -> None:
-        self.parts.append(piece)
-        self.small += 1
-        if self.small == 256:
-            self.parts[-256:] = ["".join(self.parts[-256:])]
-            self.small = 0
-
-    def text(self) -> str:
-        """All of it as one string (kept as one piece)."""
-        parts = self.parts
-        if len(parts) == 1:
-            return parts[0]
-        text = "".join(parts)
-        self.parts, self.small = ([text] if text else []), 0
-        return text
-
-    def take(self) -> str:
-        """All of it, emptied."""
-        text = "".join(self.parts)
-        self.parts, self.small = [], 0
-        return text
-
-
-class _Shape:
-    """How the current line starts, as far as fences care, updated piece by piece.
-
-    A fence line is up to 3 spaces, one run of a fence character, then either an info string (an
-    opening fence) or only whitespace (a closing one). Each character of the line is looked at once,
-    and after the run only the new piece is searched, so a long line costs linear time however it
-    arrives (the regex over the whole line so far, on every piece, was quadratic).
-    """
-
-    __slots__ = ("after", "char", "indent", "run", "tick_free", "ws_only")
-
-    def __init__(self) -> None:
-        self.indent = 0  # leading spaces (at most 3 are indentation)
-        self.char = ""  # the fence character of the run, once one started
-        self.run = 0  # its length so far
-        self.after = False  # something other than indentation and the run came
-        self.ws_only = True  # ... and it was only [ \t\r]
-        self.tick_free = True  # ... and it held no backtick
-
-    def add(self, text: str) -> None:
-        """Take more of the line (without its newline)."""
-        if self.after:
-            self._rest(text)
-            return
-        for i, c in enumerate(text):
-            if not self.char:
-                if c == " " and self.indent < 3:
-                    self.indent += 1
-                    continue
-                if c == "`" or c == "~":
-                    self.char, self.run = c, 1
-                    continue
-            elif c == self.char:
-                self.run += 1
-                continue
-            self.after = True
-            self._rest(text[i:])
-            return
-
-    def _rest(self, text: str) -> None:
-        if self.ws_only and text.strip(" \t\r"):
-            self.ws_only = False
-        if self.tick_free and "`" in text:
-            self.tick_free = False
-
-    def may_open(self) -> bool:
-        """Whether the line so far could still be (or is) an opening fence."""
-        if not self.after:
-            return True
-        return self.run >= 3 and (self.char == "~" or self.tick_free)
-
-    def may_close(self, char: str, length: int) -> bool:
-        """Whether the line so far could still be the closing fence of ``length`` x ``char``."""
-        if self.char not in ("", char) or not self.ws_only:
-            return False
-        return not self.after or self.run >= length
-
-    def closes(self, char: str, length: int) -> bool:
-        """Whether the complete line closes a fence of ``length`` x ``char``."""
-        return self.char == char and self.run >= length and self.ws_only
-
-
-def _is_comment(line: str) -> bool:
-    return line.lstrip(" \t").startswith("#")
-
-
 class FenceFilter:
     """Incremental filter: ``feed(text) -> list[Segment]``, then ``finish() -> list[Segment]``.
 
@@ -308,8 +137,8 @@ class FenceFilter:
 
     def __init__(self) -> None:
         self._state = _State.START
-        self._parts = _Text()  # the current line's text not emitted yet
-        self._shape = _Shape()  # the current line's start, for fence decisions
+        self._parts = Pieces()  # the current line's text not emitted yet
+        self._shape = LineShape()  # the current line's start, for fence decisions
         self._sent = False  # part of the current line was emitted: it is not a fence line
         self._held: list[str] = []  # START: complete blank/comment lines waiting for the decision
         self._fence_char = "`"
@@ -318,12 +147,12 @@ class FenceFilter:
         self._finished = False
         self._out: list[tuple[SegmentKind, list[str]]] = []
         self._lex = Lexer()  # CODE: string state at the start of the current line
-        self._code = _Text()  # CODE: the current line as emitted, for the lexer
+        self._code = Pieces()  # CODE: the current line as emitted, for the lexer
         # For rewind: the whole input and output, and the state at every line start.
         self._fed = 0
-        self._input = _Text()
-        self._sent_code = _Text()
-        self._sent_prose = _Text()
+        self._input = Pieces()
+        self._sent_code = Pieces()
+        self._sent_prose = Pieces()
         self._lengths = [0, 0]  # characters emitted: code, prose
         self._mark_at: list[int] = [0]  # input offset of each line start
         self._marks: list[_Mark] = [self._mark()]
@@ -353,7 +182,7 @@ class FenceFilter:
             kind: SegmentKind = "code" if state in (_State.CODE, _State.BARE) else "prose"
             self._record(kind, text)
             return [Segment(kind, text)]
-        for piece in _LINE_PIECES.findall(text):
+        for piece in LINE_PIECES.findall(text):
             self._fed += len(piece)
             self._input.add(piece)
             self._parts.add(piece)
@@ -398,7 +227,7 @@ class FenceFilter:
         segments = self.feed(kept)
         new_code = "".join(s.text for s in segments if s.kind == "code")
         new_prose = "".join(s.text for s in segments if s.kind == "prose")
-        same = [_common(old_code, new_code), _common(old_prose, new_prose)]
+        same = [common_prefix(old_code, new_code), common_prefix(old_prose, new_prose)]
         code_from = self._lengths[0] - len(new_code) + same[0]
         prose_from = self._lengths[1] - len(new_prose) + same[1]
         out: list[Segment] = []
@@ -416,7 +245,7 @@ class FenceFilter:
     def _mark(self) -> _Mark:
         """The state at a line start (what `rewind` restores)."""
         lex = self._lex
-        frames = tuple(_copy_frame(f) for f in lex.stack) if lex.stack else ()
+        frames = tuple(copy_frame(f) for f in lex.stack) if lex.stack else ()
         return _Mark(self._lengths[0], self._lengths[1], self._state, self._fence_char, self._fence_len,
                      self._fence_indent, lex.depth, lex.bs, frames, tuple(self._held))
 
@@ -425,14 +254,14 @@ class FenceFilter:
         self._state, self._fence_char, self._fence_len, self._fence_indent = state, char, length, indent
         self._lex = Lexer()
         self._lex.depth, self._lex.bs = depth, bs
-        self._lex.stack = [_copy_frame(f) for f in frames]
+        self._lex.stack = [copy_frame(f) for f in frames]
         self._held = list(held)
-        self._parts, self._shape, self._sent, self._code = _Text(), _Shape(), False, _Text()
+        self._parts, self._shape, self._sent, self._code = Pieces(), LineShape(), False, Pieces()
         self._out = []
         self._fed = start
-        self._input = _truncated(self._input, start)
-        self._sent_code = _truncated(self._sent_code, code_len)
-        self._sent_prose = _truncated(self._sent_prose, prose_len)
+        self._input = truncated(self._input, start)
+        self._sent_code = truncated(self._sent_code, code_len)
+        self._sent_prose = truncated(self._sent_prose, prose_len)
         self._lengths = [code_len, prose_len]
 
     def _record(self, kind: SegmentKind, text: str) -> None:
@@ -500,7 +329,7 @@ class FenceFilter:
         if state is _State.START:
             self._start_line(self._line_text())
         elif state is _State.PROSE:
-            opening = None if self._sent else _opening(self._line_text())
+            opening = None if self._sent else fence_opening(self._line_text())
             self._send_rest("prose")
             if opening is not None:
                 self._open(opening)
@@ -525,17 +354,17 @@ class FenceFilter:
         else:
             self._send_rest("prose")
         self._parts.take()
-        self._sent, self._shape = False, _Shape()
+        self._sent, self._shape = False, LineShape()
         self._mark_at.append(self._fed)
         self._marks.append(self._mark())
 
     def _start_line(self, line: str) -> None:
-        opening = _opening(line)
+        opening = fence_opening(line)
         if opening is not None:
             self._release_held("prose")
             self._send_rest("prose")
             self._open(opening)
-        elif not line.strip() or _is_comment(line):
+        elif not line.strip() or is_comment(line):
             self._held.append(line)
             self._parts.take()
         elif looks_like_python(line):
@@ -551,35 +380,6 @@ class FenceFilter:
         indent, char, length, language = opening
         self._fence_indent, self._fence_char, self._fence_len = indent, char, length
         self._state = _State.CODE if language in PYTHON_LANGUAGES else _State.OTHER
-
-
-def _copy_frame(frame: Any) -> Any:
-    copy = type(frame)(frame.kind, frame.quote, frame.raw)
-    copy.depth = frame.depth
-    return copy
-
-
-def _truncated(text: _Text, n: int) -> _Text:
-    out = _Text()
-    whole = text.text()
-    if n:
-        out.add(whole[:n])
-    return out
-
-
-def _common(a: str, b: str) -> int:
-    """Length of the common prefix."""
-    n = min(len(a), len(b))
-    if a[:n] == b[:n]:
-        return n
-    lo, hi = 0, n  # a[:lo] == b[:lo], a[:hi] != b[:hi]
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        if a[lo:mid] == b[lo:mid]:
-            lo = mid
-        else:
-            hi = mid
-    return lo
 
 
 def split_reply(text: str) -> list[Segment]:
