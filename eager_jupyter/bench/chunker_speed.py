@@ -48,7 +48,7 @@ def _stream(pieces: list[str]) -> float:
     return time.perf_counter() - t0
 
 
-def _timed(fn: Callable[[], float], repeat: int) -> tuple[float, float]:
+def timed(fn: Callable[[], float], repeat: int) -> tuple[float, float]:
     """(median, min) of `repeat` runs, with the garbage collector out of the way."""
     times = []
     for _ in range(repeat):
@@ -103,8 +103,8 @@ def main(argv: list[str] | None = None) -> None:
     chunk_times: list[float] = []
     parso_times: list[float] = []
     for _ in range(repeat):
-        chunk_times.append(_timed(lambda: _stream(pieces), 1)[0])
-        parso_times.append(_timed(parse, 1)[0])
+        chunk_times.append(timed(lambda: _stream(pieces), 1)[0])
+        parso_times.append(timed(parse, 1)[0])
     chunk_med, chunk_min = statistics.median(chunk_times), min(chunk_times)
     parso_med, parso_min = statistics.median(parso_times), min(parso_times)
     ratio = statistics.median(c / p for c, p in zip(chunk_times, parso_times, strict=True))
@@ -124,7 +124,7 @@ def main(argv: list[str] | None = None) -> None:
         assert errors == 0
         return time.perf_counter() - t0
 
-    eager_med, _ = _timed(with_errors, repeat)
+    eager_med, _ = timed(with_errors, repeat)
     print(f"  (reading Chunk.syntax_error of every chunk, which compiles it: {eager_med * 1e3:.2f} ms "
           "in all; it is lazy, so the chunker does not pay it)")
 
@@ -136,7 +136,7 @@ def main(argv: list[str] | None = None) -> None:
     def small() -> float:
         return sum(_stream(small_pieces) for _ in range(reps)) / reps
 
-    small_med, _ = _timed(small, repeat)
+    small_med, _ = timed(small, repeat)
     big_per_byte = chunk_med / len(typing_src)
     small_per_byte = small_med / len(small_src)
     per_byte = big_per_byte / small_per_byte

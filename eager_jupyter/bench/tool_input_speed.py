@@ -14,15 +14,13 @@ and the cost of one feed. A script, not a test: the numbers depend on the machin
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import os
-import statistics
 import sysconfig
 import time
-from collections.abc import Callable
 from functools import partial
 
+from eager_jupyter.bench.chunker_speed import timed
 from eager_jupyter.sources.tool_input import ToolInputDecoder
 
 STDLIB = sysconfig.get_paths()["stdlib"]
@@ -46,19 +44,6 @@ def _code(size: int) -> str:
             if total >= size:
                 break
     return "".join(parts)[:size]
-
-
-def _timed(fn: Callable[[], float], repeat: int) -> tuple[float, float]:
-    """(median, min) of ``repeat`` runs, with the garbage collector out of the way."""
-    times = []
-    for _ in range(repeat):
-        gc.collect()
-        gc.disable()
-        try:
-            times.append(fn())
-        finally:
-            gc.enable()
-    return statistics.median(times), min(times)
 
 
 def _decode(pieces: list[str], expected: str) -> float:
@@ -95,11 +80,11 @@ def main(argv: list[str] | None = None) -> None:
         text = json.dumps({"code": code}, ensure_ascii=ensure_ascii)
         mb = len(text) / 1e6
         print(f"json.dumps(ensure_ascii={ensure_ascii}): {len(text)} chars of JSON")
-        loads, best = _timed(partial(_loads, text, code), repeat)
+        loads, best = timed(partial(_loads, text, code), repeat)
         print(f"  json.loads whole   {loads * 1e3:8.2f} ms  {mb / loads:8.1f} MB/s  (best {mb / best:.1f})")
         for size in (4, 64):
             pieces = [text[i : i + size] for i in range(0, len(text), size)]
-            t, best = _timed(partial(_decode, pieces, code), repeat)
+            t, best = timed(partial(_decode, pieces, code), repeat)
             print(f"  decoder {size:2d}-char   {t * 1e3:8.2f} ms  {mb / t:8.1f} MB/s  (best {mb / best:.1f})"
                   f"  {t / len(pieces) * 1e9:5.0f} ns/feed, {t / loads:.0f}x json.loads")
 

@@ -12,53 +12,23 @@ To validate a change: ``tests/test_final_records.py``, ``tests/test_approval.py`
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..errors import GenerationError, NotApproved, StatementError
-from ..events import Event, GenerationEnded, RunEnded, StatementFailed, StatementSkipped
+from ..events import GenerationEnded, RunEnded, StatementFailed, StatementSkipped
 from ..executor import one_line
 from ..sources.base import SourceError
 
 if TYPE_CHECKING:
-    from ..approval import ApproveFn
-    from ..executor import Executor
-    from ..record import RunRecord
     from ..scheduler import Scheduler
-    from ..sources.base import Source
-    from ..views.base import View
-    from .producer import Producer
-    from .steps import Stepper
-    from .working import Failure, Statement
+    from .working import Failure
+
+from .working import EngineParts
 
 __all__ = ["Endings"]
 
 
-class Endings:
-    if TYPE_CHECKING:  # what Engine provides (engine.py)
-        shell: Any
-        source: Source
-        view: View
-        approve: ApproveFn | None
-        price: Callable[[Mapping[str, int]], float | None] | None
-        stepper: Stepper | None
-        executor: Executor
-        _statements: list[Statement]
-        _producer: Producer | None
-        _scheduler: Scheduler | None
-        _current: Source
-        _gen_ended: bool
-        _asking: bool
-        _last_run: int | None
-
-        @property
-        def record(self) -> RunRecord: ...
-        def clock(self) -> float: ...
-        def emit(self, event: Event) -> None: ...
-        def _round(self, source: Source, base_line: int) -> Failure | None: ...
-        def _run_batch(self, batch: list[int]) -> Failure | None: ...
-        def _flush_figures(self) -> None: ...
-
+class Endings(EngineParts):
     def _end(self, status: Any, error: str | None = None) -> None:
         """``RunEnded`` once, after every statement has a final status (the record is final before
         the view is told, so a view failing here still leaves a final record)."""

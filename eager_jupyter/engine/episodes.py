@@ -8,54 +8,24 @@ To validate a change: ``tests/test_agent_kernel.py``, ``tests/test_agent_view.py
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..errors import EagerError
-from ..events import Event, StepEnded, StepStarted
+from ..events import StepEnded, StepStarted
 from ..executor import flush_figures
 from .steps import StepOutcome
 
 if TYPE_CHECKING:
-    from ..approval import ApproveFn
-    from ..executor import Executor
-    from ..record import RunRecord
-    from ..scheduler import Scheduler
     from ..sources.base import Source
-    from ..views.base import View
-    from .producer import Producer
     from .steps import Stepper
-    from .working import Failure, Statement
+
+from .working import EngineParts
 
 __all__ = ["Episodes"]
 
 
-class Episodes:
-    if TYPE_CHECKING:  # what Engine provides (engine.py)
-        shell: Any
-        source: Source
-        view: View
-        approve: ApproveFn | None
-        price: Callable[[Mapping[str, int]], float | None] | None
-        stepper: Stepper | None
-        executor: Executor
-        _statements: list[Statement]
-        _producer: Producer | None
-        _scheduler: Scheduler | None
-        _current: Source
-        _gen_ended: bool
-        _asking: bool
-        _last_run: int | None
-
-        @property
-        def record(self) -> RunRecord: ...
-        def clock(self) -> float: ...
-        def emit(self, event: Event) -> None: ...
-        def _round(self, source: Source, base_line: int) -> Failure | None: ...
-        def _run_batch(self, batch: list[int]) -> Failure | None: ...
-        def _flush_figures(self) -> None: ...
-        def _skip_rest(self, reason: str) -> None: ...
-
+class Episodes(EngineParts):
     def _episode(self, stepper: Stepper) -> Source | None:
         """Every step of an agent episode; the stepper says what goes back and what comes next.
         Returns None (no round is left for ``run``'s loop)."""

@@ -3,11 +3,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from ..executor import Prepared
 
-__all__ = ["Failure", "Statement"]
+if TYPE_CHECKING:
+    from ..approval import ApproveFn
+    from ..events import Event
+    from ..executor import Executor
+    from ..record import RunRecord
+    from ..scheduler import Scheduler
+    from ..sources.base import Source
+    from ..views.base import View
+    from .producer import Producer
+    from .steps import Stepper
+
+__all__ = ["EngineParts", "Failure", "Statement"]
 
 
 @dataclass
@@ -22,3 +35,33 @@ class Statement:
 
 
 Failure = tuple[int, BaseException, str]  # statement index, its exception, its traceback as text
+
+
+class EngineParts:
+    """The base of ``Engine``'s parts (``endings.py``, ``episodes.py``): what they use of the engine,
+    declared for the type checker; ``Engine`` provides it."""
+
+    if TYPE_CHECKING:  # what Engine provides (engine.py)
+        shell: Any
+        source: Source
+        view: View
+        approve: ApproveFn | None
+        price: Callable[[Mapping[str, int]], float | None] | None
+        stepper: Stepper | None
+        executor: Executor
+        _statements: list[Statement]
+        _producer: Producer | None
+        _scheduler: Scheduler | None
+        _current: Source
+        _gen_ended: bool
+        _asking: bool
+        _last_run: int | None
+
+        @property
+        def record(self) -> RunRecord: ...
+        def clock(self) -> float: ...
+        def emit(self, event: Event) -> None: ...
+        def _round(self, source: Source, base_line: int) -> Failure | None: ...
+        def _run_batch(self, batch: list[int]) -> Failure | None: ...
+        def _flush_figures(self) -> None: ...
+        def _skip_rest(self, reason: str) -> None: ...
