@@ -124,7 +124,9 @@ def code_block(code: str, note: str | None = None) -> Bundle:
 def note(stmt: StatementRecord) -> str | None:
     """The line under a statement's block: only what is worth a line (a hold, a failure, a skip, a
     slow run)."""
-    held = f"held until generation ended: {stmt.held_reason}" if stmt.held_reason else None
+    # the statement the gate held says why; those that only waited behind it do not repeat it
+    gated = stmt.held_reason and not stmt.held_reason.startswith("after a held statement")
+    held = f"held until generation ended: {stmt.held_reason}" if gated else None
     own: str | None = None
     if stmt.syntax_error:
         own = f"✗ {stmt.syntax_error}"
