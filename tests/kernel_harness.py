@@ -117,3 +117,18 @@ class Kernel:
     def shutdown(self) -> None:
         self.client.stop_channels()
         self.manager.shutdown_kernel(now=True)
+
+
+def error_line(r: Execution) -> str:
+    """The one line a failed cell shows (its ``error`` message's traceback, joined)."""
+    errors = r.of_type("error")
+    assert len(errors) == 1, errors
+    lines = errors[0]["content"]["traceback"]
+    assert len(lines) == 1, lines
+    return str(lines[0])
+
+
+def assert_usable(kernel: Kernel) -> None:
+    """The kernel still runs a cell and shows its value."""
+    r = kernel.execute("40 + 2")
+    assert r.status == "ok" and r.texts() == ["42"]

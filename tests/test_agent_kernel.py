@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from fake_anthropic import FakeAnthropic, HttpError, Reply, ToolUse
+from kernel_harness import error_line
 
 pytestmark = pytest.mark.kernel
 
@@ -61,12 +62,6 @@ def run(kernel: Any, cell: str, timeout: float = 60, **kw: Any) -> Any:
     ALL_OUTPUTS.append(r.reply["content"])
     return r
 
-
-def error_line(r: Any) -> str:
-    errors = r.of_type("error")
-    lines = errors[-1]["content"]["traceback"]
-    assert len(lines) == 1, lines
-    return str(lines[0])
 
 
 def tool_results(body: dict[str, Any]) -> list[dict[str, Any]]:

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from fake_openai import Drop, FakeOpenAI, HttpError, Reply, Stall
+from kernel_harness import assert_usable, error_line
 
 pytestmark = pytest.mark.kernel
 
@@ -64,17 +65,6 @@ def run(kernel: Any, cell: str, timeout: float = 60, **kw: Any) -> Any:
     return r
 
 
-def error_line(r: Any) -> str:
-    errors = r.of_type("error")
-    assert len(errors) == 1, errors
-    lines = errors[0]["content"]["traceback"]
-    assert len(lines) == 1, lines
-    return str(lines[0])
-
-
-def assert_usable(kernel: Any) -> None:
-    r = kernel.execute("40 + 2")
-    assert r.status == "ok" and r.texts() == ["42"]
 
 
 def assert_no_key_in_record(kernel: Any) -> None:

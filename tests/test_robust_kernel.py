@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from fake_anthropic import FakeAnthropic, Reply
+from kernel_harness import assert_usable
 
 pytestmark = pytest.mark.kernel
 
@@ -64,10 +65,6 @@ def shown_error(r: Any) -> str:
     assert "File " not in lines[0] and "Traceback" not in lines[0], lines[0]
     return lines[0]
 
-
-def assert_usable(kernel: Any) -> None:
-    r = kernel.execute("1 + 1")
-    assert r.status == "ok" and r.texts() == ["2"]
 
 
 # ---- replies that stop early -------------------------------------------------------------------
