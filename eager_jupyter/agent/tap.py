@@ -22,6 +22,7 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
+from ..views.capture import redirected
 from .result import Output
 
 __all__ = ["Tap"]
@@ -103,17 +104,12 @@ class Tap:
         out, err = _TeeStream(outputs, sys.stdout), _TeeStream(outputs, sys.stderr)
         publisher = getattr(shell, "display_pub", None)
         tee = _TeePublisher(outputs, publisher) if publisher is not None else None
-        sys.stdout, sys.stderr = out, err
         if tee is not None:
             shell.display_pub = tee
         try:
-            yield
+            with redirected(out, err):
+                yield
         finally:
-            out.active = err.active = False
-            if sys.stdout is out:
-                sys.stdout = out.original
-            if sys.stderr is err:
-                sys.stderr = err.original
             if tee is not None:
                 tee.active = False
                 if shell.display_pub is tee:

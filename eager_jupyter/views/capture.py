@@ -43,7 +43,7 @@ from typing import Any, Protocol
 
 Output = dict[str, Any]  # an nbformat v4 output: stream, display_data, execute_result or error
 
-__all__ = ["Output", "OutputSink", "capture", "jsonable", "output_widget_active", "publish"]
+__all__ = ["Output", "OutputSink", "capture", "jsonable", "output_widget_active", "publish", "redirected"]
 
 
 class OutputSink(Protocol):
@@ -192,6 +192,22 @@ class _Publisher:
 
 
 @contextlib.contextmanager
+def redirected(out: Any, err: Any) -> Iterator[None]:
+    """``sys.stdout`` and ``sys.stderr`` replaced by ``out`` and ``err`` (streams with ``active`` and
+    ``original``) inside the block; after it they stop writing, and the originals come back unless
+    something else replaced them meanwhile. The agent's tap uses it too."""
+    sys.stdout, sys.stderr = out, err
+    try:
+        yield
+    finally:
+        out.active = err.active = False
+        if sys.stdout is out:
+            sys.stdout = out.original
+        if sys.stderr is err:
+            sys.stderr = err.original
+
+
+@contextlib.contextmanager
 def capture(shell: Any, sink: OutputSink) -> Iterator[None]:
     """Route what runs inside the block to ``sink`` (see the module docstring). Main thread only.
 
@@ -219,18 +235,13 @@ def capture(shell: Any, sink: OutputSink) -> Iterator[None]:
         }
         sink.add(error, None)
 
-    sys.stdout, sys.stderr = out, err
     if publisher is not None:
         shell.display_pub = _Publisher(sink, publisher)
     shell._showtraceback = showtraceback
     try:
-        yield
+        with redirected(out, err):
+            yield
     finally:
-        out.active = err.active = False
-        if sys.stdout is out:
-            sys.stdout = out.original
-        if sys.stderr is err:
-            sys.stderr = err.original
         if publisher is not None:
             shell.display_pub = publisher
         if had_showtraceback:
