@@ -17,6 +17,7 @@ from eager_jupyter.gate import Gate
 from eager_jupyter.sources import ReplaySource
 from eager_jupyter.views.capture import Output, capture, jsonable
 from eager_jupyter.views.widget import (
+    LIVE_MIME,
     MODULE_VERSION,
     RUN_MIME,
     STATEMENT_MIME,
@@ -181,7 +182,9 @@ def test_takeover_replaces_the_widget_with_the_plain_rendering(ip: Any, recorder
     _run(ip, view, recorder)
     log = recorder.log
     first = log[0]
-    assert first[0] == "display" and WIDGET_MIME in first[1]["data"]
+    # the live display names the widget's model; the labextension draws it (no widget view to dangle)
+    assert first[0] == "display" and first[1]["data"][LIVE_MIME] == {"model_id": view.model_id}
+    assert WIDGET_MIME not in first[1]["data"] and "text/plain" in first[1]["data"]
     display_id = first[1]["transient"]["display_id"]
     header = log[1]
     assert header[0] == "update" and header[1]["transient"]["display_id"] == display_id

@@ -102,7 +102,10 @@ def browser_extras(root: Path) -> dict[str, Any]:
     NotebookClient(exported, timeout=120, kernel_name="python3").execute()
     html, _ = HTMLExporter().from_notebook_node(exported)
     (root / "export.html").write_text(html)
-    return {"runAll": {"notebook": "runall.ipynb", "cells": [1, 2]}, "html": str(root / "export.html")}
+    return {
+        "runAll": {"notebook": "runall.ipynb", "cells": [1, 2], "midSave": "midsave.ipynb"},
+        "html": str(root / "export.html"),
+    }
 
 
 def check_run_all(report: dict[str, Any], root: Path) -> None:
@@ -123,16 +126,38 @@ def check_run_all(report: dict[str, Any], root: Path) -> None:
         generation_end = meta["wall"] * 1000 + next(op[1] for op in ops if op[0] == "G")
         seen = next(k for k, s in enumerate(live) if any(x["status"] == "held" for x in s["stmts"]))
         first = live[seen]
+        every = [s for s in run["samples"] if s]
+        before = every[: every.index(first)]  # the sample before it, live or not yet: the interval
         held = next(x for x in first["stmts"] if x["status"] == "held")
         reason = held["note"] or held["badge"] or ""
         assert "subprocess.run" in held["code"] and "runs a process" in reason, held
-        gap = first["wall"] - live[seen - 1]["wall"] if seen else 0  # the sampling interval
+        gap = first["wall"] - before[-1]["wall"] if before else 0  # the sampling interval
         assert first["wall"] - held_wall <= 250 + gap, (run["cell"], first["wall"] - held_wall, gap)
         assert first["wall"] < generation_end, "the hold showed only after generation ended"
         phases = [s["phase"] for s in live]
         assert "running" in phases, phases
         assert "generating" not in phases[phases.index("running") :], phases
         assert not run["after"]["live"]
+
+
+def check_saved_mid_run(report: dict[str, Any], root: Path) -> None:
+    """A save while the run went on (the hold on screen) wrote the run's snapshot into its display;
+    the copy, reopened in a fresh kernel, draws the run up to then, not "model not found"."""
+    assert report["midSaveCopy"] in (200, 201), report.get("midSaveCopy")
+    assert report["midSaveLive"]["live"], "the live widget is drawn from the live display"
+    outputs = nbformat.read(root / "midsave.ipynb", as_version=4).cells[1].outputs
+    assert not any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs)
+    data = outputs[0]["data"]
+    saved = data["application/vnd.eager-jupyter.live+json"]
+    assert any(op[0] == "H" for op in saved["snapshot"]["s"]), "the snapshot is the run as it was"
+    assert "saved while still going" in data["text/plain"] and "subprocess.run" in data["text/plain"]
+    reopened = report["midSave"]
+    assert reopened["display"] and not reopened["live"], reopened
+    assert "model not found" not in reopened["text"]
+    assert "Saved while the run was still going" in reopened["note"]
+    statuses = [s["status"] for s in reopened["stmts"]]
+    assert "held" in statuses and statuses[0] == "done", statuses
+    assert "before the hold" in "".join(s["stdout"] for s in reopened["stmts"])
 
 
 def check_html_monospace(report: dict[str, Any]) -> None:
@@ -383,6 +408,10 @@ def test_reopened_without_widget_state(report: dict[str, Any]) -> None:
 
 def test_run_all_gets_the_widget_and_shows_the_hold_while_live(report: dict[str, Any]) -> None:
     check_run_all(report, report["root"])
+
+
+def test_saved_mid_run_reopens_as_the_run_so_far(report: dict[str, Any]) -> None:
+    check_saved_mid_run(report, report["root"])
 
 
 def test_html_export_draws_code_monospace(report: dict[str, Any]) -> None:

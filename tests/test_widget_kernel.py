@@ -19,7 +19,7 @@ import nbformat
 import pytest
 
 from eager_jupyter import __version__
-from eager_jupyter.views.widget import RUN_MIME, STATEMENT_MIME, npm_version
+from eager_jupyter.views.widget import LIVE_MIME, RUN_MIME, STATEMENT_MIME, npm_version
 
 ROOT = Path(__file__).resolve().parent.parent
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
@@ -78,7 +78,8 @@ def test_saved_outputs_hold_code_and_outputs_in_order(executed: tuple[Any, Path]
     nb, _ = executed
     outputs = nb.cells[1].outputs
     assert RUN_MIME in outputs[0]["data"] and "failed" in outputs[0]["data"]["text/markdown"]
-    assert not any(WIDGET_MIME in o.get("data", {}) for o in outputs), "the live widget must be gone"
+    live = (WIDGET_MIME, LIVE_MIME)
+    assert not any(m in o.get("data", {}) for o in outputs for m in live), "the live display must be gone"
     blocks = [k for k, o in enumerate(outputs) if STATEMENT_MIME in o.get("data", {})]
     codes = [outputs[k]["data"][STATEMENT_MIME]["code"].strip() for k in blocks]
     assert codes == [line for line in PROGRAM.strip().splitlines() if line.strip()]
@@ -111,7 +112,7 @@ def test_reopened_without_widget_state(executed: tuple[Any, Path]) -> None:
         if output["output_type"] in ("display_data", "execute_result"):
             renderable = {"text/markdown", "text/html", "image/png", "text/plain"} & set(output["data"])
             assert renderable, output["data"].keys()
-            assert WIDGET_MIME not in output["data"]
+            assert WIDGET_MIME not in output["data"] and LIVE_MIME not in output["data"]
 
 
 def test_nbconvert_html_shows_code_and_outputs_in_order(executed: tuple[Any, Path]) -> None:
@@ -198,7 +199,7 @@ def test_view_auto_follows_the_mark_of_the_request_that_runs() -> None:
         plain = kernel.execute(cell)
         assert plain.status == "ok", plain.reply["content"]
         datas = [m["content"].get("data", {}) for m in plain.of_type("display_data", "update_display_data")]
-        assert datas and not any(RUN_MIME in d or WIDGET_MIME in d for d in datas)
+        assert datas and not any(RUN_MIME in d or LIVE_MIME in d or WIDGET_MIME in d for d in datas)
     finally:
         kernel.shutdown()
 
@@ -249,4 +250,5 @@ def test_probe_comm_is_answered_by_the_labextension_source() -> None:
     source = (ROOT / "labextension" / "src" / "version.ts").read_text()
     assert f"PROBE_TARGET = '{PROBE_TARGET}'" in source
     assert f"RUN_MIME = '{RUN_MIME}'" in source and f"STATEMENT_MIME = '{STATEMENT_MIME}'" in source
+    assert f"LIVE_MIME = '{LIVE_MIME}'" in source
 

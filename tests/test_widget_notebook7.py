@@ -33,6 +33,7 @@ from test_widget_browser import (
     browser_extras,
     check_html_monospace,
     check_run_all,
+    check_saved_mid_run,
     serve,
 )
 
@@ -168,3 +169,7 @@ def test_run_all_gets_the_widget_and_shows_the_hold_while_live(report: dict[str,
 
 def test_html_export_draws_code_monospace(report: dict[str, Any]) -> None:
     check_html_monospace(report)
+
+
+def test_saved_mid_run_reopens_as_the_run_so_far(report: dict[str, Any]) -> None:
+    check_saved_mid_run(report, report["root"])

@@ -172,7 +172,7 @@ print("never")
 def test_deltas_and_snapshot_give_the_same_state_in_the_frontend() -> None:
     sim = simulate(PROGRAM, rate=40, run_s=lambda i, c: 0.3, fail="missing", held="subprocess.run")
     result = _replay_in_node(sim)
-    assert result["live"] == result["snapshot"]
+    assert result["live"] == result["snapshot"] == result["saved"]
     live = result["live"]
     assert live["code"] == PROGRAM
     assert live["ended"]["status"] == "error"
@@ -228,7 +228,7 @@ def test_many_tiny_statements_replay_the_same() -> None:
     program = "".join(f"x{i} = {i}\n" for i in range(200))
     sim = simulate(program, rate=60)
     result = _replay_in_node(sim)
-    assert result["live"] == result["snapshot"]
+    assert result["live"] == result["snapshot"] == result["saved"]
     assert len(result["live"]["statements"]) == 200
 
 
@@ -247,7 +247,7 @@ def test_an_interrupted_statement_reads_interrupted() -> None:
     sim.deltas.append((2.1, sim.state.take_delta()))
     assert sim.builder.record.statements[1].status == "interrupted"
     result = _replay_in_node(sim)
-    assert result["live"] == result["snapshot"]
+    assert result["live"] == result["snapshot"] == result["saved"]
     assert [s["status"] for s in result["live"]["statements"]] == ["done", "interrupted"]
 
 
@@ -309,5 +309,5 @@ def test_a_hold_then_a_start_in_one_delta_keep_their_order() -> None:
     assert of_held == ["H", "S", "D"], second["s"]  # the frontend applies them in this order
     sim.deltas.append((0.07, second))
     result = _replay_in_node(sim)
-    assert result["live"] == result["snapshot"]
+    assert result["live"] == result["snapshot"] == result["saved"]
     assert [s["status"] for s in result["live"]["statements"]] == ["done", "done"]

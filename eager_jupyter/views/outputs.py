@@ -63,6 +63,7 @@ __all__ = [
     "write_rest",
 ]
 
+LIVE_MIME = "application/vnd.eager-jupyter.live+json"
 RUN_MIME = "application/vnd.eager-jupyter.run+json"
 STATEMENT_MIME = "application/vnd.eager-jupyter.statement+json"
 

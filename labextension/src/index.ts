@@ -1,6 +1,7 @@
 /**
  * The JupyterLab plugin only registers: the widget module (EagerModel, EagerView) with the widget
- * manager, the post-run renderer with rendermime, and the probe comm target on notebook kernels.
+ * manager, the live display's and the post-run renderers with rendermime, the probe on notebook
+ * kernels, and the snapshot of live runs when a notebook is saved.
  */
 import { IJupyterWidgetRegistry } from '@jupyter-widgets/base';
 import { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
@@ -8,6 +9,7 @@ import { IEditorLanguageRegistry } from '@jupyterlab/codemirror';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 
+import { liveRendererFactory, snapshotOnSave } from './live';
 import { registerProbe } from './probe';
 import { services } from './services';
 import { runRendererFactory, statementRendererFactory } from './outputs';
@@ -35,10 +37,12 @@ const plugin: JupyterFrontEndPlugin<void> = {
       version: MODULE_VERSION,
       exports: { EagerModel, EagerView }
     });
+    rendermime?.addFactory(liveRendererFactory, liveRendererFactory.defaultRank);
     rendermime?.addFactory(runRendererFactory, runRendererFactory.defaultRank);
     rendermime?.addFactory(statementRendererFactory, statementRendererFactory.defaultRank);
     if (notebooks) {
       registerProbe(notebooks);
+      snapshotOnSave(notebooks);
     }
   }
 };

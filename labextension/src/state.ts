@@ -100,6 +100,7 @@ export class RunState {
   statements: IStatement[] = []; // by index (indices are dense: 0..n-1)
   figures: IFigures | null = null;
   words: { [status: string]: string } = LEGACY_WORDS;
+  private log: Op[] = []; // every status op applied, in order: what `toSnapshot` saves
 
   static fromSnapshot(snapshot: ISnapshot | null | undefined): RunState {
     const state = new RunState();
@@ -144,6 +145,7 @@ export class RunState {
       changes.run = true;
     }
     for (const op of delta.s ?? []) {
+      this.log.push(op);
       this.applyOp(op, changes);
     }
     for (const op of delta.x ?? []) {
@@ -158,6 +160,26 @@ export class RunState {
       this.words = delta.w;
     }
     return changes;
+  }
+
+  /** The state as a snapshot (`fromSnapshot(toSnapshot())` draws the same run): what the notebook
+   * saves of a run still going when it is saved. */
+  toSnapshot(): ISnapshot {
+    const x: { [index: string]: Output[] } = {};
+    for (const stmt of this.statements) {
+      if (stmt && stmt.outputs.length) {
+        x[String(stmt.index)] = stmt.outputs.map(o => ({ ...o }));
+      }
+    }
+    return {
+      c: this.code,
+      p: this.prose,
+      n: this.pieces,
+      s: [...this.log],
+      x,
+      ...(this.figures ? { f: { ...this.figures } } : {}),
+      w: this.words
+    };
   }
 
   /** What people read for a status (the kernel's words). */

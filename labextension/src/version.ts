@@ -9,6 +9,8 @@ const data = require('../package.json');
 export const MODULE_NAME = 'eager-jupyter';
 export const MODULE_VERSION: string = data.version;
 
+/** The run's display while it goes on: `{model_id}` of its live widget (and what a save mid-run wrote). */
+export const LIVE_MIME = 'application/vnd.eager-jupyter.live+json';
 /** The post-run rendering of a run (header and timeline), saved in the notebook. */
 export const RUN_MIME = 'application/vnd.eager-jupyter.run+json';
 

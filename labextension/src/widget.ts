@@ -1,7 +1,8 @@
 /**
  * The live widget: `EagerModel` owns the run's state (rebuilt from the kernel's deltas, or from the
  * synced snapshot when a view joins late); `EagerView` is thin: a `RunPanel` redrawn from the model,
- * torn down with an AbortController.
+ * torn down with an AbortController. `liveModels` finds the models whose kernel comm is open, by id:
+ * the run's display (`live.ts`) draws one of them, or what the notebook saved when none is there.
  */
 import { DOMWidgetModel, DOMWidgetView, JupyterLuminoPanelWidget } from '@jupyter-widgets/base';
 import { Clipboard } from '@jupyterlab/apputils';
@@ -11,6 +12,33 @@ import { RunPanel } from './panel';
 import { insertCellBelow, locate, services } from './services';
 import { IChanges, IDelta, ISnapshot, RunState } from './state';
 import { MODULE_NAME, MODULE_VERSION } from './version';
+
+/** The models with an open comm to their kernel, by model id; `whenLive` waits for one. */
+export const liveModels = {
+  models: new Map<string, EagerModel>(),
+  waiting: new Map<string, Set<(model: EagerModel) => void>>(),
+
+  add(model: EagerModel): void {
+    this.models.set(model.model_id, model);
+    for (const callback of this.waiting.get(model.model_id) ?? []) {
+      callback(model);
+    }
+    this.waiting.delete(model.model_id);
+  },
+
+  /** Call `callback` once the model `id` is live; returns a cancel function. */
+  whenLive(id: string, callback: (model: EagerModel) => void): () => void {
+    const callbacks = this.waiting.get(id) ?? new Set();
+    callbacks.add(callback);
+    this.waiting.set(id, callbacks);
+    return () => {
+      callbacks.delete(callback);
+      if (!callbacks.size && this.waiting.get(id) === callbacks) {
+        this.waiting.delete(id);
+      }
+    };
+  }
+};
 
 export class EagerModel extends DOMWidgetModel {
   // `declare`d, not initialized: Backbone calls initialize() (and so reset()) inside the base class's
@@ -42,6 +70,11 @@ export class EagerModel extends DOMWidgetModel {
     this.reset();
     this.on('change:snapshot', () => this.reset());
     this.on('msg:custom', (delta: IDelta) => this.applyDelta(delta));
+    // models restored from a notebook's saved widget state have no comm: they are not live
+    if (this.comm_live) {
+      this.once('destroy', () => liveModels.models.delete(this.model_id));
+      liveModels.add(this);
+    }
   }
 
   private reset(): void {

@@ -11,6 +11,9 @@
 // runAll (optional): {notebook, cells}: a second notebook run with the Run menu's "Run All Cells" in a
 // fresh kernel (its first cell loads the extension); each of `cells`, in turn, is sampled with
 // wall-clock times (`wall`, ms since the epoch) until it ends: the held state, the phase, the widget.
+// runAll.midSave (optional): a file name; while the first Run All cell is live (once the hold shows),
+// the notebook is saved (Ctrl+S, as an autosave would) and copied there; after Run All the copy is
+// opened in a fresh kernel and what the run's display draws is reported (`midSave`).
 // html (optional): a file (an nbconvert export) opened at the end; the computed font of its code
 // blocks is reported.
 // The server is started (and stopped) by the Python test; this script only drives the browser and
@@ -63,6 +66,40 @@ async function runCell(page, index) {
     }
     log(`cell ${index}: Ctrl+Enter was lost, pressing again`);
   }
+}
+
+// Copy a notebook through the server's contents API (what is on disk now).
+async function copyNotebook(from, to) {
+  const api = `${config.url}/api/contents`;
+  const headers = { Authorization: `token ${config.token}`, 'Content-Type': 'application/json' };
+  const content = (await (await fetch(`${api}/${from}?content=1`, { headers })).json()).content;
+  const response = await fetch(`${api}/${to}`, {
+    method: 'PUT',
+    headers,
+    body: JSON.stringify({ type: 'notebook', format: 'json', content })
+  });
+  return response.status;
+}
+
+// What a run's display saved mid-run draws when its live model is not there.
+function inspectSaved(index) {
+  const cell = document.querySelectorAll('.jp-Notebook .jp-Cell')[index];
+  const display = cell && cell.querySelector('.eager-live-display');
+  if (!display) {
+    return { display: false, text: cell ? cell.textContent : null };
+  }
+  return {
+    display: true,
+    live: !!display.querySelector('.eager-widget'),
+    note: display.querySelector('.eager-saved-note')?.textContent ?? null,
+    header: display.querySelector('.eager-header')?.textContent ?? null,
+    stmts: Array.from(display.querySelectorAll('.eager-stmt[data-index]')).map(el => ({
+      status: el.dataset.status,
+      code: el.querySelector('.eager-code')?.textContent ?? '',
+      stdout: Array.from(el.querySelectorAll('[data-mime-type="application/vnd.jupyter.stdout"]')).map(o => o.textContent).join('')
+    })),
+    text: cell.textContent
+  };
 }
 
 // What an eager cell shows right now (the live widget, or the rendering after the takeover).
@@ -242,45 +279,60 @@ try {
     await openNotebook(page3, config.runAll.notebook);
     await page3.locator('.lm-MenuBar-itemLabel', { hasText: /^Run$/ }).click();
     await page3.locator('.lm-Menu-itemLabel', { hasText: /^Run All Cells$/ }).click();
-    report.runAll = [];
-    for (const cell of config.runAll.cells) {
-      const t0 = Date.now();
-      const samples = [];
-      let shotHeld = false;
-      let shotPhase = false;
-      while (Date.now() - t0 < 90000) {
+    // every cell is sampled on every tick, from the start: a cell that starts while the one before
+    // is being sampled is seen from its first moments
+    const cells = config.runAll.cells;
+    const samples = new Map(cells.map(cell => [cell, []]));
+    const shotHeld = new Set();
+    const shotPhase = new Set();
+    const t0 = Date.now();
+    while (Date.now() - t0 < 180000) {
+      let last = null;
+      for (const cell of cells) {
         const s = await page3.evaluate(inspect, cell);
-        samples.push(s);
-        if (!shotHeld && s && s.live && s.stmts.some(x => x.status === 'held')) {
-          shotHeld = true;
+        samples.get(cell).push(s);
+        last = s;
+        if (!shotHeld.has(cell) && s && s.live && s.stmts.some(x => x.status === 'held')) {
+          shotHeld.add(cell);
           await shot(page3, `7-run-all-cell${cell}-held`);
+          if (config.runAll.midSave && !report.midSaveCopy) {
+            await page3.keyboard.press('Control+s');
+            await sleep(700);
+            report.midSaveCopy = await copyNotebook(config.runAll.notebook, config.runAll.midSave);
+            report.midSaveLive = await page3.evaluate(inspectSaved, cell);
+          }
         }
-        if (!shotPhase && s && s.live && s.phase === 'running') {
-          shotPhase = true;
+        if (!shotPhase.has(cell) && s && s.live && s.phase === 'running') {
+          shotPhase.add(cell);
           await shot(page3, `8-run-all-cell${cell}-running-after-generation`);
         }
-        if (finished(s)) break;
-        await sleep(60);
       }
-      await sleep(500);
-      report.runAll.push({ cell, samples, after: await page3.evaluate(inspect, cell) });
+      if (finished(last)) break;
+      await sleep(60);
+    }
+    await sleep(500);
+    report.runAll = [];
+    for (const cell of cells) {
+      report.runAll.push({ cell, samples: samples.get(cell), after: await page3.evaluate(inspect, cell) });
     }
     await page3.keyboard.press('Control+s');
     await sleep(1500);
     await page3.close();
+    if (report.midSaveCopy) {
+      const page5 = await context.newPage();
+      await openNotebook(page5, config.runAll.midSave);
+      await sleep(1500);
+      report.midSave = await page5.evaluate(inspectSaved, config.runAll.cells[0]);
+      await page5.locator('.jp-Notebook .jp-Cell').nth(config.runAll.cells[0]).scrollIntoViewIfNeeded();
+      await shot(page5, '10-saved-mid-run-reopened');
+      await page5.close();
+    }
   }
 
   // 5. save, then open a copy in a fresh kernel: no widget state, only what the file holds
   await page.keyboard.press('Control+s');
   await sleep(1500);
-  const api = `${config.url}/api/contents`;
-  const headers = { Authorization: `token ${config.token}`, 'Content-Type': 'application/json' };
-  const copy = await fetch(`${api}/${config.reopen}`, {
-    method: 'PUT',
-    headers,
-    body: JSON.stringify({ type: 'notebook', format: 'json', content: (await (await fetch(`${api}/${config.notebook}?content=1`, { headers })).json()).content })
-  });
-  report.copyStatus = copy.status;
+  report.copyStatus = await copyNotebook(config.notebook, config.reopen);
   const page2 = await context.newPage();
   await openNotebook(page2, config.reopen);
   await sleep(1500);

@@ -1,5 +1,6 @@
 // Apply the kernel's deltas with the labextension's own RunState (labextension/lib/state.js), and
-// rebuild the same run from the snapshot; print both, for tests/test_widget_state.py to compare.
+// rebuild the same run from the kernel's snapshot and from the frontend's own (`toSnapshot`, what a save
+// mid-run writes); print all three, for tests/test_widget_state.py to compare.
 //   node replay_state.mjs <labextension/lib/state.js>  < {"deltas": [...], "snapshot": {...}}
 import { readFileSync } from 'node:fs';
 
@@ -29,4 +30,10 @@ const live = new RunState();
 for (const delta of input.deltas) {
   live.apply(delta);
 }
-process.stdout.write(JSON.stringify({ live: plain(live), snapshot: plain(RunState.fromSnapshot(input.snapshot)) }));
+process.stdout.write(
+  JSON.stringify({
+    live: plain(live),
+    snapshot: plain(RunState.fromSnapshot(input.snapshot)),
+    saved: plain(RunState.fromSnapshot(JSON.parse(JSON.stringify(live.toSnapshot()))))
+  })
+);

@@ -17,6 +17,11 @@ Outputs. Each statement runs inside ``statement_output``, which captures its out
 statement (figures, tables, tracebacks, and widgets the code displays, through the widget manager),
 and they are kept for the end of the run.
 
+The display. While the run goes on the cell shows ``LIVE_MIME`` (the widget's model id), not a
+widget view: the labextension draws the live widget from it, and a notebook saved mid-run (an
+autosave) keeps the run's snapshot in it, written by the labextension as it saves, so it reopens as
+the run up to then instead of a dangling "model not found".
+
 Persistence: the takeover. Widget state is not saved by default, nbconvert cannot render it, and VS
 Code, GitHub or a notebook reopened without a kernel would show nothing. So when the run ends
 (``close``), the widget's display is replaced through its display id by the saved header
@@ -50,7 +55,7 @@ from ...events import Event, RunStarted
 from ...record import RunRecord
 from .. import outputs
 from ..capture import Output, capture, publish
-from ..outputs import RUN_MIME, STATEMENT_MIME
+from ..outputs import LIVE_MIME, RUN_MIME, STATEMENT_MIME
 from .state import Delta, LiveState, Snapshot
 
 try:
@@ -59,6 +64,7 @@ except ImportError:  # pragma: no cover - ipywidgets is a dependency
     Widget = object
 
 __all__ = [
+    "LIVE_MIME",
     "MODULE_NAME",
     "MODULE_VERSION",
     "RUN_MIME",
@@ -171,7 +177,8 @@ class WidgetView:
         self.messages = 0
         self._cond = threading.Condition(threading.RLock())
         self._clock = clock
-        self.widget = EagerWidget(self.snapshot, model_id=uuid.uuid4().hex[:12])
+        self.model_id = uuid.uuid4().hex[:12]
+        self.widget = EagerWidget(self.snapshot, model_id=self.model_id)
         self._send = send or self.widget.send
         self.display_id = f"eager-widget-{uuid.uuid4().hex[:12]}"
         self._shown = False
@@ -221,13 +228,21 @@ class WidgetView:
         if self._shown:
             return
         self._shown = True
-        bundle = self.widget._repr_mimebundle_()
-        self._display(bundle, raw=True, display_id=self.display_id)
+        self._display(self.live_bundle(), raw=True, display_id=self.display_id)
         context = contextvars.copy_context()
         self._thread = threading.Thread(
             target=context.run, args=(self._sender,), name="eager-widget-sender", daemon=True
         )
         self._thread.start()
+
+    def live_bundle(self) -> dict[str, Any]:
+        """The display while the run goes on: the live model's id for this labextension (which draws
+        the widget, or what a save mid-run kept when the model is gone), and a line for the rest."""
+        return {
+            LIVE_MIME: {"model_id": self.model_id},
+            "text/plain": "%%eager run in progress: its live view needs JupyterLab or Notebook 7 "
+            "with eager_jupyter's extension; the outputs follow when the run ends.",
+        }
 
     def snapshot(self) -> Snapshot:
         with self._cond:
