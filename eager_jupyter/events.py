@@ -170,11 +170,13 @@ class StatementSkipped:
 
 @dataclass(frozen=True)
 class GenerationEnded:
-    """The source produced its last piece, or was stopped (``stopped`` is then True)."""
+    """The source produced its last piece, or was stopped (``stopped`` is then True). ``unsent``: the
+    tokens a stopped replay or trace had and never sent (None where unknown: a live model)."""
 
     t: float
     stopped: bool = False
     usage: dict[str, int] = field(default_factory=dict)
+    unsent: int | None = None
 
 
 @dataclass(frozen=True)

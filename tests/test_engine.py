@@ -22,7 +22,10 @@ from eager_jupyter.events import (
 )
 from eager_jupyter.gate import Gate
 from eager_jupyter.record import RunRecord
+from eager_jupyter.views.outputs import summary_line
+from eager_jupyter.views.widget.state import figures
 from eager_jupyter.sources import ReplaySource
+from eager_jupyter.sources.replay import iter_tokens
 from eager_jupyter.sources.base import SourceError
 
 
@@ -106,6 +109,23 @@ def test_failure_stops_and_skips(ip):
     assert "n299" not in ip.user_ns
     assert all(s.status == "skipped" for s in rec.statements[2:])
     assert view.closed
+    # what the failure spared: the rest of the reply, counted by the replay and in the figures
+    total = sum(1 for _ in iter_tokens([code]))
+    assert rec.unsent_tokens is not None and rec.pieces + rec.unsent_tokens == total
+    rate = rec.tokens_per_second  # None when the pieces came within 50 ms
+    assert rec.unsent_s == (None if rate is None else pytest.approx(rec.unsent_tokens / rate))
+    assert f"{rec.unsent_tokens} tokens never generated" in summary_line(rec)
+    assert figures(rec)["unsent"] == rec.unsent_tokens
+
+
+def test_a_live_models_unsent_tokens_are_unknown(ip):
+    class Live(ReplaySource):  # a source that cannot say what it would have written
+        unsent_tokens = None
+
+    engine = Engine(ip, Live("ok = 1\nboom = 1 / 0\n" + "x = 1\n" * 200, 500.0))
+    with pytest.raises(StatementError):
+        engine.run()
+    assert engine.record.unsent_tokens is None and "never generated" not in summary_line(engine.record)
 
 
 def test_syntax_error_is_reported_when_the_statement_is_complete(ip):

@@ -45,6 +45,25 @@ def test_replay_paces_against_the_clock_and_stops_on_close():
     thread.join(2)
     assert not thread.is_alive()
     assert 0 < len(got) < 800  # stopped part-way
+    assert len(got) + source.unsent_tokens() == 800  # what the stop spared
+
+
+def test_a_stopped_trace_counts_the_pieces_it_never_sent(tmp_path):
+    path = tmp_path / "t.jsonl"
+    writer = TraceWriter.open(path, kind="code", origin="written")
+    for i in range(40):
+        writer.piece(0.05 * i, f"x{i} = {i}\n")
+        if i == 30:
+            writer.revise(0.05 * i, 0)  # a revision line is not a piece
+    writer.end(2.0)
+    writer.close()
+    source = TraceSource(read_trace(path))
+    got = []
+    for item in source.stream():
+        got.append(item)
+        if len(got) == 10:
+            source.close()
+    assert len(got) == 10 and source.unsent_tokens() == 30
 
 
 @pytest.mark.parametrize(

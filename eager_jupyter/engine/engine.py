@@ -259,7 +259,7 @@ class Engine(Endings, Episodes):
                         self._release(chunk, base_line, t_release, producer, scheduler)
                 if isinstance(item, Ended):
                     gen_done = True
-                    self.emit(GenerationEnded(item.t, producer.stopped, dict(source.usage)))
+                    self.emit(self._generation_ended(item.t, producer.stopped))
                     failure = self._end_generation(scheduler)
                     if failure is not None:
                         return failure

@@ -125,6 +125,8 @@ class RecordBuilder:
                 rec.generation_stopped = event.stopped
                 for key, value in event.usage.items():
                     rec.usage[key] = rec.usage.get(key, 0) + value
+                if event.unsent is not None:
+                    rec.unsent_tokens = (rec.unsent_tokens or 0) + event.unsent
                 if rec.steps and rec.steps[-1].generation_done_at is None:
                     rec.steps[-1].generation_done_at = event.t
                     rec.steps[-1].usage = dict(event.usage)

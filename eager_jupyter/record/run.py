@@ -228,6 +228,9 @@ class RunRecord:
     first_token_at: float | None = None
     generation_done_at: float | None = None
     generation_stopped: bool = False
+    # tokens the source had and never sent because the run stopped generation (a failure, Stop):
+    # known for a replay or trace, None for a live model (its rest was never written)
+    unsent_tokens: int | None = None
     ended_at: float | None = None
     pieces: int = 0
     last_piece_at: float | None = None
@@ -301,6 +304,14 @@ class RunRecord:
         return serial - end
 
     @property
+    def unsent_s(self) -> float | None:
+        """What generating ``unsent_tokens`` would have taken at the run's own rate."""
+        rate = self.tokens_per_second
+        if not self.unsent_tokens or rate is None:
+            return None
+        return self.unsent_tokens / rate
+
+    @property
     def phase(self) -> Phase:
         """The header's word: generating, running (generation over, statements still to run), done,
         failed or stopped."""
@@ -342,6 +353,7 @@ class RunRecord:
         data["program"] = self.program
         data["serial_estimate"] = self.serial_estimate
         data["saved"] = self.saved
+        data["unsent_s"] = self.unsent_s
         for stmt, out in zip(self.statements, data["statements"], strict=True):
             out["run_s"] = stmt.run_s
             out["detection_delay"] = stmt.detection_delay

@@ -28,6 +28,7 @@ random block cuts, memory while streaming a large file, encodings, cut traces).
 from __future__ import annotations
 
 import io
+import itertools
 import math
 import re
 import threading
@@ -171,6 +172,7 @@ class ReplaySource:
         self.label = f"replay {name + ' ' if name else ''}at {rate:g} tok/s"
         self.path: Path | None = None  # set by from_file: the text is read from it as it streams
         self._pacer = _Pacer()
+        self._sent = 0
 
     @classmethod
     def from_file(cls, path: str | Path, rate: float = 60.0, ttft: float = 0.0) -> ReplaySource:
@@ -204,13 +206,17 @@ class ReplaySource:
 
     def stream(self) -> Iterator[str]:
         self._pacer.begin()
-        i = 0
+        self._sent = i = 0
         for token in iter_tokens(self._blocks()):
             if not self._pacer.wait_until(self.ttft + i / self.rate):
                 return
+            self._sent = i = i + 1
             yield token
-            i += 1
         self.usage = {"output_tokens": i}
+
+    def unsent_tokens(self) -> int:
+        """Tokens of the text never streamed (the run stopped generation early), counted on demand."""
+        return max(0, sum(1 for _ in iter_tokens(self._blocks())) - self._sent)
 
     def close(self) -> None:
         self._pacer.close()
@@ -238,6 +244,7 @@ class TraceSource:
         origin = trace.header.get("origin", "recorded")
         self.label = f"trace {name or ''} ({origin})".replace("  ", " ")
         self._pacer = _Pacer()
+        self._sent = 0
 
     @classmethod
     def from_file(cls, path: str | Path, speed: float = 1.0) -> TraceSource:
@@ -248,9 +255,11 @@ class TraceSource:
     def stream(self) -> Iterator[str | Revision]:
         self._pacer.begin()
         fences = FenceFilter() if self.kind == "markdown" else None
+        self._sent = 0
         for t, item in self.trace.iter_pieces():
             if not self._pacer.wait_until(t / self.speed):
                 return
+            self._sent += 1
             if isinstance(item, int):  # a revision line
                 if fences is not None:
                     fences.rewind(item)
@@ -274,6 +283,11 @@ class TraceSource:
         )
         if problem is not None:
             raise ReplyCut(problem)
+
+    def unsent_tokens(self) -> int:
+        """Pieces of the trace never streamed (the run stopped generation early), counted on demand."""
+        pieces = self.trace.iter_pieces()
+        return sum(1 for _t, item in itertools.islice(pieces, self._sent, None) if not isinstance(item, int))
 
     def close(self) -> None:
         self._pacer.close()

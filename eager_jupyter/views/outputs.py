@@ -225,6 +225,12 @@ def summary_line(record: RunRecord) -> str:
     saved = record.saved
     if saved is not None and saved >= 0.005:
         figures.append(f"saved {saved:.2f} s vs running after generation")
+    if record.unsent_tokens:
+        unsent_s = record.unsent_s
+        figures.append(
+            f"{record.unsent_tokens} tokens never generated"
+            + (f" (~{unsent_s:.1f} s at the run's rate)" if unsent_s is not None else "")
+        )
     usage = record.usage
     if usage.get("input_tokens"):
         figures.append(f"{usage['input_tokens']} in / {usage.get('output_tokens', 0)} out tokens")

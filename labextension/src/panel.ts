@@ -356,6 +356,15 @@ export class RunPanel extends Panel {
     } else if (state.mode === 'eager' && state.running && state.runTotal(now) > 0) {
       figures.push(['overlap', `${seconds(state.overlapped(now), 1)} overlapped`, 'execution hidden behind generation so far']);
     }
+    const unsent = state.figures?.unsent;
+    if (typeof unsent === 'number' && unsent > 0) {
+      const when = state.figures?.unsent_s;
+      figures.push([
+        'unsent',
+        `${unsent} tokens never generated` + (typeof when === 'number' ? ` (~${when.toFixed(1)} s)` : ''),
+        'the rest of the reply, which the run did not wait for once it stopped (at the run\'s rate)'
+      ]);
+    }
     const cost = state.figures?.cost;
     if (typeof cost === 'number') {
       figures.push(['cost', `$${cost < 0.01 ? cost.toFixed(4) : cost.toFixed(2)}`, 'what the tokens cost, at the known price']);

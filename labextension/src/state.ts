@@ -22,6 +22,8 @@ export interface IFigures {
   serial: number | null; // that estimate: end of generation + every run time
   summary: string | null; // the saved header's line, once the run has ended
   cost?: number | null; // USD, where the model's price is known, once the run has ended
+  unsent?: number | null; // tokens a stopped replay never generated (unknown for a live model)
+  unsent_s?: number | null; // their time at the run's own rate
 }
 
 export interface IDelta {

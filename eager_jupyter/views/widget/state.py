@@ -42,7 +42,8 @@ replaces statement i's output k (a display update), ``["c", i, wait]`` clears st
 Figures (``"f"``), computed here from the record so the frontend computes none: ``phase`` (generating,
 running, done, failed, stopped), ``tps`` (tokens/s over the generation only), ``saved`` and ``serial``
 (seconds, once measured: ``RunRecord.saved`` and ``serial_estimate``), ``summary`` (the saved header's
-line), ``cost`` (USD, where the model's price is known, once the run ends). The frontend only advances
+line), ``cost`` (USD, where the model's price is known, once the run ends), ``unsent`` and ``unsent_s``
+(tokens a stopped replay never generated, and their time at the run's rate). The frontend only advances
 its clocks between deltas.
 
 To validate a change: ``tests/test_widget_state.py`` replays deltas and snapshots through the
@@ -161,6 +162,8 @@ def figures(record: RunRecord) -> dict[str, Any]:
         "serial": _round(record.serial_estimate, 3),
         "summary": summary_line(record) if record.ended_at is not None else None,
         "cost": _round(record.cost_usd, 6),
+        "unsent": record.unsent_tokens,
+        "unsent_s": _round(record.unsent_s, 2),
     }
 
 
