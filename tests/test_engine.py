@@ -22,11 +22,11 @@ from eager_jupyter.events import (
 )
 from eager_jupyter.gate import Gate
 from eager_jupyter.record import RunRecord
+from eager_jupyter.sources import ReplaySource
+from eager_jupyter.sources.base import SourceError
+from eager_jupyter.sources.replay import iter_tokens
 from eager_jupyter.views.outputs import summary_line
 from eager_jupyter.views.widget.state import figures
-from eager_jupyter.sources import ReplaySource
-from eager_jupyter.sources.replay import iter_tokens
-from eager_jupyter.sources.base import SourceError
 
 
 class Recorder:

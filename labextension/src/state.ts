@@ -2,52 +2,16 @@
  * The run as the frontend knows it, rebuilt from the kernel's deltas (pure: no DOM, no JupyterLab).
  *
  * The wire format is documented in `eager_jupyter/views/widget/state.py` (its single description);
- * these types mirror its TypedDicts. Applying every delta in order to an empty `RunState` gives the
+ * `wire.ts` has its types. Applying every delta in order to an empty `RunState` gives the
  * same state as `RunState.fromSnapshot(snapshot)`: a view that joins late draws the same thing.
  * The header's figures and the words for each status come from the kernel (`f`, `w`), computed from
  * the run record; this side only advances clocks between deltas. Notebooks saved before the kernel
  * sent them still draw: `legacy*` below stand in for them there, and only there.
  */
 
-export type Op = any[];
+import type { IChanges, IDelta, IFigures, ISnapshot, IStatement, IStep, Op, Output } from './wire';
 
-/** An nbformat v4 output (stream, display_data, execute_result or error). */
-export type Output = { output_type: string; [key: string]: any };
-
-/** The header's figures, computed by the kernel from the run record. */
-export interface IFigures {
-  phase: string; // generating, running, done, failed, stopped
-  tps: number | null; // tokens/s over the generation only
-  saved: number | null; // seconds saved against the run's own serial estimate (a run that ended well)
-  serial: number | null; // that estimate: end of generation + every run time
-  summary: string | null; // the saved header's line, once the run has ended
-  cost?: number | null; // USD, where the model's price is known, once the run has ended
-  unsent?: number | null; // tokens a stopped replay never generated (unknown for a live model)
-  unsent_s?: number | null; // their time at the run's own rate
-}
-
-export interface IDelta {
-  k?: [number, number]; // a revision: cut code and prose to these lengths before appending c, p
-  c?: string;
-  p?: string;
-  n?: number;
-  s?: Op[];
-  x?: Op[];
-  f?: Partial<IFigures>; // the figures that changed
-  w?: { [status: string]: string };
-}
-
-export interface ISnapshot {
-  c: string;
-  p: string;
-  n: number;
-  s: Op[];
-  x: { [index: string]: Output[] };
-  f?: IFigures;
-  w?: { [status: string]: string };
-}
-
-export type Status = 'queued' | 'held' | 'running' | 'done' | 'error' | 'skipped' | 'interrupted';
+export type * from './wire';
 
 /** The words of notebooks saved before the kernel sent its own (`w`). */
 const LEGACY_WORDS: { [status: string]: string } = {
@@ -58,31 +22,6 @@ const LEGACY_WORDS: { [status: string]: string } = {
   error: 'failed',
   skipped: 'skipped'
 };
-
-export interface IStatement {
-  index: number;
-  start: number;
-  length: number;
-  line: number;
-  status: Status;
-  generated: number; // ms since the request
-  released: number;
-  started: number | null;
-  finished: number | null;
-  batch: number | null;
-  note: string | null;
-  outputs: Output[];
-}
-
-/** What one delta changed, so a view redraws only that. */
-export interface IChanges {
-  code: boolean;
-  prose: boolean;
-  released: number[]; // new statements, in order
-  statements: Set<number>; // statements whose status changed
-  outputs: Op[]; // output ops, in order (the view applies them to its output areas)
-  run: boolean; // header figures (source, generation end, run end)
-}
 
 export class RunState {
   code = '';
@@ -100,6 +39,7 @@ export class RunState {
   ended: { t: number; status: string; error: string | null } | null = null;
   repairs = 0;
   statements: IStatement[] = []; // by index (indices are dense: 0..n-1)
+  steps: IStep[] = []; // --agent: the episode's steps, in order
   figures: IFigures | null = null;
   words: { [status: string]: string } = LEGACY_WORDS;
   private log: Op[] = []; // every status op applied, in order: what `toSnapshot` saves
@@ -126,7 +66,8 @@ export class RunState {
       released: [],
       statements: new Set(),
       outputs: [],
-      run: false
+      run: false,
+      steps: false
     };
     if (delta.k) {
       this.code = this.code.slice(0, delta.k[0]);
@@ -240,6 +181,18 @@ export class RunState {
         this.repairs = a;
         changes.run = true;
         return;
+      case 'N':
+        this.steps.push({
+          step: a,
+          t: b,
+          code: c ?? this.code.length,
+          prose: d ?? this.prose.length,
+          first: this.statements.length
+        });
+        this.seen(b);
+        changes.steps = true;
+        changes.run = true;
+        return;
       case 'G':
         this.generationEnd = a;
         this.stopped = !!b;
@@ -336,6 +289,12 @@ export class RunState {
     const prev = index > 0 ? this.statements[index - 1] : undefined;
     const from = prev ? prev.start + prev.length : 0;
     return trimBlank(this.code.slice(Math.min(from, stmt.start), stmt.start + stmt.length));
+  }
+
+  /** --agent: the words of step k (the prose written between its request and the next one's). */
+  stepProse(k: number): string {
+    const next = this.steps[k + 1];
+    return trimBlank(this.prose.slice(this.steps[k].prose, next ? next.prose : undefined));
   }
 
   /** Code after the last released statement: still streaming, or never run. */

@@ -23,7 +23,8 @@ const plain = state => ({
   blocks: state.statements.map(s => state.blockText(s.index)),
   saved: state.saved(),
   phase: state.phase(),
-  figures: state.figures
+  figures: state.figures,
+  steps: state.steps.map((step, k) => ({ ...step, words: state.stepProse(k) }))
 });
 
 const live = new RunState();

@@ -30,8 +30,9 @@ and notebooks saved before read the same)::
                                           1 when the kernel was interrupted, omitted otherwise)
     ["X", i, reason]                      skipped
     ["P", round, failed_index]            a repair round started
-    ["N", step, t]                        --agent: step ``step``'s request went out (the frontend may
-                                          ignore it: statements keep their run-wide indices)
+    ["N", step, t, code, prose]           --agent: step ``step``'s request went out, when the code and
+                                          prose so far were ``code`` and ``prose`` characters long (the
+                                          step's own begin there; statements keep run-wide indices)
     ["G", t, stopped, output_tokens]      generation ended
     ["E", t, status, error]               the run ended
 
@@ -134,7 +135,7 @@ def op(event: Event, record: RunRecord) -> Op | None:
         case RepairStarted():
             return ["P", event.round, event.failed_index]
         case StepStarted():
-            return ["N", event.step, to_ms(event.t)]
+            return ["N", event.step, to_ms(event.t), record.code_length, record.prose_length]
         case GenerationEnded():
             return ["G", to_ms(event.t), event.stopped, event.usage.get("output_tokens")]
         case RunEnded():
