@@ -4,13 +4,10 @@ the widget hands over (``write_rest``), and the episode's figures."""
 
 from __future__ import annotations
 
-import json
-import shutil
-import subprocess
-from pathlib import Path
 from typing import Any
 
 import pytest
+from test_widget_state import replay_deltas
 
 from eager_jupyter.events import (
     GenerationEnded,
@@ -28,10 +25,6 @@ from eager_jupyter.record import RecordBuilder
 from eager_jupyter.views import outputs
 from eager_jupyter.views.plain import PlainView
 from eager_jupyter.views.widget.state import LiveState, op
-
-ROOT = Path(__file__).resolve().parent.parent
-STATE_JS = ROOT / "labextension" / "lib" / "state.js"
-REPLAY_JS = ROOT / "tests" / "browser" / "replay_state.mjs"
 
 EPISODE: list[Any] = [
     RunStarted(0.0, "anthropic agent", "eager", "claude"),
@@ -105,8 +98,6 @@ def test_steps_fold_into_the_record() -> None:
 def test_the_live_widget_draws_each_steps_words_before_its_statements(every: int) -> None:
     """The frontend's RunState (node) finds each step's start, words and first statement, whether
     each event goes in its own delta or many in one (a step's N op after its own prose and code)."""
-    if shutil.which("node") is None or not STATE_JS.exists():
-        pytest.skip("needs node and the built labextension (labextension/lib/state.js)")
     builder, state, deltas = RecordBuilder(), LiveState(), []
     for k, event in enumerate(EPISODE):
         builder.handle(event)
@@ -115,10 +106,7 @@ def test_the_live_widget_draws_each_steps_words_before_its_statements(every: int
             deltas.append(state.take_delta())
     if state.has_changes():
         deltas.append(state.take_delta())
-    payload = json.dumps({"deltas": deltas, "snapshot": state.snapshot()})
-    done = subprocess.run(["node", str(REPLAY_JS), str(STATE_JS)], input=payload, capture_output=True,
-                          text=True, check=True, timeout=60)
-    result = json.loads(done.stdout)
+    result = replay_deltas(deltas, state.snapshot())
     assert result["live"] == result["snapshot"] == result["saved"]
     steps = [(s["step"], s["first"], s["words"]) for s in result["live"]["steps"]]
     assert steps == [(1, 0, "Let me look."), (2, 2, "Fixing."), (3, 3, "b is 1.")]

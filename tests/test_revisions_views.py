@@ -10,6 +10,7 @@ from eager_jupyter.events import (
     PieceStreamed,
     RunStarted,
     StatementFinished,
+    StatementHeld,
     StatementReleased,
     StatementStarted,
     StatementWithdrawn,
@@ -62,6 +63,35 @@ def test_the_frontend_applies_the_cut_like_the_snapshot() -> None:
     result = _replay_in_node(revised_run())
     assert result["live"]["code"] == result["snapshot"]["code"] == "x = 2\ny = 3\n"
     assert result["live"]["statements"] == result["snapshot"]["statements"]
+    # the revised statement is drawn as it ran, not from the revised text; the rerun from the new
+    assert result["live"]["blocks"] == result["snapshot"]["blocks"] == ["x = 1", "x = 2", "y = 3"]
+    first = result["live"]["statements"][0]
+    assert (first["text"], first["note"], first["status"]) == ("x = 1\n", "revised after it ran", "done")
+
+
+def test_a_statement_withdrawn_before_it_ran_is_drawn_as_it_was_struck_out() -> None:
+    sim = Sim(LiveState())
+    for event in [
+        RunStarted(0.0, "s", "eager"),
+        PieceStreamed(0.1, "import subprocess\nsubprocess.run(cmd, shell=True)\n", "code", 0),
+        StatementReleased(0.1, 0, "import subprocess\n", 1, 0.1, 0),
+        StatementReleased(0.1, 1, "subprocess.run(cmd, shell=True)\n", 2, 0.1, 18),
+        StatementHeld(0.1, 1, "runs a process or shell command: subprocess.run"),
+    ]:
+        sim.apply(event)
+    sim.deltas.append((0.1, sim.state.take_delta()))
+    sim.apply(TextRevised(0.2, 33, 0))  # the cut goes in one delta, the withdrawal in the next
+    sim.apply(PieceStreamed(0.2, "[\"ls\"])\n", "code", 33))
+    sim.deltas.append((0.2, sim.state.take_delta()))
+    sim.apply(StatementWithdrawn(0.25, 1))
+    sim.apply(StatementReleased(0.3, 2, "subprocess.run([\"ls\"])\n", 2, 0.3, 18))
+    sim.deltas.append((0.3, sim.state.take_delta()))
+    result = _replay_in_node(sim)
+    assert result["live"] == result["snapshot"] == result["saved"]
+    blocks = result["live"]["blocks"]
+    assert blocks == ["import subprocess", "subprocess.run(cmd, shell=True)", 'subprocess.run(["ls"])']
+    withdrawn = result["live"]["statements"][1]
+    assert withdrawn["status"] == "skipped" and withdrawn["note"] == "revised"
 
 
 def test_notes_for_revised_statements() -> None:

@@ -143,9 +143,14 @@ def simulate(
 
 
 def _replay_in_node(sim: Sim) -> dict[str, Any]:
+    return replay_deltas([d for _, d in sim.deltas], sim.state.snapshot())
+
+
+def replay_deltas(deltas: list[Any], snapshot: Any) -> dict[str, Any]:
+    """The frontend's state from the deltas, from the kernel's snapshot and from its own snapshot."""
     if shutil.which("node") is None or not STATE_JS.exists():
         pytest.skip("needs node and the built labextension (labextension/lib/state.js)")
-    payload = json.dumps({"deltas": [d for _, d in sim.deltas], "snapshot": sim.state.snapshot()})
+    payload = json.dumps({"deltas": deltas, "snapshot": snapshot})
     done = subprocess.run(
         ["node", str(REPLAY_JS), str(STATE_JS)], input=payload, capture_output=True, text=True,
         check=True, timeout=60,

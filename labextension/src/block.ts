@@ -62,6 +62,7 @@ export class StatementBlock extends Panel {
   /** Draw the status; `word` gives what people read for a status (the kernel's words). */
   setStatus(stmt: IStatement, now: number, word: (status: string) => string): void {
     this.node.dataset.status = stmt.status;
+    this.toggleClass('eager-revised', stmt.text !== undefined); // withdrawn by a revision
     let text = word(stmt.status);
     if (stmt.status === 'running' && stmt.started !== null) {
       text = `${word('running')} ${seconds(now - stmt.started, 1)}`;

@@ -6,22 +6,13 @@
  * same state as `RunState.fromSnapshot(snapshot)`: a view that joins late draws the same thing.
  * The header's figures and the words for each status come from the kernel (`f`, `w`), computed from
  * the run record; this side only advances clocks between deltas. Notebooks saved before the kernel
- * sent them still draw: `legacy*` below stand in for them there, and only there.
+ * sent them still draw: `legacy.ts` stands in for them there, and only there.
  */
 
+import { LEGACY_WORDS, legacyPhase, legacySaved, legacyTokensPerSecond } from './legacy';
 import type { IChanges, IDelta, IFigures, ISnapshot, IStatement, IStep, Op, Output } from './wire';
 
 export type * from './wire';
-
-/** The words of notebooks saved before the kernel sent its own (`w`). */
-const LEGACY_WORDS: { [status: string]: string } = {
-  queued: 'queued',
-  held: 'held',
-  running: 'running',
-  done: 'done',
-  error: 'failed',
-  skipped: 'skipped'
-};
 
 export class RunState {
   code = '';
@@ -70,6 +61,13 @@ export class RunState {
       steps: false
     };
     if (delta.k) {
+      // statements the cut reaches keep their text (their W op follows, maybe in a later delta)
+      for (const stmt of this.statements) {
+        if (stmt && stmt.text === undefined && stmt.start + stmt.length > delta.k[0]) {
+          stmt.text = this.code.slice(stmt.start, stmt.start + stmt.length);
+          changes.statements.add(stmt.index);
+        }
+      }
       this.code = this.code.slice(0, delta.k[0]);
       this.prose = this.prose.slice(0, delta.k[1]);
       changes.code = true;
@@ -233,6 +231,13 @@ export class RunState {
         stmt.status = 'skipped';
         stmt.note = b ?? null;
         break;
+      case 'W':
+        stmt.text = c;
+        stmt.note = b ?? null;
+        if (d) {
+          stmt.status = 'skipped';
+        }
+        break;
     }
   }
 
@@ -286,6 +291,9 @@ export class RunState {
   /** The text shown for statement i: from the end of the one before (comments, blank lines) to its end. */
   blockText(index: number): string {
     const stmt = this.statements[index];
+    if (stmt.text !== undefined) {
+      return trimBlank(stmt.text);
+    }
     const prev = index > 0 ? this.statements[index - 1] : undefined;
     const from = prev ? prev.start + prev.length : 0;
     return trimBlank(this.code.slice(Math.min(from, stmt.start), stmt.start + stmt.length));
@@ -320,13 +328,7 @@ export class RunState {
   }
 
   tokensPerSecond(): number | null {
-    return this.figures ? this.figures.tps : this.legacyTokensPerSecond();
-  }
-
-  /** Notebooks saved before `f`: pieces over the generation. */
-  private legacyTokensPerSecond(): number | null {
-    const span = (this.generationEnd ?? this.now) - (this.firstToken ?? 0);
-    return span > 50 && this.pieces > 1 ? (this.pieces * 1000) / span : null;
+    return this.figures ? this.figures.tps : legacyTokensPerSecond(this);
   }
 
   /** The header's phase word. */
@@ -334,10 +336,7 @@ export class RunState {
     if (this.figures) {
       return this.figures.phase;
     }
-    if (this.ended) {
-      return { ok: 'done', error: 'failed', interrupted: 'stopped' }[this.ended.status] ?? this.ended.status;
-    }
-    return this.generationEnd === null ? 'generating' : 'running';
+    return legacyPhase(this);
   }
 
   counts(): { [status: string]: number } {
@@ -366,17 +365,7 @@ export class RunState {
     if (this.figures) {
       return this.figures.saved === null ? null : this.figures.saved * 1000;
     }
-    return this.legacySaved();
-  }
-
-  /** Notebooks saved before `f`: generation end + every run time - end to end. */
-  private legacySaved(): number | null {
-    if (!this.ended || this.ended.status === 'interrupted' || this.generationEnd === null || this.mode !== 'eager') {
-      return null;
-    }
-    const finished = this.statements.filter(s => s && s.finished !== null).map(s => s.finished as number);
-    const endToEnd = finished.length ? Math.max(...finished) : this.ended.t;
-    return this.generationEnd + this.runTotal(endToEnd) - endToEnd;
+    return legacySaved(this);
   }
 
   /** Execution hidden behind generation (ms): what ran while the model was still writing (a clock

@@ -56,6 +56,7 @@ export interface IStatement {
   batch: number | null;
   note: string | null;
   outputs: Output[];
+  text?: string; // withdrawn by a revision: its text as it was (the code is revised past it)
 }
 
 /** --agent: one step (a model response) begins at these lengths of the code and the prose. */

@@ -2,10 +2,25 @@
 // rebuild the same run from the kernel's snapshot and from the frontend's own (`toSnapshot`, what a save
 // mid-run writes); print all three, for tests/test_widget_state.py to compare.
 //   node replay_state.mjs <labextension/lib/state.js>  < {"deltas": [...], "snapshot": {...}}
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, basename, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
-const source = readFileSync(process.argv[2], 'utf8');
-const { RunState } = await import('data:text/javascript,' + encodeURIComponent(source));
+// lib/ is ES modules without "type": "module" in reach, and its relative imports name no extension
+// (webpack resolves them): load a copy that says what it is and names them
+const lib = mkdtempSync(join(tmpdir(), 'eager-lib-'));
+let RunState;
+try {
+  for (const name of readdirSync(dirname(process.argv[2])).filter(n => n.endsWith('.js'))) {
+    const text = readFileSync(join(dirname(process.argv[2]), name), 'utf8');
+    writeFileSync(join(lib, name), text.replace(/(from\s+'\.\/[\w-]+)'/g, "$1.js'"));
+  }
+  writeFileSync(join(lib, 'package.json'), '{"type": "module"}');
+  ({ RunState } = await import(pathToFileURL(join(lib, basename(process.argv[2]))).href));
+} finally {
+  rmSync(lib, { recursive: true, force: true });
+}
 const input = JSON.parse(readFileSync(0, 'utf8'));
 
 const plain = state => ({

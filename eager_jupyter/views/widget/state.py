@@ -29,6 +29,9 @@ and notebooks saved before read the same)::
     ["F", i, run, error, interrupted]     failed (``run`` is null if it never started; ``interrupted``
                                           1 when the kernel was interrupted, omitted otherwise)
     ["X", i, reason]                      skipped
+    ["W", i, reason, text, skipped]       withdrawn by a revision: the frontend draws ``text`` (the
+                                          statement as it was; the code is revised past it) and the
+                                          reason; ``skipped`` 1 when it had not run (it never will)
     ["P", round, failed_index]            a repair round started
     ["N", step, t, code, prose]           --agent: step ``step``'s request went out, when the code and
                                           prose so far were ``code`` and ``prose`` characters long (the
@@ -131,7 +134,7 @@ def op(event: Event, record: RunRecord) -> Op | None:
             return ["X", event.index, event.reason]
         case StatementWithdrawn():  # before it ran: skipped, "revised"; after: a note, its status stays
             stmt = record.statements[event.index]
-            return ["X", event.index, event.reason] if stmt.status == "skipped" else None
+            return ["W", event.index, event.reason, stmt.code, int(stmt.status == "skipped")]
         case RepairStarted():
             return ["P", event.round, event.failed_index]
         case StepStarted():
