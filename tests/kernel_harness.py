@@ -5,7 +5,9 @@ Used by the tests of ``%%eager`` and by anything that must see what a frontend s
 
 from __future__ import annotations
 
+import json
 import queue
+import textwrap
 import threading
 import time
 from dataclasses import dataclass, field
@@ -132,3 +134,28 @@ def assert_usable(kernel: Kernel) -> None:
     """The kernel still runs a cell and shows its value."""
     r = kernel.execute("40 + 2")
     assert r.status == "ok" and r.texts() == ["42"]
+
+
+def loaded_kernel(*setup: str, **env: str) -> Kernel:
+    """A kernel with ``%load_ext eager_jupyter`` and each of ``setup`` run (each must succeed)."""
+    kernel = Kernel(**env)
+    for code in ("%load_ext eager_jupyter", *setup):
+        r = kernel.execute(code)
+        assert r.status == "ok", r.reply["content"]
+    return kernel
+
+
+class Transcript:
+    """Every output and reply of the cells a test module runs, to show that a secret reached none."""
+
+    def __init__(self) -> None:
+        self.items: list[Any] = []
+
+    def run(self, kernel: Kernel, cell: str, timeout: float = 60, **kw: Any) -> Execution:
+        r = kernel.execute(textwrap.dedent(cell).lstrip("\n"), timeout=timeout, **kw)
+        self.items.extend(r.outputs)
+        self.items.append(r.reply["content"])
+        return r
+
+    def assert_without(self, secret: str) -> None:
+        assert secret not in json.dumps(self.items, default=str)

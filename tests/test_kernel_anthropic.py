@@ -9,19 +9,18 @@ from __future__ import annotations
 import json
 import random
 import string
-import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fake_anthropic import Drop, FakeAnthropic, HttpError, Reply, Stall
-from kernel_harness import assert_usable, error_line
+from kernel_harness import Transcript, assert_usable, error_line, loaded_kernel
 
 pytestmark = pytest.mark.kernel
 
 KEY = "sk-ant-api03-KERNELTESTKEY-" + "q" * 24
-ALL_OUTPUTS: list[dict[str, Any]] = []
+TRANSCRIPT = Transcript()
 
 # In the kernel: short timeouts and retry waits, and a note of when each source was closed
 # (time.perf_counter(): CLOCK_MONOTONIC on Linux, the same clock as the fake's in this process).
@@ -48,28 +47,20 @@ def fake() -> Iterator[FakeAnthropic]:
 
 @pytest.fixture(scope="module")
 def kernel(fake: FakeAnthropic) -> Iterator[Any]:
-    from kernel_harness import Kernel
-
-    k = Kernel(
+    k = loaded_kernel(
+        SETUP,
         MPLBACKEND="module://matplotlib_inline.backend_inline",
         ANTHROPIC_API_KEY=KEY,
         ANTHROPIC_BASE_URL=fake.url,
         NO_PROXY="127.0.0.1",
     )
-    for code in ("%load_ext eager_jupyter", SETUP):
-        r = k.execute(code)
-        assert r.status == "ok", r.reply["content"]
     yield k
     k.shutdown()
-    # the key never reached a frontend, in any test of this module
-    assert KEY not in json.dumps(ALL_OUTPUTS, default=str)
+    TRANSCRIPT.assert_without(KEY)  # the key never reached a frontend, in any test of this module
 
 
 def run(kernel: Any, cell: str, timeout: float = 60, **kw: Any) -> Any:
-    r = kernel.execute(textwrap.dedent(cell).lstrip("\n"), timeout=timeout, **kw)
-    ALL_OUTPUTS.extend(r.outputs)
-    ALL_OUTPUTS.append(r.reply["content"])
-    return r
+    return TRANSCRIPT.run(kernel, cell, timeout, **kw)
 
 
 

@@ -10,19 +10,18 @@ from __future__ import annotations
 
 import json
 import socket
-import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fake_openai import Drop, FakeOpenAI, HttpError, Reply, Stall
-from kernel_harness import assert_usable, error_line
+from kernel_harness import Transcript, assert_usable, error_line, loaded_kernel
 
 pytestmark = pytest.mark.kernel
 
 KEY = "sk-proj-KERNELOPENAIKEY-" + "z" * 24
-ALL_OUTPUTS: list[dict[str, Any]] = []
+TRANSCRIPT = Transcript()
 
 SETUP = """
 import os as _os
@@ -40,29 +39,22 @@ def fake() -> Iterator[FakeOpenAI]:
 
 @pytest.fixture(scope="module")
 def kernel(fake: FakeOpenAI) -> Iterator[Any]:
-    from kernel_harness import Kernel
-
-    k = Kernel(
+    ollama = json.dumps({"ollama": {"base_url": fake.base_url}})
+    k = loaded_kernel(
+        SETUP,
+        f"%config Eager.providers = {ollama}",
         MPLBACKEND="module://matplotlib_inline.backend_inline",
         OPENAI_API_KEY=KEY,
         OPENAI_BASE_URL=fake.base_url,
         NO_PROXY="127.0.0.1",
     )
-    ollama = json.dumps({"ollama": {"base_url": fake.base_url}})
-    for code in ("%load_ext eager_jupyter", SETUP, f"%config Eager.providers = {ollama}"):
-        r = k.execute(code)
-        assert r.status == "ok", r.reply["content"]
     yield k
     k.shutdown()
-    # the key never reached a frontend, in any test of this module
-    assert KEY not in json.dumps(ALL_OUTPUTS, default=str)
+    TRANSCRIPT.assert_without(KEY)  # the key never reached a frontend, in any test of this module
 
 
 def run(kernel: Any, cell: str, timeout: float = 60, **kw: Any) -> Any:
-    r = kernel.execute(textwrap.dedent(cell).lstrip("\n"), timeout=timeout, **kw)
-    ALL_OUTPUTS.extend(r.outputs)
-    ALL_OUTPUTS.append(r.reply["content"])
-    return r
+    return TRANSCRIPT.run(kernel, cell, timeout, **kw)
 
 
 

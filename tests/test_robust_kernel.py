@@ -38,12 +38,9 @@ def fake() -> Iterator[FakeAnthropic]:
 
 @pytest.fixture(scope="module")
 def kernel(fake: FakeAnthropic) -> Iterator[Any]:
-    from kernel_harness import Kernel
+    from kernel_harness import loaded_kernel
 
-    k = Kernel(ANTHROPIC_API_KEY=KEY, ANTHROPIC_BASE_URL=fake.url, NO_PROXY="127.0.0.1")
-    for code in ("%load_ext eager_jupyter", SETUP):
-        r = k.execute(code)
-        assert r.status == "ok", r.reply["content"]
+    k = loaded_kernel(SETUP, ANTHROPIC_API_KEY=KEY, ANTHROPIC_BASE_URL=fake.url, NO_PROXY="127.0.0.1")
     yield k
     k.shutdown()
 
