@@ -112,6 +112,18 @@ def test_the_live_widget_draws_each_steps_words_before_its_statements(every: int
     assert steps == [(1, 0, "Let me look."), (2, 2, "Fixing."), (3, 3, "b is 1.")]
 
 
+def test_the_live_widget_shows_prose_without_the_fence_lines() -> None:
+    """A markdown reply's fence lines reach the record as prose; the frontend shows the words only,
+    as the saved outputs do (``outputs.prose_text``)."""
+    builder, state = RecordBuilder(), LiveState()
+    prose = "Here is the code:\n```python\n```\nIt prints 3.\n"
+    for event in [RunStarted(0.0, "replay", "eager"), PieceStreamed(0.1, prose, "prose")]:
+        builder.handle(event)
+        state.apply(event, builder.record)
+    result = replay_deltas([state.take_delta()], state.snapshot())
+    assert result["live"]["shownProse"] == outputs.prose_text(prose) == "Here is the code:\nIt prints 3."
+
+
 def test_the_plain_view_shows_a_line_before_each_step() -> None:
     display, builder = Display(), RecordBuilder()
     view = PlainView(display, updates_per_second=1000)

@@ -17,7 +17,7 @@ from eager_jupyter.events import (
     TextRevised,
 )
 from eager_jupyter.record import RecordBuilder
-from eager_jupyter.views.outputs import note
+from eager_jupyter.views.outputs import STATEMENT_MIME, note, statement
 from eager_jupyter.views.widget.state import LiveState
 
 
@@ -110,3 +110,6 @@ def test_notes_for_revised_statements() -> None:
     assert note(rerun) == "re-ran after a revision (statement 1)"
     assert note(withdrawn) == "not run: revised"
     assert (withdrawn.status, withdrawn.revised) == ("skipped", True)
+    # the saved blocks carry a revised statement's text, which the labextension draws as the live view
+    saved = [statement(s, "run", rich=True)[0][STATEMENT_MIME] for s in builder.record.statements]
+    assert [b.get("text") for b in saved] == ["x = 1\n", None, "y = 3\n"]

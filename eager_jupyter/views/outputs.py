@@ -178,6 +178,8 @@ def statement(stmt: StatementRecord, run: str, rich: bool = False) -> tuple[Bund
             "finished": to_ms(stmt.finished_at),
             "batch": stmt.batch,
         }
+        if stmt.revised:  # drawn as the live view drew it: the text as it was, struck out if unrun
+            bundle[STATEMENT_MIME]["text"] = stmt.code
     return bundle, _meta(run, "statement", **fields)
 
 

@@ -71,7 +71,8 @@ export class RenderedStatement extends Panel implements IRenderMime.IRenderer {
       finished: data.finished ?? null,
       batch: data.batch ?? null,
       note: data.note ?? null,
-      outputs: []
+      outputs: [],
+      ...(typeof data.text === 'string' ? { text: data.text } : {})
     };
     const block = new StatementBlock(stmt, null);
     block.setCode((data.code ?? '').replace(/^(?:[ \t]*\r?\n)+/, '').replace(/\s+$/, ''));

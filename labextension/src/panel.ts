@@ -9,7 +9,7 @@ import { Panel, Widget } from '@lumino/widgets';
 
 import { div, StatementBlock } from './block';
 import { highlight } from './services';
-import { IChanges, IStatement, RunState } from './state';
+import { IChanges, IStatement, proseText, RunState } from './state';
 import { StepLines } from './steps';
 import { renderTimeline, seconds } from './timeline';
 
@@ -154,7 +154,7 @@ export class RunPanel extends Panel {
         this.steps?.sync(state); // an episode's words go with their steps
       }
       if (this.proseNode && (!changes || changes.prose)) {
-        const prose = state.steps.length ? '' : state.prose.trim();
+        const prose = state.steps.length ? '' : proseText(state.prose);
         this.proseNode.textContent = prose;
         this.proseNode.style.display = prose ? '' : 'none';
       }

@@ -302,7 +302,7 @@ export class RunState {
   /** --agent: the words of step k (the prose written between its request and the next one's). */
   stepProse(k: number): string {
     const next = this.steps[k + 1];
-    return trimBlank(this.prose.slice(this.steps[k].prose, next ? next.prose : undefined));
+    return proseText(this.prose.slice(this.steps[k].prose, next ? next.prose : undefined));
   }
 
   /** Code after the last released statement: still streaming, or never run. */
@@ -380,6 +380,15 @@ export class RunState {
     }
     return total;
   }
+}
+
+/** The model's words to show: without the fence lines that framed the code (as `outputs.prose_text`). */
+export function proseText(text: string): string {
+  return text
+    .split('\n')
+    .filter(line => !/^ {0,3}(?:`{3,}|~{3,})[^`\n]*$/.test(line))
+    .join('\n')
+    .trim();
 }
 
 function trimBlank(text: string): string {

@@ -10,14 +10,14 @@ import { pathToFileURL } from 'node:url';
 // lib/ is ES modules without "type": "module" in reach, and its relative imports name no extension
 // (webpack resolves them): load a copy that says what it is and names them
 const lib = mkdtempSync(join(tmpdir(), 'eager-lib-'));
-let RunState;
+let RunState, proseText;
 try {
   for (const name of readdirSync(dirname(process.argv[2])).filter(n => n.endsWith('.js'))) {
     const text = readFileSync(join(dirname(process.argv[2]), name), 'utf8');
     writeFileSync(join(lib, name), text.replace(/(from\s+'\.\/[\w-]+)'/g, "$1.js'"));
   }
   writeFileSync(join(lib, 'package.json'), '{"type": "module"}');
-  ({ RunState } = await import(pathToFileURL(join(lib, basename(process.argv[2]))).href));
+  ({ RunState, proseText } = await import(pathToFileURL(join(lib, basename(process.argv[2]))).href));
 } finally {
   rmSync(lib, { recursive: true, force: true });
 }
@@ -26,6 +26,7 @@ const input = JSON.parse(readFileSync(0, 'utf8'));
 const plain = state => ({
   code: state.code,
   prose: state.prose,
+  shownProse: proseText(state.prose),
   pieces: state.pieces,
   source: state.source,
   model: state.model,
