@@ -51,6 +51,7 @@ export class RunPanel extends Panel {
   private tailNode: HTMLElement | null = null;
   private tailCode: HTMLElement | null = null;
   private byIndex = new Map<number, StatementBlock>();
+  private lastIndex = -1; // the highest index drawn
   private steps: StepLines | null = null;
 
   constructor(private options: IRunPanelOptions, private state: RunState) {
@@ -115,6 +116,7 @@ export class RunPanel extends Panel {
         block.dispose();
       }
       this.byIndex.clear();
+      this.lastIndex = -1;
       this.steps?.clear();
       for (const stmt of state.statements) {
         if (stmt) {
@@ -181,9 +183,11 @@ export class RunPanel extends Panel {
 
   private addBlock(stmt: IStatement): StatementBlock {
     const block = new StatementBlock(stmt, this.options.rendermime);
+    // statements are released in index order (appended: constant time); one that arrives late is
+    // inserted before the first block after it
+    const later = stmt.index < this.lastIndex ? Array.from(this.byIndex.keys()).filter(i => i > stmt.index) : [];
     this.byIndex.set(stmt.index, block);
-    // statements are released in index order; insert in place in case one arrives late
-    const later = Array.from(this.byIndex.keys()).filter(i => i > stmt.index);
+    this.lastIndex = Math.max(this.lastIndex, stmt.index);
     const position = later.length ? this.blocks!.widgets.indexOf(this.byIndex.get(Math.min(...later))!) : -1;
     if (position >= 0) {
       this.blocks!.insertWidget(position, block);
