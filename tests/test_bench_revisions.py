@@ -58,7 +58,7 @@ def test_read_csv_trace_rows_for_each_policy_and_window(tmp_path: Path) -> None:
     trace = BY_NAME["read_csv_sep"]
     rows = {}
     for hold, policy in [(None, None), (0, "stop"), (0, "rerun"), (32, "stop"), (32, "rerun")]:
-        row, record = run_revision(trace, 200.0, hold, policy, directory=tmp_path)
+        row, record = run_revision(trace, 50.0, hold, policy, directory=tmp_path)
         consistent(row, record)
         rows[hold, policy] = row
     assert rows[None, None]["mode"] == "serial" and rows[None, None]["status"] == "ok"

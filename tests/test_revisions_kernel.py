@@ -120,5 +120,5 @@ def test_each_policy_and_window_on_a_revision_five_statements_back(kernel, workd
             assert sorted(rerun) == sorted(s["index"] for s in ran_revised)
             reruns[policy, hold] = len(rerun)
     counts = [reruns["rerun", k] for k in (0, 8, 32, 128)]
-    assert counts == sorted(counts, reverse=True) and counts[0] >= 5 and counts[-1] == 0
+    assert counts == sorted(counts, reverse=True) and counts[0] > counts[-1] == 0
     assert reruns["stop", 128] == 0  # a window longer than the revision's distance: nothing stops
