@@ -52,6 +52,16 @@ def _finite(kind: type[float] | type[int], what: str, *, minimum: float = 0, abo
     return number(kind, what, minimum=minimum, above=above, error=UsageError)
 
 
+
+def _marked(repair: RepairFn, markers: str) -> RepairFn:
+    """``repair`` whose text sources decode revision markers, as the first round's does."""
+
+    def marked(context: RepairContext) -> Source | None:
+        source = repair(context)
+        return MarkedSource(source, markers) if source is not None and source.kind != "parts" else source
+
+    return marked
+
 @magics_class
 class EagerMagics(Magics):
     def __init__(self, shell: Any, config: Eager) -> None:
@@ -133,11 +143,14 @@ class EagerMagics(Magics):
         hold = args.hold_tokens if args.hold_tokens is not None else self.settings.hold_tokens
         if hold < 0:
             raise UsageError(f"--hold-tokens (or Eager.hold_tokens) must be >= 0, not {hold}")
-        if self.settings.revision_markers and source.kind != "parts":  # an agent's tool calls: no markers
+        markers = self.settings.revision_markers
+        if markers and source.kind != "parts":  # an agent's tool calls: no markers
             try:
-                source = MarkedSource(source, self.settings.revision_markers)
+                source = MarkedSource(source, markers)
             except ValueError as error:
                 raise UsageError(f"Eager.revision_markers: {error}") from None
+            if repair is not None:  # every repair round's source decodes them the same way
+                repair = _marked(repair, markers)
         view = self._view(args.view or self.settings.view)
         engine = Engine(
             self.shell,

@@ -154,3 +154,26 @@ def test_markers_in_text_are_revisions(ip):
     engine.run()
     assert ip.user_ns["log"] == ["b"]
     assert engine.record.code == "p = 'b'\nlog.append(p)\n"
+
+
+@pytest.mark.parametrize("suffix", [".py", ".jsonl"])
+def test_a_repair_rounds_source_decodes_markers_like_the_first(ip, tmp_path, suffix):
+    """``--fix``: the repair round's source is wrapped for revision markers as the first round's is
+    (the marker would otherwise be code: a SyntaxError in the repair)."""
+    fix_code = "fb = 0<|revise:0|>fb = fa + 1\n"
+    fix = tmp_path / f"fix{suffix}"
+    if suffix == ".py":
+        fix.write_text(fix_code)
+    else:
+        fix.write_text('{"eager_trace": 1, "kind": "code", "origin": "written"}\n'
+                       f'{{"t": 0.0, "text": {fix_code!r}}}\n'.replace("'", '"')
+                       + '{"end": 0.01, "stop_reason": "end_turn"}\n')
+    body = "fa = 1<|revise:5|>2\nfb = fa / 0\n"
+    result = ip.run_cell(f"%%eager --replay --rate 2000 --view plain --fix 1 --fix-replay {fix}\n{body}")
+    assert result.error_in_exec is None, result.error_in_exec
+    record = ip.user_ns["_eager"]
+    assert (ip.user_ns["fa"], ip.user_ns["fb"]) == (2, 3)
+    assert [(s.round, s.code, s.status) for s in record.statements] == [
+        (0, "fa = 2\n", "done"), (0, "fb = fa / 0\n", "error"), (1, "fb = fa + 1\n", "done")
+    ]
+    assert [r.withdrawn for r in record.revisions] == ["1", "fb = 0"]

@@ -1,5 +1,7 @@
-"""The three written revision traces (tests/revision_traces, issue 18) through ``%%eager
---replay-trace`` in a real kernel: each policy, the revision window, and the record."""
+"""The written revision traces (tests/revision_traces, issue 18; written by
+``python -m eager_jupyter.bench.revision_traces tests/revision_traces``) through ``%%eager
+--replay-trace`` in a real kernel: each policy, the revision window, a revision that arrives while the
+revised statement runs, one that withdraws a held statement, the record and the saved outputs."""
 
 from __future__ import annotations
 
@@ -64,3 +66,59 @@ def test_a_function_body_rewritten_before_its_call(kernel, workdir):
     # the def was still pending (its end is only known at the next top-level line): forgotten
     assert [s for s, _, _ in statuses(kernel)] == ["done", "done", "done"]
     assert kernel.value("_eager.revisions[0].withdrawn") == "3.14 * r * r\n"
+
+
+def test_a_withdrawn_held_statement_is_noted_in_the_saved_outputs(kernel, workdir):
+    r = kernel.execute(f"%%eager --view plain --replay-trace {TRACES / 'shell_to_list.jsonl'}\n")
+    assert r.status == "ok", r.reply["content"]
+    notes = [m["content"]["metadata"]["eager_jupyter"] for m in r.of_type("display_data")
+             if m["content"]["metadata"].get("eager_jupyter", {}).get("part") == "statement"]
+    withdrawn = [n for n in notes if n["note"] == "not run: revised"]
+    assert [n["status"] for n in withdrawn] == ["skipped", "skipped"]
+    assert "shell=True" in "".join(r.texts("text/plain"))  # the withdrawn text is still shown
+
+
+@pytest.mark.parametrize("policy", ["stop", "rerun"])
+def test_a_revision_that_arrives_while_the_revised_statement_runs(kernel, workdir, policy):
+    r = kernel.execute(f"%%eager --on-revision {policy} --replay-trace {TRACES / 'while_running.jsonl'}\n")
+    record = kernel.value("_eager.to_dict()")
+    work = next(s for s in record["statements"] if "work = crunch(0.5)" in s["code"])
+    revision = record["revisions"][0]
+    # the scenario: the revision came in while `work = crunch(0.5)` ran; it was applied after it ended
+    assert work["started_at"] < revision["t"] < work["finished_at"]
+    assert work["status"] == "done" and work["revised"]
+    if policy == "stop":
+        assert r.status == "error"
+        where = f"statement {work['index'] + 1} (line 10)"  # its first line that is not blank
+        assert f"{where} had run when the model revised it" in r.reply["content"]["evalue"]
+    else:
+        assert r.status == "ok", r.reply["content"]
+        reruns = [s for s in record["statements"] if s["rerun_of"] is not None]
+        assert [(s["code"].strip(), s["rerun_of"], s["status"]) for s in reruns] == [
+            ("work = crunch(0.4)", work["index"], "done")
+        ]
+        assert r.stdout.strip() == "True"
+
+
+def test_each_policy_and_window_on_a_revision_five_statements_back(kernel, workdir):
+    reruns = {}
+    for policy in ("stop", "rerun"):
+        for hold in (0, 8, 32, 128):
+            assert kernel.execute("%reset -f").status == "ok"
+            r = kernel.execute(f"%%eager --on-revision {policy} --hold-tokens {hold} "
+                               f"--replay-trace {TRACES / 'far_back.jsonl'}\n")
+            record = kernel.value("_eager.to_dict()")
+            ran_revised = [s for s in record["statements"] if s["revised"] and s["started_at"] is not None]
+            if policy == "stop" and ran_revised:
+                assert r.status == "error"
+                assert "had run when the model revised it" in r.reply["content"]["evalue"]
+                assert len(ran_revised) == 1  # it stops at the first
+                continue
+            assert r.status == "ok", (policy, hold, r.reply["content"])
+            assert kernel.value("(n, len(xs), low > 0)") == [2000, 2000, True]  # the final program's effect
+            rerun = [s["rerun_of"] for s in record["statements"] if s["rerun_of"] is not None]
+            assert sorted(rerun) == sorted(s["index"] for s in ran_revised)
+            reruns[policy, hold] = len(rerun)
+    counts = [reruns["rerun", k] for k in (0, 8, 32, 128)]
+    assert counts == sorted(counts, reverse=True) and counts[0] > counts[-1] == 0
+    assert reruns["stop", 128] == 0  # a window longer than the revision's distance: nothing stops

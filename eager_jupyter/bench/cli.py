@@ -65,6 +65,8 @@ def parser() -> argparse.ArgumentParser:
                    help="BLAS/OpenMP threads in each kernel (default 1, steadier on a shared machine; "
                    "0 leaves the libraries' default)")
     p.add_argument("--no-plots", action="store_true", help="skip the PNGs")
+    p.add_argument("--revisions", action="store_true", help="the written revision traces instead of the "
+                   "tasks (--tasks names traces): K in 0,8,32,128 x stop,rerun against serial")
     p.add_argument("--list", action="store_true", help="list the tasks and exit")
     p.add_argument("--from-json", type=Path, nargs="+", metavar="FILE",
                    help="run nothing: merge these JSON reports (e.g. parts of a run split with --tasks) "
@@ -120,6 +122,10 @@ def _report(rows: list[dict[str, Any]], meta: dict[str, Any], args: argparse.Nam
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.revisions:
+        from .revision_runs import main as revisions
+
+        return revisions(args, args.rates or (QUICK_RATES if args.quick else DEFAULT_RATES), argv)
     if args.list:
         for t in load_tasks():
             print(f"{t.name:<24} {t.tokens:>4} tokens  expect {t.expect:<10} {t.style}: {t.title}")

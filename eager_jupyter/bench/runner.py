@@ -33,7 +33,7 @@ from ..latency import analyse
 from ..sources.replay import split_tokens
 from .corpus import Task
 
-__all__ = ["MODES", "Kernel", "RunOutcome", "cell_for", "row_from_record", "run_one"]
+__all__ = ["MODES", "Kernel", "RunOutcome", "cell_for", "row_from_record", "run_cell", "run_one"]
 
 #: benchmark mode -> the options it adds to ``%%eager``
 MODES: dict[str, str] = {"serial": "--serial", "eager": "", "eager-nogate": "--gate off"}
@@ -148,24 +148,37 @@ class RunOutcome:
     record: dict[str, Any]
 
 
+def run_cell(
+    cell: str, budget: float, what: str, *, blas_threads: int = 1, files: Mapping[str, str] | None = None
+) -> tuple[dict[str, Any], dict[str, int], dict[str, Any], float]:
+    """Run the timed ``cell`` in a fresh kernel (``files`` written into its working directory first):
+    the reply's content, the output counts, the record, and the kernel's start-up time."""
+    with tempfile.TemporaryDirectory(prefix="eager-bench-") as cwd:
+        for name, text in (files or {}).items():
+            with open(os.path.join(cwd, name), "w", encoding="utf-8") as f:
+                f.write(text)
+        with Kernel(cwd, blas_threads=blas_threads) as kernel:
+            reply, _, _ = kernel.execute("%load_ext eager_jupyter", timeout=120)
+            if reply.get("status") != "ok":
+                raise RuntimeError(
+                    f"%load_ext eager_jupyter failed: {reply.get('ename')}: {reply.get('evalue')}"
+                )
+            reply, outputs, _ = kernel.execute(cell, timeout=budget)
+            query, _, text = kernel.execute(_RECORD_QUERY, timeout=120)
+            if query.get("status") != "ok" or not text.strip():
+                raise RuntimeError(f"no run record after {what}: {query.get('evalue')}")
+            return reply, outputs, json.loads(text), kernel.start_s
+
+
 def run_one(
     task: Task, mode: str, rate: float, ttft: float, repeat: int = 0, *, blas_threads: int = 1
 ) -> RunOutcome:
     """Run ``task`` once in a fresh kernel and return its row (and the raw record)."""
     budget = ttft + task.tokens / rate + 300.0
     wall0 = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="eager-bench-") as cwd, Kernel(
-        cwd, blas_threads=blas_threads
-    ) as kernel:
-        reply, _, _ = kernel.execute("%load_ext eager_jupyter", timeout=120)
-        if reply.get("status") != "ok":
-            raise RuntimeError(f"%load_ext eager_jupyter failed: {reply.get('ename')}: {reply.get('evalue')}")
-        reply, outputs, _ = kernel.execute(cell_for(task, mode, rate, ttft), timeout=budget)
-        query, _, text = kernel.execute(_RECORD_QUERY, timeout=120)
-        if query.get("status") != "ok" or not text.strip():
-            raise RuntimeError(f"no run record after {task.name} ({mode}): {query.get('evalue')}")
-        record = json.loads(text)
-        start_s = kernel.start_s
+    reply, outputs, record, start_s = run_cell(
+        cell_for(task, mode, rate, ttft), budget, f"{task.name} ({mode})", blas_threads=blas_threads
+    )
     row = row_from_record(record, task=task, mode=mode, rate=rate, ttft=ttft, repeat=repeat)
     row.update(
         cell_status=reply.get("status"),
