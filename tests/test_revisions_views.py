@@ -113,3 +113,6 @@ def test_notes_for_revised_statements() -> None:
     # the saved blocks carry a revised statement's text, which the labextension draws as the live view
     saved = [statement(s, "run", rich=True)[0][STATEMENT_MIME] for s in builder.record.statements]
     assert [b.get("text") for b in saved] == ["x = 1\n", None, "y = 3\n"]
+    # and the HTML strikes out the one withdrawn before it ran (a frontend without the extension)
+    pages = [statement(s, "run")[0]["text/html"] for s in builder.record.statements]
+    assert ["line-through" in p for p in pages] == [False, False, True]

@@ -108,12 +108,14 @@ def prose_text(text: str) -> str:
 _MONO = "font-family: var(--jp-code-font-family, monospace); white-space: pre"
 
 
-def code_block(code: str, note: str | None = None) -> Bundle:
-    """The MIME bundle of one block of code: Markdown, monospace HTML and plain text."""
+def code_block(code: str, note: str | None = None, struck: bool = False) -> Bundle:
+    """The MIME bundle of one block of code: Markdown, monospace HTML and plain text. ``struck``:
+    withdrawn by a revision before it ran (the HTML strikes it out; the note says so everywhere)."""
     code = _strip_leading_blank_lines(code).rstrip()
     markdown = fenced(code)
     escaped = html.escape(code)
-    page = f'<pre class="eager-code" style="{_MONO}"><code class="language-python">{escaped}</code></pre>'
+    style = _MONO + ("; text-decoration: line-through; opacity: 0.7" if struck else "")
+    page = f'<pre class="eager-code" style="{style}"><code class="language-python">{escaped}</code></pre>'
     plain = code
     if note:
         markdown += f"\n\n<sub>{html.escape(note)}</sub>"
@@ -158,7 +160,7 @@ def statement(stmt: StatementRecord, run: str, rich: bool = False) -> tuple[Bund
     """A statement's block and its metadata. ``rich`` adds ``STATEMENT_MIME`` (the labextension draws
     the block as the live widget did: status beside highlighted code)."""
     text = note(stmt)
-    bundle = code_block(stmt.code, text)
+    bundle = code_block(stmt.code, text, struck=stmt.revised and stmt.status == "skipped")
     fields: dict[str, Any] = {
         "index": stmt.index, "line": stmt.start_line, "status": stmt.status, "note": text
     }
