@@ -417,3 +417,23 @@ def test_an_interrupt_while_waiting_for_the_next_step(kernel: Any, fake: FakeAnt
     assert len(fake.requests) == before + 2
     assert fake.requests[before + 1].connection.closed.wait(5)  # the stream was closed at once
     assert kernel.value("[s.step for s in _eager.steps]") == [1, 2]
+
+
+def test_the_repair_is_asked_before_the_traceback_is_drawn(kernel: Any, fake: FakeAnthropic) -> None:
+    """IPython's first traceback in a kernel takes a few hundred ms to draw; the model needs only its
+    text, so the next step starts (its request goes out) first, and the traceback is drawn under its
+    statement after, before the next step shows anything."""
+    fake.add(
+        Reply([], tools=[ToolUse({"code": "ag_d1 = 1\nag_d2 = ag_nope_d\nag_d3 = 3\n"})]),
+        Reply(["Fixing."], tools=[ToolUse({"code": "ag_d2 = 2\n"})]),
+        Reply(["Done."]),
+    )
+    r = run(kernel, "%%eager --agent --new --view plain\ndraw late\n")
+    assert r.status == "ok", r.reply["content"]
+    kinds = [(m["msg_type"], json.dumps(m["content"])) for m in r.outputs]
+    (drawn,) = [i for i, (kind, text) in enumerate(kinds) if kind == "error"]
+    assert "ag_nope_d" in kinds[drawn][1]
+    started = min(i for i, (k, text) in enumerate(kinds) if k == "update_display_data" and "step 2" in text)
+    shown = min(i for i, (kind, text) in enumerate(kinds) if kind == "display_data" and "Fixing." in text)
+    assert started < drawn < shown
+    assert kernel.value("[ag_d1, ag_d2]") == [1, 2]

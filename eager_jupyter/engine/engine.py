@@ -32,7 +32,8 @@ Agent episodes (``--agent``): with a ``stepper`` (``steps.py``) every model resp
 own, between ``StepStarted`` and ``StepEnded``; each statement runs inside ``stepper.tap(index)`` too,
 and at the end of a step its last value and figures are shown under its last statement (as a cell's
 end would) before the stepper says what goes back and what comes next. A failing statement closes the
-step's stream at once as in any run, and the stepper sends the failure back instead of ending the run.
+step's stream at once as in any run, and the stepper sends the failure back instead of ending the run;
+its traceback is rendered under it once the next step's request is out (``_show_failure``).
 
 Parts: ``endings.py`` (how a run ends, approval included), ``episodes.py`` (``--agent``: one round per
 model response), ``producer.py``, ``working.py`` (the engine's own state of a statement).
@@ -143,6 +144,7 @@ class Engine(Endings, Episodes):
         self.stepper = stepper  # --agent: one round per model response (engine/steps.py)
         self._current: Source = source  # the round's source (its usage goes with its GenerationEnded)
         self._gen_ended = False  # this round's GenerationEnded was emitted
+        self._unshown: tuple[int, Any] | None = None  # --agent: a failure shown once the repair is asked
         self.revisions = Revisions(self)  # revisable streams (engine/revisions.py)
 
     @property
@@ -209,6 +211,7 @@ class Engine(Endings, Episodes):
             raise EagerError(message) from error
         finally:
             self._stop_producer()
+            self._show_failure()
             self.view.close()
 
     def _repair_source(self, index: int, error: BaseException, tb_text: str) -> Source | None:
@@ -242,6 +245,7 @@ class Engine(Endings, Episodes):
         self.revisions.new_round()  # issue 18
         gen_done = False
         producer.start()
+        self._show_failure()  # --agent: the previous step's traceback, now that the request is out
         while True:
             for item in producer.take(block=not gen_done and not scheduler.ready()):
                 if isinstance(item, Failed):
@@ -324,7 +328,10 @@ class Engine(Endings, Episodes):
                     assert error is not None
                     if not isinstance(error, KeyboardInterrupt):
                         failed_tb = self._traceback_text(result.exc_info)
-                    self.executor.render_error(result)
+                    if self.stepper is not None and not isinstance(error, KeyboardInterrupt):
+                        self._unshown = (index, result)  # early repair: ask first (rendering is slow)
+                    else:
+                        self.executor.render_error(result)
             if result.success:
                 self.emit(StatementFinished(self.clock(), index, result.duration))
                 continue

@@ -50,6 +50,17 @@ class Episodes(EngineParts):
             source = end.next
         return None
 
+    def _show_failure(self) -> None:
+        """Render the traceback of a step's failing statement under it. Early repair asks the model
+        first: IPython's first traceback in a kernel takes a few hundred ms to render, and the model
+        needs only the plain text (``StepOutcome.traceback``). The engine calls this once the next
+        step's request is out, and at the end of the run."""
+        pending, self._unshown = self._unshown, None
+        if pending is not None:
+            index, result = pending
+            with self.view.statement_output(index):
+                self.executor.render_error(result)
+
     def _tap(self, index: int) -> contextlib.AbstractContextManager[None]:
         return self.stepper.tap(index) if self.stepper is not None else contextlib.nullcontext()
 

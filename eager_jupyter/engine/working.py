@@ -56,6 +56,7 @@ class EngineParts:
         _gen_ended: bool
         _asking: bool
         _last_run: int | None
+        _unshown: tuple[int, Any] | None
 
         @property
         def record(self) -> RunRecord: ...
