@@ -166,7 +166,8 @@ class ReplayStepSource:
         self._steps = steps
         self.step = step
         self.model: str | None = header.get("model")
-        self.label = f"episode {REPLAY_NOTE}"
+        origin = header.get("origin", "recorded")  # "written": made by hand, not by a model
+        self.label = f"episode ({origin}) {REPLAY_NOTE}"
         self.request = str(header.get("request", ""))
         self.usage: dict[str, int] = {}
         self.reply = AgentReply()

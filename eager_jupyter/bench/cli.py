@@ -66,6 +66,9 @@ def parser() -> argparse.ArgumentParser:
                    "0 leaves the libraries' default)")
     p.add_argument("--no-plots", action="store_true", help="skip the PNGs")
     p.add_argument("--list", action="store_true", help="list the tasks and exit")
+    p.add_argument("--agent", action="store_true",
+                   help="written agent episodes (--tasks names them): the serial agent against eager, each "
+                   "against its critical path (bench/agent_runs.py)")
     p.add_argument("--from-json", type=Path, nargs="+", metavar="FILE",
                    help="run nothing: merge these JSON reports (e.g. parts of a run split with --tasks) "
                    "and write the Markdown, the plots and the summary from them")
@@ -120,6 +123,10 @@ def _report(rows: list[dict[str, Any]], meta: dict[str, Any], args: argparse.Nam
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.agent:
+        from .agent_runs import main_agent
+
+        return main_agent(args, argv if argv is not None else sys.argv[1:])
     if args.list:
         for t in load_tasks():
             print(f"{t.name:<24} {t.tokens:>4} tokens  expect {t.expect:<10} {t.style}: {t.title}")
