@@ -452,3 +452,28 @@ def test_the_repair_is_asked_before_the_traceback_is_drawn(kernel: Any, fake: Fa
     assert drawn < min(i for i, (k, text) in enumerate(kinds) if k == "display_data" and "Fixing." in text)
     assert kernel.value("[ag_d1, ag_d2]") == [1, 2]
 
+
+@pytest.mark.parametrize("mode", ["eager", "serial"])
+def test_each_tool_call_counts_its_own_lines(kernel: Any, fake: FakeAnthropic, mode: str) -> None:
+    """A second tool call in one reply is a cell of its own: its traceback and its statements' lines
+    count from its own first line, and an earlier step's source stays readable (getsource)."""
+    fake.add(
+        Reply(["Two calls."], tools=[
+            ToolUse({"code": "def ag_f(x):\n    return x + 1\nag_l1 = ag_f(1)\n"}, seed=7),
+            ToolUse({"code": "ag_l2 = 2\nag_l3 = ag_f(ag_nope_l)\nag_l4 = 4\n"}, seed=8),
+        ]),
+        Reply(["Fixing."], tools=[ToolUse({"code": "ag_l3 = ag_f(2)\n"})]),
+        Reply(["Done."]),
+    )
+    before = len(fake.requests)
+    flag = "--serial" if mode == "serial" else ""
+    r = run(kernel, f"%%eager --agent --new --view plain {flag}\ntwo calls, one fails\n")
+    assert r.status == "ok", r.reply["content"]
+    _, second = tool_results(fake.requests[before + 1].body)
+    assert "ag_nope_l" in result_text(second) and second["is_error"] is True
+    assert re.search(r"Cell In\[\d+\], line 2\b", result_text(second)), result_text(second)
+    assert "line 5" not in result_text(second)
+    assert kernel.value("[s.line for s in _eager.steps[0].statements][:4]") == [1, 3, 1, 2]
+    assert kernel.value("[s.line for s in _eager.steps[1].statements]") == [1]
+    assert "return x + 1" in kernel.value("__import__('inspect').getsource(ag_f)")
+    assert kernel.value("[ag_l1, ag_l2, ag_l3]") == [2, 2, 3]

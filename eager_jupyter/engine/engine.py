@@ -145,6 +145,7 @@ class Engine(Endings, Episodes):
         self._current: Source = source  # the round's source (its usage goes with its GenerationEnded)
         self._gen_ended = False  # this round's GenerationEnded was emitted
         self._unshown: tuple[int, Any] | None = None  # --agent: a failure shown once the repair is asked
+        self._step = 0  # --agent: the step being streamed
         self.revisions = Revisions(self)  # revisable streams (engine/revisions.py)
 
     @property
@@ -279,14 +280,15 @@ class Engine(Endings, Episodes):
         self, chunk: Chunk, base_line: int, t: float, producer: Producer, scheduler: Scheduler
     ) -> None:
         index = len(self._statements)
-        start_line = base_line + chunk.start_line - 1
+        file, start_line = self._cell_of(chunk, base_line + chunk.start_line - 1)  # --agent: per call
         end = chunk.offset + len(chunk.code.rstrip())
         generated_at = producer.arrived_at(max(end, chunk.offset + 1), t)
-        stmt = Statement(chunk.code, start_line, start_line + _leading_lines(chunk.code))
+        stmt = Statement(chunk.code, start_line, start_line + _leading_lines(chunk.code), file=file)
         self._statements.append(stmt)
         syntax_error = chunk.syntax_error
         held, merge, reason = False, False, None
         if scheduler.gated:
+            self.executor.use_file(stmt.file)
             prepared = stmt.prepared = self.executor.prepare(index, chunk.code, start_line)
             syntax_error = None
             if prepared.error_before_exec is not None:
@@ -310,6 +312,7 @@ class Engine(Endings, Episodes):
         for index in batch:  # a serial run compiles nothing before generation has ended
             stmt = self._statements[index]
             if stmt.prepared is None:
+                self.executor.use_file(stmt.file)
                 stmt.prepared = self.executor.prepare(index, stmt.code, stmt.start_line)
         setup = sum(self._prepared(i).setup_s for i in batch)
         for position, index in enumerate(batch):

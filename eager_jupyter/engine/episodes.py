@@ -17,6 +17,7 @@ from ..executor import flush_figures
 from .steps import StepOutcome
 
 if TYPE_CHECKING:
+    from ..chunker import Chunk
     from ..sources.base import Source
     from .steps import Stepper
 
@@ -33,6 +34,7 @@ class Episodes(EngineParts):
         step = 0
         while source is not None:
             step += 1
+            self._step = step
             first = len(self._statements)
             self.emit(StepStarted(self.clock(), step))
             failure = self._round(source, 1)
@@ -49,6 +51,14 @@ class Episodes(EngineParts):
                 raise EagerError(end.error)
             source = end.next
         return None
+
+    def _cell_of(self, chunk: Chunk, start_line: int) -> tuple[str | None, int]:
+        """``--agent``: a statement's cell file (its step's tool call) and its line in that call."""
+        if self.stepper is None:
+            return None, start_line
+        at = chunk.offset + len(chunk.code) - len(chunk.code.lstrip())  # the statement, not blank lines
+        call, first_line = self.stepper.call_at(at)
+        return f"step {self._step} call {call}", start_line - first_line + 1
 
     def _show_failure(self) -> None:
         """Render the traceback of a step's failing statement under it. Early repair asks the model
