@@ -4,7 +4,9 @@ The latency benchmark itself is ``main`` here: ``eager-jupyter bench`` (or ``pyt
 eager_jupyter.bench``) runs the task corpus (``tasks/``) in fresh kernels in three modes (serial,
 eager, eager with the gate off) at several token rates, and writes JSON, a Markdown table and PNG
 plots. Its modules: ``corpus`` (the tasks), ``runner`` (one run in one kernel), ``report`` (rows ->
-summary, JSON, Markdown), ``plots`` (PNGs), ``cli`` (arguments).
+summary, JSON, Markdown), ``plots`` (PNGs), ``cli`` (arguments). ``eager-jupyter bench --agent`` replays
+the written agent episodes of ``episodes/`` (``agent_runs``: runs, rows, the episode's bound;
+``agent_report``: summary, JSON, Markdown, a PNG).
 """
 
 from __future__ import annotations
