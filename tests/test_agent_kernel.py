@@ -477,3 +477,20 @@ def test_each_tool_call_counts_its_own_lines(kernel: Any, fake: FakeAnthropic, m
     assert kernel.value("[s.line for s in _eager.steps[1].statements]") == [1]
     assert "return x + 1" in kernel.value("__import__('inspect').getsource(ag_f)")
     assert kernel.value("[ag_l1, ag_l2, ag_l3]") == [2, 2, 3]
+
+
+@pytest.mark.parametrize("mode", ["eager", "serial"])
+def test_each_tool_call_shows_its_last_value(kernel: Any, fake: FakeAnthropic, mode: str) -> None:
+    """Each call ends as a cell ends: its last expression's value is shown and goes back with it."""
+    fake.add(
+        Reply([], tools=[ToolUse({"code": "ag_v1 = 20\nag_v1 * 2\n"}, seed=9),
+                         ToolUse({"code": "ag_v2 = 3\nag_v2 + 1\n"}, seed=10)]),
+        Reply(["40 and 4."]),
+    )
+    before = len(fake.requests)
+    flag = "--serial" if mode == "serial" else ""
+    r = run(kernel, f"%%eager --agent --new --view plain {flag}\ntwo values\n")
+    assert r.status == "ok", r.reply["content"]
+    assert [result_text(t) for t in tool_results(fake.requests[before + 1].body)] == ["40", "4"]
+    shown = r.texts()
+    assert "40" in shown and "4" in shown

@@ -145,7 +145,7 @@ class Engine(Endings, Episodes):
         self._current: Source = source  # the round's source (its usage goes with its GenerationEnded)
         self._gen_ended = False  # this round's GenerationEnded was emitted
         self._unshown: tuple[int, Any] | None = None  # --agent: a failure shown once the repair is asked
-        self._step = 0  # --agent: the step being streamed
+        self._step = self._step_first = 0  # --agent: the step being streamed, its first statement
         self.revisions = Revisions(self)  # revisable streams (engine/revisions.py)
 
     @property
@@ -316,6 +316,7 @@ class Engine(Endings, Episodes):
                 stmt.prepared = self.executor.prepare(index, stmt.code, stmt.start_line)
         setup = sum(self._prepared(i).setup_s for i in batch)
         for position, index in enumerate(batch):
+            self._end_of_call(index)  # --agent: another tool call starts: the one before ends as a cell
             self._running = index
             self.emit(StatementStarted(self.clock(), index, self._batch, setup if position == 0 else 0.0))
             failed_tb = ""

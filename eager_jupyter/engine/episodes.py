@@ -35,7 +35,7 @@ class Episodes(EngineParts):
         while source is not None:
             step += 1
             self._step = step
-            first = len(self._statements)
+            first = self._step_first = len(self._statements)
             self.emit(StepStarted(self.clock(), step))
             failure = self._round(source, 1)
             self._end_of_step(stepper, first, failure is not None)
@@ -79,10 +79,19 @@ class Episodes(EngineParts):
         with self.view.statement_output(index), self._tap(index):
             yield
 
+    def _end_of_call(self, index: int) -> None:
+        """Statement ``index`` is about to run: if it starts another tool call of the step, the call
+        before it ends as a cell ends (``_end_of_step``), so its last value reaches the model too."""
+        last = self._last_run
+        if self.stepper is None or last is None or last < self._step_first:
+            return
+        if self._statements[last].file != self._statements[index].file:
+            self._end_of_step(self.stepper, self._step_first, False)
+
     def _end_of_step(self, stepper: Stepper, first: int, failed: bool) -> None:
-        """What a cell shows at its end, under the step's last statement that ran: the last
-        expression's value (not after a failure, as a cell), then the figures (inside the tap, so
-        the model gets them too)."""
+        """What a cell shows at its end, under the step's (or tool call's) last statement that ran:
+        the last expression's value (not after a failure, as a cell), then the figures (inside the
+        tap, so the model gets them too)."""
         last = self._last_run
         if last is None or last < first:
             return

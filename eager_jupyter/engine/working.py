@@ -59,6 +59,7 @@ class EngineParts:
         _last_run: int | None
         _unshown: tuple[int, Any] | None
         _step: int
+        _step_first: int
 
         @property
         def record(self) -> RunRecord: ...
