@@ -14,6 +14,8 @@ Python block, a sentence). ``traces/NAME.jsonl`` is that reply in the trace form
 ``eager_jupyter.trace``, timed as a model would stream it: the first piece after ``ttft`` seconds, then
 pieces of one to four tokens at about ``rate`` tokens a second, with seeded jitter. The header says
 ``"origin": "written"`` and how the timing was made: nothing here was recorded from a model.
+``replies/agent_*.md`` are agent episodes written by hand (steps of prose and tool calls), turned into
+episode traces as the benchmark's are (``eager_jupyter/bench/episodes/make_episodes.py``).
 """
 
 from __future__ import annotations
@@ -147,10 +149,37 @@ def build_trace(name: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+#: agent episodes: replies/NAME.md in the format of eager_jupyter/bench/episodes/make_episodes.py
+EPISODES = ("agent_bikes",)
+
+
+def build_episode(name: str) -> str:
+    """An agent episode written by hand, as the benchmark's episodes are made (``make_episodes.py``):
+    tool input streamed as JSON text pieces, 50 tokens/s, 0.5 s to each step's first token."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "make_episodes", HERE.parent / "eager_jupyter" / "bench" / "episodes" / "make_episodes.py"
+    )
+    assert spec is not None and spec.loader is not None
+    make = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make)
+    header, steps = make.parse((HERE / "replies" / f"{name}.md").read_text(encoding="utf-8"))
+    lines = make.trace_lines(name, header, steps)
+    lines[0]["note"] = (
+        f"Written by hand for the offline demo, not recorded from a model (replies/{name}.md). A replay "
+        f"streams what was written whatever the code does: it cannot react to different outputs. Timing "
+        f"simulated: {make.TTFT} s to each step's first token, then {make.RATE:g} tokens/s."
+    )
+    return "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)
+
+
 def outputs() -> dict[Path, str]:
     files = {HERE / f"{src.stem}.ipynb": build_notebook(src) for src in sorted((HERE / "src").glob("*.py"))}
     for name in TRACES:
         files[HERE / "traces" / f"{name}.jsonl"] = build_trace(name)
+    for name in EPISODES:
+        files[HERE / "traces" / f"{name}.jsonl"] = build_episode(name)
     return files
 
 

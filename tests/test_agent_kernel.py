@@ -417,3 +417,80 @@ def test_an_interrupt_while_waiting_for_the_next_step(kernel: Any, fake: FakeAnt
     assert len(fake.requests) == before + 2
     assert fake.requests[before + 1].connection.closed.wait(5)  # the stream was closed at once
     assert kernel.value("[s.step for s in _eager.steps]") == [1, 2]
+
+
+def test_the_repair_is_asked_before_the_traceback_is_drawn(kernel: Any, fake: FakeAnthropic) -> None:
+    """IPython's first traceback in a kernel takes a few hundred ms to draw; the model needs only its
+    text, so the next step starts (its request goes out) first, and the traceback is drawn under its
+    statement after, before the next step shows anything."""
+    run(kernel, """
+        import eager_jupyter.engine.engine as _ag_engine, eager_jupyter.executor.core as _ag_core
+        _ag_log, _ag_emit, _ag_draw = [], _ag_engine.Engine.emit, _ag_core.Executor.render_error
+        def _ag_logged_emit(self, event):
+            _ag_log.append(type(event).__name__)
+            return _ag_emit(self, event)
+        def _ag_logged_draw(self, result):
+            _ag_log.append("drawn")
+            return _ag_draw(self, result)
+        _ag_engine.Engine.emit, _ag_core.Executor.render_error = _ag_logged_emit, _ag_logged_draw
+    """)
+    fake.add(
+        Reply([], tools=[ToolUse({"code": "ag_d1 = 1\nag_d2 = ag_nope_d\nag_d3 = 3\n"})]),
+        Reply(["Fixing."], tools=[ToolUse({"code": "ag_d2 = 2\n"})]),
+        Reply(["Done."]),
+    )
+    try:
+        r = run(kernel, "%%eager --agent --new --view plain\ndraw late\n")
+    finally:
+        run(kernel, "_ag_engine.Engine.emit, _ag_core.Executor.render_error = _ag_emit, _ag_draw")
+    assert r.status == "ok", r.reply["content"]
+    log = [e for e in kernel.value("_ag_log") if e in ("StatementFailed", "StepStarted", "drawn")]
+    assert log == ["StepStarted", "StatementFailed", "StepStarted", "drawn", "StepStarted"]
+    kinds = [(m["msg_type"], json.dumps(m["content"])) for m in r.outputs]
+    (drawn,) = [i for i, (kind, text) in enumerate(kinds) if kind == "error"]
+    assert "ag_nope_d" in kinds[drawn][1]
+    assert drawn < min(i for i, (k, text) in enumerate(kinds) if k == "display_data" and "Fixing." in text)
+    assert kernel.value("[ag_d1, ag_d2]") == [1, 2]
+
+
+@pytest.mark.parametrize("mode", ["eager", "serial"])
+def test_each_tool_call_counts_its_own_lines(kernel: Any, fake: FakeAnthropic, mode: str) -> None:
+    """A second tool call in one reply is a cell of its own: its traceback and its statements' lines
+    count from its own first line, and an earlier step's source stays readable (getsource)."""
+    fake.add(
+        Reply(["Two calls."], tools=[
+            ToolUse({"code": "def ag_f(x):\n    return x + 1\nag_l1 = ag_f(1)\n"}, seed=7),
+            ToolUse({"code": "ag_l2 = 2\nag_l3 = ag_f(ag_nope_l)\nag_l4 = 4\n"}, seed=8),
+        ]),
+        Reply(["Fixing."], tools=[ToolUse({"code": "ag_l3 = ag_f(2)\n"})]),
+        Reply(["Done."]),
+    )
+    before = len(fake.requests)
+    flag = "--serial" if mode == "serial" else ""
+    r = run(kernel, f"%%eager --agent --new --view plain {flag}\ntwo calls, one fails\n")
+    assert r.status == "ok", r.reply["content"]
+    _, second = tool_results(fake.requests[before + 1].body)
+    assert "ag_nope_l" in result_text(second) and second["is_error"] is True
+    assert re.search(r"Cell In\[\d+\], line 2\b", result_text(second)), result_text(second)
+    assert "line 5" not in result_text(second)
+    assert kernel.value("[s.line for s in _eager.steps[0].statements][:4]") == [1, 3, 1, 2]
+    assert kernel.value("[s.line for s in _eager.steps[1].statements]") == [1]
+    assert "return x + 1" in kernel.value("__import__('inspect').getsource(ag_f)")
+    assert kernel.value("[ag_l1, ag_l2, ag_l3]") == [2, 2, 3]
+
+
+@pytest.mark.parametrize("mode", ["eager", "serial"])
+def test_each_tool_call_shows_its_last_value(kernel: Any, fake: FakeAnthropic, mode: str) -> None:
+    """Each call ends as a cell ends: its last expression's value is shown and goes back with it."""
+    fake.add(
+        Reply([], tools=[ToolUse({"code": "ag_v1 = 20\nag_v1 * 2\n"}, seed=9),
+                         ToolUse({"code": "ag_v2 = 3\nag_v2 + 1\n"}, seed=10)]),
+        Reply(["40 and 4."]),
+    )
+    before = len(fake.requests)
+    flag = "--serial" if mode == "serial" else ""
+    r = run(kernel, f"%%eager --agent --new --view plain {flag}\ntwo values\n")
+    assert r.status == "ok", r.reply["content"]
+    assert [result_text(t) for t in tool_results(fake.requests[before + 1].body)] == ["40", "4"]
+    shown = r.texts()
+    assert "40" in shown and "4" in shown

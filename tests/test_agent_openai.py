@@ -8,6 +8,7 @@ as JSON text split anywhere, the assistant turn goes back with ``tool_calls``, e
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 from collections.abc import Iterator
 from typing import Any
@@ -93,3 +94,37 @@ def test_an_episode_over_chat_completions(kernel: Any, fake: FakeOpenAI) -> None
     assert kernel.value("[s.text for s in _eager.steps]") == ["Let me try.", "", "oa_w is 3."]
     # chat completions report usage at the end: the step closed early never got its own
     assert kernel.value("_eager.usage['input_tokens']") == 2 * 321
+
+
+def test_an_openai_episode_is_recorded_and_replayed(kernel: Any, fake: FakeOpenAI, tmp_path: Any) -> None:
+    code1 = "oa_r = [1, 2]\nprint('len', len(oa_r))\noa_r.append(oa_nope)\n" + "oa_r_after = 1\n" * 30
+    fake.add(
+        Reply(["Start."], delay=0.02,
+              tool_calls=[ToolCall("python", json.dumps({"code": code1}), seed=3, max_piece=3)]),
+        Reply(["Fix."], tool_calls=[ToolCall("python", json.dumps({"code": "oa_r.append(3)"})),
+                                    ToolCall("python", json.dumps({"code": "oa_r\n"}))]),
+        Reply(["oa_r is [1, 2, 3]."]),
+    )
+    path = tmp_path / "episode.jsonl"
+    r = run(kernel, f"%%eager --agent --new --view plain -m openai:gpt-test --record {path}\nbuild oa_r\n")
+    assert r.status == "ok", r.reply["content"]
+    live = kernel.value("[[s.text, s.code, s.tool_result] for s in _eager.steps]")
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    assert lines[0]["kind"] == "episode" and lines[0]["origin"] == "recorded"
+    assert lines[0]["source"] == "openai" and lines[0]["model"] == "gpt-test"
+    assert [line["step"] for line in lines if "step" in line] == [1, 2, 3]
+    ends = [line for line in lines if "step_end" in line]
+    assert [e["stop_reason"] for e in ends] == ["tool_use", "end_turn"]  # the first step was closed
+    assert sum(1 for line in lines if line.get("block") == "tool_use") == 3
+    assert KEY not in path.read_text()
+    run(kernel, "del oa_r")
+    before = len(fake.requests)
+    r = run(kernel, f"%%eager --replay-trace {path} --view plain\n")
+    assert r.status == "ok", r.reply["content"]
+    assert len(fake.requests) == before  # offline
+    assert kernel.value("oa_r") == [1, 2, 3]
+    replayed = kernel.value("[[s.text, s.code, s.tool_result] for s in _eager.steps]")
+    cell = re.compile(r"Cell In\[\d+\]")
+    assert "oa_nope" in live[0][2]
+    assert cell.sub("CELL", json.dumps(replayed)) == cell.sub("CELL", json.dumps(live))
+    assert "(recorded) replayed: cannot react to different outputs" in kernel.value("_eager.source")

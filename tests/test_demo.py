@@ -58,8 +58,8 @@ def _env() -> dict[str, str]:
 
 
 # ---- the notebooks as saved ----------------------------------------------------------------------
-def test_there_are_four_demo_notebooks() -> None:
-    assert [p.stem.split("_")[0] for p in PATHS] == ["01", "02", "03", "04"]
+def test_there_are_five_demo_notebooks() -> None:
+    assert [p.stem.split("_")[0] for p in PATHS] == ["01", "02", "03", "04", "05"]
 
 
 @pytest.mark.parametrize("path", PATHS, ids=lambda p: p.stem)
@@ -102,7 +102,10 @@ def test_notebook_runs_top_to_bottom_offline(path: Path) -> None:
         errors = [o for o in cell.outputs if o.output_type == "error"]
         if "raises-exception" in cell.metadata.get("tags", []):
             assert errors, f"a cell tagged raises-exception did not fail: {cell.source[:60]}"
-        elif "--fix" not in cell.source.splitlines()[0]:  # a repaired run keeps its failure's traceback
+        elif "--fix" in cell.source.splitlines()[0] or "traces/agent_" in cell.source.splitlines()[0]:
+            # a repaired run (--fix, an agent's repair step) keeps its failure's traceback, and only it
+            assert [e.ename for e in errors] == ["KeyError"], cell.source[:60]
+        else:
             assert not errors, f"{cell.source[:60]}: {[_text(e) for e in errors]}"
         if cell.source.startswith("%%eager"):
             # the plain view's outputs: the run's header and one code block per statement, saved
@@ -118,6 +121,17 @@ def test_notebook_runs_top_to_bottom_offline(path: Path) -> None:
         assert "held: writes or deletes files: tempfile.mkdtemp" in text
         assert "generation stopped: True" in text
         assert "Name: revenue" in text  # the repaired program ran to its end
+    if path.stem.startswith("05"):
+        episode = [c for c in nb.cells if c.cell_type == "code" and "traces/agent_" in c.source]
+        assert len(episode) == 2  # eager, then the serial agent
+        for cell in episode:  # each step's outputs are saved: the table, the months, the chart
+            saved = "\n".join(_text(o) for o in cell.outputs)
+            assert "(written)" in saved and "cannot react to different outputs" in saved
+            assert "KeyError: 'is_weekend'" in saved and "3779.0" in saved and "Weekdays average" in saved
+            assert any("image/png" in o.get("data", {}) for o in cell.outputs)
+        assert "episode (written) replayed: cannot react to different outputs" in text
+        assert re.search(r"Cell In\[\d+\], line 4", text)  # the step's own line numbers
+        assert re.search(r"eager agent: [\d.]+ s end to end; serial agent: [\d.]+ s", text)
 
 
 @pytest.mark.kernel

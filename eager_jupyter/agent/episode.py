@@ -159,6 +159,14 @@ class Episode:
     def tap(self, index: int) -> contextlib.AbstractContextManager[None]:
         return self._tap(index)
 
+    def call_at(self, offset: int) -> tuple[int, int]:
+        calls = [b for b in self.current.reply.tool_calls if b.decoder is not None]
+        number, first_line = 1, 1
+        for i, block in enumerate(calls, start=1):
+            if block.start <= offset:
+                number, first_line = i, block.first_line
+        return number, first_line
+
     def finish_step(self, outcome: StepOutcome) -> StepEnd:
         self.steps = outcome.step
         source = self.current

@@ -6,9 +6,9 @@ returns ``(kind, text)`` parts: a text block's deltas are ``"prose"``; a ``tool_
 Python tool streams its input as ``input_json_delta`` pieces of JSON text, which ``ToolInputDecoder``
 turns into ``"code"`` pieces as soon as each character is certain. Several tool calls in one reply
 make one step's code: their code is joined, with a newline between two calls when the first does not
-end with one, and each call remembers where its code lies in the step's code (``Block.start``/``end``),
-so statements map back to calls. Line numbers (in tracebacks, in the record) count through the step's
-code, so a second call's first line is not line 1: the price of running a step as one program.
+end with one, and each call remembers where its code lies in the step's code (``Block.start``/``end``,
+and ``first_line``, the step's line where it starts), so statements map back to calls. The engine runs
+each call as a cell of its own: line numbers (in tracebacks, in the record) count from 1 in each call.
 
 ``assistant_content(cut)`` is the assistant turn sent back with the tool results. After a failure the
 step's stream was closed in the middle; the turn then holds the blocks up to the failing call, whose
@@ -64,6 +64,7 @@ class Block:
     name: str = ""
     raw: str = ""  # the tool input's JSON text so far
     start: int = 0  # where the call's code starts in the step's code
+    first_line: int = 1  # the line of the step's code where it starts
     end: int | None = None  # where it ends, once the block stopped
     complete: bool = False  # a tool input that decoded to its end
     decoder: ToolInputDecoder | None = field(default=None, repr=False)
@@ -85,6 +86,7 @@ class AgentReply:
         self.blocks: list[Block] = []
         self._by_index: dict[int, Block] = {}
         self.code_len = 0  # characters of code given out
+        self.code_lines = 0  # newlines given out
 
     @property
     def tool_calls(self) -> list[Block]:
@@ -143,7 +145,9 @@ class AgentReply:
             if self.code_len and not self._ends_with_newline():
                 parts.append(("code", "\n"))
                 self.code_len += 1
+                self.code_lines += 1
         block.start = self.code_len
+        block.first_line = self.code_lines + 1
         return parts
 
     def _add(self, index: int, block: Block) -> None:
@@ -183,6 +187,7 @@ class AgentReply:
             return []
         block.text += text
         self.code_len += len(text)
+        self.code_lines += text.count("\n")
         return [("code", text)]
 
     def check_end(self, max_tokens: int) -> None:

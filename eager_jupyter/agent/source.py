@@ -99,7 +99,7 @@ class _ChatToolStream(OpenAISource):
 
     parts: deque[tuple[str, str]]
     episode_messages: list[dict[str, Any]]
-    writer: EpisodeWriter | None = None  # not recorded (yet): the magic refuses --record
+    writer: EpisodeWriter | None = None  # --record: the episode's trace, in the Messages API's lines
 
     def _new_run(self) -> None:
         super()._new_run()
@@ -126,7 +126,11 @@ class _ChatToolStream(OpenAISource):
         return cast(Any, client.chat.completions).create(**options)
 
     def _feed(self, event: Any) -> str | None:
+        blocks = self.reply_state.blocks
+        before = [len(b.text) if b.type == "text" else len(b.raw) for b in blocks] if self.writer else []
         parts = self.reply_state.take_chunk(event)
+        if self.writer is not None:
+            self.writer.grew(blocks, before)
         if not parts:
             return None
         self.parts.extend(parts)

@@ -61,8 +61,6 @@ def start_episode(
 
             check_sdk(provider)
             options["provider"] = provider
-            if record is not None:
-                raise UsageError("--record --agent records Anthropic episodes only (for now)")
         if resolved.api_key:
             options["api_key"] = resolved.api_key
         source = AgentStepSource.for_notebook(
@@ -79,7 +77,7 @@ def start_episode(
         writer = None
         if record is not None:
             request = source.scanner.redact(source.request)
-            writer = EpisodeWriter.open(record, source="anthropic", model=source.model, request=request)
+            writer = EpisodeWriter.open(record, source=provider.name, model=source.model, request=request)
             source.record(writer)
     except SourceError as error:
         raise UsageError(str(error)) from None

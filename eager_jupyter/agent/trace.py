@@ -1,9 +1,10 @@
-"""Agent episodes recorded and replayed: ``EpisodeWriter`` (``--record FILE --agent``), and
+"""Agent episodes recorded and replayed: ``EpisodeWriter`` (``--record FILE --agent``, any provider), and
 ``ReplayStepSource`` (``--replay-trace FILE --agent``), which streams the recorded steps offline.
 
 The format is ``trace.py``'s JSON Lines with ``"kind": "episode"``; what a step's response streamed is
 kept as its events, not as text, so a replay goes through the same ``AgentReply`` as a live step
-(same parts, same tool calls, same turn sent back)::
+(same parts, same tool calls, same turn sent back). A chat completions episode (OpenAI-compatible) is
+written in the same lines (``grew``), from what each chunk added to its blocks::
 
     {"eager_trace": 1, "kind": "episode", "source": "anthropic", "model": "...", "request": "...",
      "recorded": "2026-12-07T04:00:00Z", "origin": "recorded"}
@@ -30,7 +31,7 @@ import json
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
@@ -39,7 +40,7 @@ from typing import IO, Any
 from ..sources.base import Piece, SourceError, SourceKind
 from ..sources.secrets import SecretScanner, secret_env_values
 from ..trace import FORMAT_VERSION, TraceError
-from .reply import AgentReply
+from .reply import AgentReply, Block
 
 __all__ = ["EpisodeWriter", "ReplayStepSource", "is_episode", "read_episode"]
 
@@ -71,7 +72,7 @@ class EpisodeWriter:
         self._write({"step": step})
 
     def event(self, event: Any) -> None:
-        """Note one stream event of the current step (the ones a replay needs)."""
+        """Note one Messages API stream event of the current step (the ones a replay needs)."""
         t = round(time.perf_counter() - self._t0, 4)
         kind = getattr(event, "type", None)
         if kind == "content_block_start":
@@ -89,6 +90,22 @@ class EpisodeWriter:
                 self._write({"t": t, "prose": str(delta.text)})
             elif getattr(delta, "type", None) == "input_json_delta":
                 self._write({"t": t, "json": str(delta.partial_json)})
+
+    def grew(self, blocks: Sequence[Block], before: Sequence[int]) -> None:
+        """Note what one chunk of a chat completion added to the reply's blocks (``before``: each
+        block's text, or a tool call's JSON, length before it), as the lines ``event`` writes: an
+        OpenAI-compatible episode replays through the same ``AgentReply``."""
+        t = round(time.perf_counter() - self._t0, 4)
+        for i, block in enumerate(blocks):
+            if i >= len(before):
+                if block.type == "text":
+                    self._write({"t": t, "block": "text"})
+                else:
+                    self._write({"t": t, "block": "tool_use", "id": block.id, "name": block.name})
+            old = before[i] if i < len(before) else 0
+            new = block.text[old:] if block.type == "text" else block.raw[old:]
+            if new:
+                self._write({"t": t, "prose" if block.type == "text" else "json": new})
 
     def step_end(self, stop_reason: str | None, usage: dict[str, int]) -> None:
         self._write({"step_end": round(time.perf_counter() - self._t0, 4), "stop_reason": stop_reason,
@@ -166,7 +183,8 @@ class ReplayStepSource:
         self._steps = steps
         self.step = step
         self.model: str | None = header.get("model")
-        self.label = f"episode {REPLAY_NOTE}"
+        origin = header.get("origin", "recorded")  # "written": made by hand, not by a model
+        self.label = f"episode ({origin}) {REPLAY_NOTE}"
         self.request = str(header.get("request", ""))
         self.usage: dict[str, int] = {}
         self.reply = AgentReply()

@@ -6,7 +6,9 @@ eager, eager with the gate off) at several token rates, and writes JSON, a Markd
 plots. Its modules: ``corpus`` (the tasks), ``runner`` (one run in one kernel), ``report`` (rows ->
 summary, JSON, Markdown), ``plots`` (PNGs), ``cli`` (arguments). ``eager-jupyter bench --revisions``
 replays the written revision traces (``revision_traces``) instead, for each revision window and
-``on_revision`` policy against serial (``revision_runs``).
+``on_revision`` policy against serial (``revision_runs``). ``eager-jupyter bench --agent`` replays the
+written agent episodes of ``episodes/`` (``agent_runs``: runs, rows, the episode's bound;
+``agent_report``: summary, JSON, Markdown, a PNG).
 """
 
 from __future__ import annotations

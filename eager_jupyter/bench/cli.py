@@ -68,6 +68,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--revisions", action="store_true", help="the written revision traces instead of the "
                    "tasks (--tasks names traces): K in 0,8,32,128 x stop,rerun against serial")
     p.add_argument("--list", action="store_true", help="list the tasks and exit")
+    p.add_argument("--agent", action="store_true",
+                   help="written agent episodes (--tasks names them): the serial agent against eager, each "
+                   "against its critical path (bench/agent_runs.py)")
     p.add_argument("--from-json", type=Path, nargs="+", metavar="FILE",
                    help="run nothing: merge these JSON reports (e.g. parts of a run split with --tasks) "
                    "and write the Markdown, the plots and the summary from them")
@@ -126,6 +129,10 @@ def main(argv: list[str] | None = None) -> int:
         from .revision_runs import main as revisions
 
         return revisions(args, args.rates or (QUICK_RATES if args.quick else DEFAULT_RATES), argv)
+    if args.agent:
+        from .agent_runs import main_agent
+
+        return main_agent(args, argv if argv is not None else sys.argv[1:])
     if args.list:
         for t in load_tasks():
             print(f"{t.name:<24} {t.tokens:>4} tokens  expect {t.expect:<10} {t.style}: {t.title}")

@@ -85,13 +85,12 @@ def run_revision(trace: RevisionTrace, rate: float, hold: int | None, policy: st
         path.parent.mkdir(parents=True, exist_ok=True)
         write_trace(trace, path, rate)
     budget = 2 * trace.tokens / rate + 120.0
-    what = f"{trace.name} K={hold} {policy}"
     wall0 = time.perf_counter()
-    reply, _, record, start_s = run_cell(
-        cell_for(path.resolve(), hold, policy), budget, what, blas_threads=blas_threads, files=FILES
-    )
+    run = run_cell(cell_for(path.resolve(), hold, policy), budget, blas_threads=blas_threads, files=FILES)
+    record = run.record
     row = revision_row(record, trace=trace, rate=rate, hold=hold, policy=policy)
-    row.update(cell_status=reply.get("status"), cell_error=reply.get("ename"), kernel_start_s=start_s,
+    row.update(cell_status=run.reply.get("status"), cell_error=run.reply.get("ename"),
+               kernel_start_s=run.kernel_start_s,
                wall_s=time.perf_counter() - wall0)
     return row, record
 

@@ -33,7 +33,7 @@ from ..latency import analyse
 from ..sources.replay import split_tokens
 from .corpus import Task
 
-__all__ = ["MODES", "Kernel", "RunOutcome", "cell_for", "row_from_record", "run_cell", "run_one"]
+__all__ = ["MODES", "CellRun", "Kernel", "RunOutcome", "cell_for", "row_from_record", "run_cell", "run_one"]
 
 #: benchmark mode -> the options it adds to ``%%eager``
 MODES: dict[str, str] = {"serial": "--serial", "eager": "", "eager-nogate": "--gate off"}
@@ -148,16 +148,32 @@ class RunOutcome:
     record: dict[str, Any]
 
 
+@dataclass
+class CellRun:
+    """One timed cell in a fresh kernel: its reply, its output counts and the run record."""
+
+    reply: dict[str, Any]
+    outputs: dict[str, int]
+    record: dict[str, Any]
+    kernel_start_s: float
+
+
 def run_cell(
-    cell: str, budget: float, what: str, *, blas_threads: int = 1, files: Mapping[str, str] | None = None
-) -> tuple[dict[str, Any], dict[str, int], dict[str, Any], float]:
-    """Run the timed ``cell`` in a fresh kernel (``files`` written into its working directory first):
-    the reply's content, the output counts, the record, and the kernel's start-up time."""
-    with tempfile.TemporaryDirectory(prefix="eager-bench-") as cwd:
+    cell: str,
+    budget: float,
+    *,
+    blas_threads: int = 1,
+    cwd: str | None = None,
+    files: Mapping[str, str] | None = None,
+) -> CellRun:
+    """``%load_ext eager_jupyter``, then ``cell``, then the record, in a fresh kernel (in ``cwd``, or a
+    temporary directory; ``files`` are written there first)."""
+    with tempfile.TemporaryDirectory(prefix="eager-bench-") as tmp:
+        where = cwd or tmp
         for name, text in (files or {}).items():
-            with open(os.path.join(cwd, name), "w", encoding="utf-8") as f:
+            with open(os.path.join(where, name), "w", encoding="utf-8") as f:
                 f.write(text)
-        with Kernel(cwd, blas_threads=blas_threads) as kernel:
+        with Kernel(where, blas_threads=blas_threads) as kernel:
             reply, _, _ = kernel.execute("%load_ext eager_jupyter", timeout=120)
             if reply.get("status") != "ok":
                 raise RuntimeError(
@@ -166,8 +182,8 @@ def run_cell(
             reply, outputs, _ = kernel.execute(cell, timeout=budget)
             query, _, text = kernel.execute(_RECORD_QUERY, timeout=120)
             if query.get("status") != "ok" or not text.strip():
-                raise RuntimeError(f"no run record after {what}: {query.get('evalue')}")
-            return reply, outputs, json.loads(text), kernel.start_s
+                raise RuntimeError(f"no run record after {cell.splitlines()[0]}: {query.get('evalue')}")
+            return CellRun(reply, outputs, json.loads(text), kernel.start_s)
 
 
 def run_one(
@@ -176,15 +192,13 @@ def run_one(
     """Run ``task`` once in a fresh kernel and return its row (and the raw record)."""
     budget = ttft + task.tokens / rate + 300.0
     wall0 = time.perf_counter()
-    reply, outputs, record, start_s = run_cell(
-        cell_for(task, mode, rate, ttft), budget, f"{task.name} ({mode})", blas_threads=blas_threads
-    )
-    row = row_from_record(record, task=task, mode=mode, rate=rate, ttft=ttft, repeat=repeat)
+    run = run_cell(cell_for(task, mode, rate, ttft), budget, blas_threads=blas_threads)
+    row = row_from_record(run.record, task=task, mode=mode, rate=rate, ttft=ttft, repeat=repeat)
     row.update(
-        cell_status=reply.get("status"),
-        cell_error=reply.get("ename"),
-        outputs=outputs,
-        kernel_start_s=start_s,
+        cell_status=run.reply.get("status"),
+        cell_error=run.reply.get("ename"),
+        outputs=run.outputs,
+        kernel_start_s=run.kernel_start_s,
         wall_s=time.perf_counter() - wall0,
     )
-    return RunOutcome(row, record)
+    return RunOutcome(row, run.record)

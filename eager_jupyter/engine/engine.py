@@ -32,7 +32,8 @@ Agent episodes (``--agent``): with a ``stepper`` (``steps.py``) every model resp
 own, between ``StepStarted`` and ``StepEnded``; each statement runs inside ``stepper.tap(index)`` too,
 and at the end of a step its last value and figures are shown under its last statement (as a cell's
 end would) before the stepper says what goes back and what comes next. A failing statement closes the
-step's stream at once as in any run, and the stepper sends the failure back instead of ending the run.
+step's stream at once as in any run, and the stepper sends the failure back instead of ending the run;
+its traceback is rendered under it once the next step's request is out (``_show_failure``).
 
 Parts: ``endings.py`` (how a run ends, approval included), ``episodes.py`` (``--agent``: one round per
 model response), ``producer.py``, ``working.py`` (the engine's own state of a statement).
@@ -143,6 +144,8 @@ class Engine(Endings, Episodes):
         self.stepper = stepper  # --agent: one round per model response (engine/steps.py)
         self._current: Source = source  # the round's source (its usage goes with its GenerationEnded)
         self._gen_ended = False  # this round's GenerationEnded was emitted
+        self._unshown: tuple[int, Any] | None = None  # --agent: a failure shown once the repair is asked
+        self._step = self._step_first = 0  # --agent: the step being streamed, its first statement
         self.revisions = Revisions(self)  # revisable streams (engine/revisions.py)
 
     @property
@@ -209,6 +212,7 @@ class Engine(Endings, Episodes):
             raise EagerError(message) from error
         finally:
             self._stop_producer()
+            self._show_failure()
             self.view.close()
 
     def _repair_source(self, index: int, error: BaseException, tb_text: str) -> Source | None:
@@ -242,6 +246,7 @@ class Engine(Endings, Episodes):
         self.revisions.new_round()  # issue 18
         gen_done = False
         producer.start()
+        self._show_failure()  # --agent: the previous step's traceback, now that the request is out
         while True:
             for item in producer.take(block=not gen_done and not scheduler.ready()):
                 if isinstance(item, Failed):
@@ -275,14 +280,15 @@ class Engine(Endings, Episodes):
         self, chunk: Chunk, base_line: int, t: float, producer: Producer, scheduler: Scheduler
     ) -> None:
         index = len(self._statements)
-        start_line = base_line + chunk.start_line - 1
+        file, start_line = self._cell_of(chunk, base_line + chunk.start_line - 1)  # --agent: per call
         end = chunk.offset + len(chunk.code.rstrip())
         generated_at = producer.arrived_at(max(end, chunk.offset + 1), t)
-        stmt = Statement(chunk.code, start_line, start_line + _leading_lines(chunk.code))
+        stmt = Statement(chunk.code, start_line, start_line + _leading_lines(chunk.code), file=file)
         self._statements.append(stmt)
         syntax_error = chunk.syntax_error
         held, merge, reason = False, False, None
         if scheduler.gated:
+            self.executor.use_file(stmt.file)
             prepared = stmt.prepared = self.executor.prepare(index, chunk.code, start_line)
             syntax_error = None
             if prepared.error_before_exec is not None:
@@ -306,9 +312,11 @@ class Engine(Endings, Episodes):
         for index in batch:  # a serial run compiles nothing before generation has ended
             stmt = self._statements[index]
             if stmt.prepared is None:
+                self.executor.use_file(stmt.file)
                 stmt.prepared = self.executor.prepare(index, stmt.code, stmt.start_line)
         setup = sum(self._prepared(i).setup_s for i in batch)
         for position, index in enumerate(batch):
+            self._end_of_call(index)  # --agent: another tool call starts: the one before ends as a cell
             self._running = index
             self.emit(StatementStarted(self.clock(), index, self._batch, setup if position == 0 else 0.0))
             failed_tb = ""
@@ -324,7 +332,10 @@ class Engine(Endings, Episodes):
                     assert error is not None
                     if not isinstance(error, KeyboardInterrupt):
                         failed_tb = self._traceback_text(result.exc_info)
-                    self.executor.render_error(result)
+                    if self.stepper is not None and not isinstance(error, KeyboardInterrupt):
+                        self._unshown = (index, result)  # early repair: ask first (rendering is slow)
+                    else:
+                        self.executor.render_error(result)
             if result.success:
                 self.emit(StatementFinished(self.clock(), index, result.duration))
                 continue

@@ -55,6 +55,11 @@ class Stepper(Protocol):
         """Observe statement ``index``'s outputs while it runs (without taking them from the view)."""
         ...
 
+    def call_at(self, offset: int) -> tuple[int, int]:
+        """The tool call (1-based) whose code holds ``offset`` of the step's code, and the step's line
+        where that call's code starts: each call runs as a cell of its own, its lines from 1."""
+        ...
+
     def finish_step(self, outcome: StepOutcome) -> StepEnd:
         """The step is over: what was sent back, and what comes next."""
         ...

@@ -32,6 +32,7 @@ class Statement:
     line: int  # where the statement itself begins (after blank and comment lines)
     prepared: Prepared | None = None
     ran: bool = False
+    file: str | None = None  # --agent: the tool call's own cell file (``Executor.use_file``)
 
 
 Failure = tuple[int, BaseException, str]  # statement index, its exception, its traceback as text
@@ -56,6 +57,9 @@ class EngineParts:
         _gen_ended: bool
         _asking: bool
         _last_run: int | None
+        _unshown: tuple[int, Any] | None
+        _step: int
+        _step_first: int
 
         @property
         def record(self) -> RunRecord: ...

@@ -84,8 +84,19 @@ class Executor:
         self.shell = shell
         self.file = CellFile(shell, run_name)
         self.filename = self.file.name
+        self._run_name = run_name
+        self._files: dict[str | None, CellFile] = {None: self.file}
         self.last_value: Any = NOTHING
         self._transformer = StatementTransformer(shell)
+
+    def use_file(self, key: str | None) -> None:
+        """Register and compile what is prepared next in the file of ``key`` (made on first use, named
+        ``Cell In[N]`` like the run's own); None: the run's own file. ``--agent`` gives each tool call
+        a file of its own, so its lines count from 1 and an earlier step's source stays readable."""
+        if key not in self._files:
+            self._files[key] = CellFile(self.shell, f"{self._run_name} {key}")
+        self.file = self._files[key]
+        self.filename = self.file.name
 
     # ---- setup: transform and compile --------------------------------------------------------
     def prepare(self, index: int, code: str, start_line: int) -> Prepared:

@@ -346,6 +346,11 @@ class RunRecord:
         data["statements"] = [asdict(s) for s in self.statements]
         data["batches"] = [asdict(b) for b in self.batches]
         data["revisions"] = [asdict(r) for r in self.revisions]
+        data["steps"] = [  # a step's statements by index (they are in ``statements``)
+            {**{f.name: getattr(step, f.name) for f in fields(step) if f.name != "statements"},
+             "usage": dict(step.usage), "statements": [s.index for s in step.statements]}
+            for step in self.steps
+        ]
         data["usage"] = dict(self.usage)
         data["code"], data["prose"] = self.code, self.prose
         data["end_to_end"] = self.end_to_end
