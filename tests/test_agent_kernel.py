@@ -329,6 +329,20 @@ def test_values_tables_and_the_budget_go_back(kernel: Any, fake: FakeAnthropic) 
     assert "0.34" in r.texts()  # and the user sees it under the step
 
 
+def test_a_library_failure_goes_back_with_its_frames_folded(kernel: Any, fake: FakeAnthropic) -> None:
+    code = "import pandas as pd\nag_kf = pd.DataFrame({'a': [1]})\nag_kf['nope'].sum()\n"
+    fake.add(Reply([], tools=[ToolUse({"code": code})]), Reply(["there is no column nope"]))
+    before = len(fake.requests)
+    r = run(kernel, "%%eager --agent --new --view plain\nsum nope\n")
+    assert r.status == "ok", r.reply["content"]
+    text = result_text(tool_results(fake.requests[before + 1].body)[0])
+    assert "ag_kf['nope'].sum()" in text and "line 3" in text  # the program's line, by its number
+    assert "frames in pandas]" in text and "KeyError: 'nope'" in text
+    assert "_libs" not in text and "frame.py" not in text  # pandas' inner frames are folded
+    shown = json.dumps([m["content"]["traceback"] for m in r.of_type("error")])
+    assert "frame.py" in shown  # the user's traceback, under the statement, is whole
+
+
 def test_max_tokens_inside_a_tool_call_runs_what_was_complete(kernel: Any, fake: FakeAnthropic) -> None:
     cut = '{"code": "ag_m1 = 1\\nag_m2 = 2\\nag_m3 = [1, 2'
     fake.add(Reply([], tools=[ToolUse(cut, max_piece=5)], stop_reason="max_tokens"))

@@ -31,6 +31,7 @@ PURE_TESTS = [
     "test_secrets.py",
     "test_providers.py",
     "test_agent_reply.py",
+    "test_brief_traceback.py",
 ]
 VERSIONS = ["3.12", "3.13"]
 

@@ -45,7 +45,6 @@ To validate a change: ``tests/test_engine.py`` (in-process shell), ``tests/test_
 from __future__ import annotations
 
 import time
-import traceback
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -67,7 +66,7 @@ from ..events import (
     StatementSkipped,
     StatementStarted,
 )
-from ..executor import Executor, Prepared, flush_figures, one_line
+from ..executor import Executor, Prepared, brief_traceback, flush_figures, one_line
 from ..gate import Gate, is_definition_only
 from ..record import RecordBuilder, RunRecord
 from ..scheduler import Scheduler
@@ -364,10 +363,8 @@ class Engine(Endings, Episodes):
         return "".join(s.code for s in self._statements if s.ran)
 
     def _traceback_text(self, exc_info: Any) -> str:
-        if exc_info is None:
-            return ""
-        etype, value, tb = exc_info
-        return "".join(traceback.format_exception(etype, value, tb))
+        """What a repair request or a tool result carries: library frames folded."""
+        return brief_traceback(exc_info)
 
     def _flush_figures(self) -> None:
         """Show figures under the last statement that ran, as the cell's end would (once, complete)."""

@@ -35,7 +35,8 @@ the run has failed.
 
 from __future__ import annotations
 
+from .brief import brief_traceback
 from .core import Executor, Prepared, StatementResult, one_line
 from .figures import flush_figures
 
-__all__ = ["Executor", "Prepared", "StatementResult", "flush_figures", "one_line"]
+__all__ = ["Executor", "Prepared", "StatementResult", "brief_traceback", "flush_figures", "one_line"]
