@@ -112,18 +112,7 @@ class _ChatToolStream(OpenAISource):
         self.parts = deque()
 
     def _events(self, client: Any) -> Any:
-        options: dict[str, Any] = {
-            "model": self.model,
-            "messages": [{"role": "system", "content": self.system}, *self.episode_messages],
-            "tools": [chat_tool()],
-            "stream": True,
-            self.endpoint.max_tokens_field: self.max_tokens,
-        }
-        if self.endpoint.stream_usage:
-            options["stream_options"] = {"include_usage": True}
-        if self.temperature is not None:
-            options["temperature"] = self.temperature
-        return cast(Any, client.chat.completions).create(**options)
+        return self._create(client, self.episode_messages, tools=[chat_tool()])
 
     def _feed(self, event: Any) -> str | None:
         blocks = self.reply_state.blocks

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .report import _max, _median, _min, _ms, _pct, _red, _s
+from .numbers import largest, median, ms, pct, reduction, secs, smallest
 
 __all__ = ["agent_pairs", "format_agent_summary", "plot_agent", "summarise_agent", "write_agent_reports"]
 
@@ -31,22 +31,22 @@ def agent_pairs(rows: Sequence[Row]) -> list[tuple[Row, Row]]:
 
 def _group(rows: Sequence[Row], pairs: list[tuple[Row, Row]]) -> dict[str, Any]:
     eager = [e for e, _ in pairs] or [r for r in rows if r["mode"] == "eager"]
-    reductions = [_red(e["end_to_end_s"], s["end_to_end_s"]) for e, s in pairs]
+    reductions = [reduction(e["end_to_end_s"], s["end_to_end_s"]) for e, s in pairs]
     repaired = [e for e in eager if e["failed_steps"]]
     return {
         "eager_runs": len(eager),
         "e2e_serial_mean_s": statistics.mean(s["end_to_end_s"] for _, s in pairs) if pairs else None,
         "e2e_eager_mean_s": statistics.mean(e["end_to_end_s"] for e in eager) if eager else None,
         "bound_mean_s": statistics.mean(e["bound_s"] for e in eager) if eager else None,
-        "e2e_reduction_median": _median(reductions),
-        "e2e_reduction_best": _min(reductions),
-        "e2e_reduction_worst": _max(reductions),
-        "bound_reduction_median": _median(_red(e["bound_s"], s["end_to_end_s"]) for e, s in pairs),
-        "worst_bound_ratio": _max(e["bound_ratio"] for e in eager),
-        "overhead_per_step_median_s": _median(e["overhead_per_step_s"] for e in eager),
-        "overhead_per_step_max_s": _max(e["overhead_per_step_s"] for e in eager),
+        "e2e_reduction_median": median(reductions),
+        "e2e_reduction_best": smallest(reductions),
+        "e2e_reduction_worst": largest(reductions),
+        "bound_reduction_median": median(reduction(e["bound_s"], s["end_to_end_s"]) for e, s in pairs),
+        "worst_bound_ratio": largest(e["bound_ratio"] for e in eager),
+        "overhead_per_step_median_s": median(e["overhead_per_step_s"] for e in eager),
+        "overhead_per_step_max_s": largest(e["overhead_per_step_s"] for e in eager),
         "within_goal": sum(1 for e in eager if e["within_goal"]),
-        "never_generated_share_median": _median(
+        "never_generated_share_median": median(
             e["tokens_never_generated"] / e["failed_step_tokens"] for e in repaired if e["failed_step_tokens"]
         ),
         "never_generated_tokens": sum(e["tokens_never_generated"] for e in repaired),
@@ -66,7 +66,7 @@ def summarise_agent(rows: Sequence[Row]) -> dict[str, Any]:
         "repair": _group([], [(e, s) for e, s in pairs if e["failed_steps"]]),
         "by_rate": {f"{rate:g}": _group([r for r in rows if r["rate"] == rate],
                                         [(e, s) for e, s in pairs if e["rate"] == rate]) for rate in rates},
-        "kernel_start_median_s": _median(r.get("kernel_start_s") for r in rows),
+        "kernel_start_median_s": median(r.get("kernel_start_s") for r in rows),
     }
 
 
@@ -75,23 +75,23 @@ def format_agent_summary(summary: dict[str, Any]) -> str:
     lines = [
         f"{summary['runs']} runs, {summary['episodes']} episodes, rates {summary['rates']} tok/s",
         f"  eager within 1.03 x bound + 20 ms/step: {a['within_goal']}/{a['eager_runs']}; "
-        f"worst measured/bound {_s(a['worst_bound_ratio'])}; beyond the bound per step: median "
-        f"{_ms(a['overhead_per_step_median_s'])}, worst {_ms(a['overhead_per_step_max_s'])}",
-        f"  episode E2E vs the serial agent: median {_pct(a['e2e_reduction_median'])} (the bound allows "
-        f"{_pct(a['bound_reduction_median'])}), best {_pct(a['e2e_reduction_best'])}, worst "
-        f"{_pct(a['e2e_reduction_worst'])}",
-        f"    episodes that end well: median {_pct(c['e2e_reduction_median'])}; with a failing step and "
-        f"its repair: median {_pct(r['e2e_reduction_median'])}, best {_pct(r['e2e_reduction_best'])}",
+        f"worst measured/bound {secs(a['worst_bound_ratio'])}; beyond the bound per step: median "
+        f"{ms(a['overhead_per_step_median_s'])}, worst {ms(a['overhead_per_step_max_s'])}",
+        f"  episode E2E vs the serial agent: median {pct(a['e2e_reduction_median'])} (the bound allows "
+        f"{pct(a['bound_reduction_median'])}), best {pct(a['e2e_reduction_best'])}, worst "
+        f"{pct(a['e2e_reduction_worst'])}",
+        f"    episodes that end well: median {pct(c['e2e_reduction_median'])}; with a failing step and "
+        f"its repair: median {pct(r['e2e_reduction_median'])}, best {pct(r['e2e_reduction_best'])}",
         f"  early repair: {r['never_generated_tokens']} tokens never generated over "
         f"{r['eager_runs']} runs, a median "
-        f"{_pct(r['never_generated_share_median']).lstrip('+')} of the failing step's tool input",
+        f"{pct(r['never_generated_share_median']).lstrip('+')} of the failing step's tool input",
     ]
     for rate, g in summary["by_rate"].items():
         lines.append(
-            f"  {rate:>4} tok/s: serial {_s(g['e2e_serial_mean_s'], 2)} s, "
-            f"eager {_s(g['e2e_eager_mean_s'], 2)} s "
-            f"(bound {_s(g['bound_mean_s'], 2)} s) mean; median {_pct(g['e2e_reduction_median'])}; "
-            f"within goal {g['within_goal']}/{g['eager_runs']}, worst ratio {_s(g['worst_bound_ratio'])}"
+            f"  {rate:>4} tok/s: serial {secs(g['e2e_serial_mean_s'], 2)} s, "
+            f"eager {secs(g['e2e_eager_mean_s'], 2)} s "
+            f"(bound {secs(g['bound_mean_s'], 2)} s) mean; median {pct(g['e2e_reduction_median'])}; "
+            f"within goal {g['within_goal']}/{g['eager_runs']}, worst ratio {secs(g['worst_bound_ratio'])}"
         )
     return "\n".join(lines)
 
@@ -116,9 +116,9 @@ def _markdown(rows: Sequence[Row], meta: dict[str, Any], summary: dict[str, Any]
     ]
     for rate, g in summary["by_rate"].items():
         lines.append(
-            f"| {rate} | {_s(g['e2e_serial_mean_s'], 2)} | {_s(g['e2e_eager_mean_s'], 2)} | "
-            f"{_s(g['bound_mean_s'], 2)} | {_pct(g['e2e_reduction_median'])} | "
-            f"{_s(g['worst_bound_ratio'])} | {g['within_goal']}/{g['eager_runs']} |"
+            f"| {rate} | {secs(g['e2e_serial_mean_s'], 2)} | {secs(g['e2e_eager_mean_s'], 2)} | "
+            f"{secs(g['bound_mean_s'], 2)} | {pct(g['e2e_reduction_median'])} | "
+            f"{secs(g['worst_bound_ratio'])} | {g['within_goal']}/{g['eager_runs']} |"
         )
     lines += [
         "",
@@ -133,7 +133,7 @@ def _markdown(rows: Sequence[Row], meta: dict[str, Any], summary: dict[str, Any]
         lines.append(
             f"| {r['episode']} | {r['mode']} | {r['rate']:g} | {r['steps']} | "
             f"{','.join(map(str, r['failed_steps'])) or '-'} | {r['status']} | {r['end_to_end_s']:.3f} | "
-            f"{_s(r['bound_s'])} | {_s(r['bound_ratio'])} | {goal} | "
+            f"{secs(r['bound_s'])} | {secs(r['bound_ratio'])} | {goal} | "
             f"{r['tokens_never_generated']}/{r['tokens_total']} |"
         )
     return "\n".join(lines) + "\n"

@@ -22,6 +22,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from .numbers import largest, median, ms, pct, reduction, secs, smallest
+
 __all__ = [
     "CONTRACT_FIELDS",
     "EAGER_MODES",
@@ -55,23 +57,6 @@ def pairs(rows: Iterable[Row], mode: str) -> list[tuple[Row, Row]]:
     return [(r, serial[_key(r)]) for r in rows if r["mode"] == mode and _key(r) in serial]
 
 
-def _red(new: float, old: float) -> float | None:
-    return (new - old) / old if old > 0 else None
-
-
-def _median(values: Iterable[float | None]) -> float | None:
-    items = [v for v in values if v is not None]
-    return statistics.median(items) if items else None
-
-
-def _min(values: Iterable[float | None]) -> float | None:
-    return min((v for v in values if v is not None), default=None)
-
-
-def _max(values: Iterable[float | None]) -> float | None:
-    return max((v for v in values if v is not None), default=None)
-
-
 def _same_work(eager: Row, serial: Row) -> float:
     """The serial model ``T_FT + L/v_gen + T_setup,full + Σ T_exe`` with the serial run's generation and
     setup but the eager run's own statement run times: on a shared machine the same statement's run
@@ -98,50 +83,58 @@ def _mode_summary(rows: Sequence[Row], mode: str) -> dict[str, Any]:
         "runs": len(runs),
         "paired": len(matched),
         # NEL, error-free runs: aggregate over all pairs, and the median of per-pair reductions
-        "nel_reduction": _red(nel_e, nel_s),
-        "nel_reduction_median": _median(_red(e["non_overlapped_s"], s["non_overlapped_s"]) for e, s in clean),
+        "nel_reduction": reduction(nel_e, nel_s),
+        "nel_reduction_median": median(
+            reduction(e["non_overlapped_s"], s["non_overlapped_s"]) for e, s in clean
+        ),
         # ... over the generation-bound runs only (the regime the paper's -99.8 % describes)
-        "nel_reduction_generation_bound": _red(
+        "nel_reduction_generation_bound": reduction(
             sum(e["non_overlapped_s"] for e, _ in gen_pairs), sum(s["non_overlapped_s"] for _, s in gen_pairs)
         ),
-        "nel_median_s": _median(r["non_overlapped_s"] for r in runs if r["expect"] == "ok"),
-        "nel_excess_median_s": _median(r["non_overlapped_s"] - r["nel_floor_s"] for r in runs),
-        "nel_excess_max_s": _max(r["non_overlapped_s"] - r["nel_floor_s"] for r in runs),
+        "nel_median_s": median(r["non_overlapped_s"] for r in runs if r["expect"] == "ok"),
+        "nel_excess_median_s": median(r["non_overlapped_s"] - r["nel_floor_s"] for r in runs),
+        "nel_excess_max_s": largest(r["non_overlapped_s"] - r["nel_floor_s"] for r in runs),
         "nel_at_floor": sum(1 for r in runs if r["non_overlapped_s"] <= r["nel_floor_s"] + NEL_SLACK_S),
         "generation_bound_runs": len(gen_bound),
         "nel_only_last": sum(
             1 for r in gen_bound if r["non_overlapped_s"] <= (r["last_run_s"] or 0) + NEL_SLACK_S
         ),
         # E2EL against serial
-        "e2e_reduction_best": _min(_red(e["end_to_end_s"], s["end_to_end_s"]) for e, s in clean),
-        "e2e_reduction_median": _median(_red(e["end_to_end_s"], s["end_to_end_s"]) for e, s in clean),
-        "bound_reduction_best": _min(_red(e["lower_bound_s"], s["end_to_end_s"]) for e, s in clean),
+        "e2e_reduction_best": smallest(reduction(e["end_to_end_s"], s["end_to_end_s"]) for e, s in clean),
+        "e2e_reduction_median": median(reduction(e["end_to_end_s"], s["end_to_end_s"]) for e, s in clean),
+        "bound_reduction_best": smallest(reduction(e["lower_bound_s"], s["end_to_end_s"]) for e, s in clean),
         # the same, against the serial model fed with this run's own run times (no execution noise)
-        "same_work_reduction_best": _min(_red(e["end_to_end_s"], _same_work(e, s)) for e, s in clean),
-        "same_work_reduction_median": _median(_red(e["end_to_end_s"], _same_work(e, s)) for e, s in clean),
-        "error_same_work_reduction_best": _min(
-            _red(e["end_to_end_s"], _same_work(e, s)) for e, s in failing
+        "same_work_reduction_best": smallest(
+            reduction(e["end_to_end_s"], _same_work(e, s)) for e, s in clean
         ),
-        "error_e2e_reduction_best": _min(_red(e["end_to_end_s"], s["end_to_end_s"]) for e, s in failing),
-        "error_e2e_reduction_median": _median(
-            _red(e["end_to_end_s"], s["end_to_end_s"]) for e, s in failing
+        "same_work_reduction_median": median(
+            reduction(e["end_to_end_s"], _same_work(e, s)) for e, s in clean
         ),
-        "error_tokens_saved": _median(
+        "error_same_work_reduction_best": smallest(
+            reduction(e["end_to_end_s"], _same_work(e, s)) for e, s in failing
+        ),
+        "error_e2e_reduction_best": smallest(
+            reduction(e["end_to_end_s"], s["end_to_end_s"]) for e, s in failing
+        ),
+        "error_e2e_reduction_median": median(
+            reduction(e["end_to_end_s"], s["end_to_end_s"]) for e, s in failing
+        ),
+        "error_tokens_saved": median(
             1 - e["tokens_generated"] / e["tokens_total"] for e, _ in failing if e["tokens_total"]
         ),
         # E2EL against the bound
-        "worst_bound_ratio": _max(r["bound_ratio"] for r in runs),
-        "worst_gate_bound_ratio": _max(r["gate_bound_ratio"] for r in runs),
+        "worst_bound_ratio": largest(r["bound_ratio"] for r in runs),
+        "worst_gate_bound_ratio": largest(r["gate_bound_ratio"] for r in runs),
         "within_goal": sum(1 for r in runs if r["within_goal"]),
         "within_gate_goal": sum(1 for r in runs if r["within_gate_goal"]),
         "held_runs": sum(1 for r in runs if r["held"]),
-        "prediction_error_median_s": _median(abs(r["end_to_end_s"] - r["predicted_s"]) for r in runs),
-        "prediction_error_max_s": _max(abs(r["end_to_end_s"] - r["predicted_s"]) for r in runs),
-        "setup_median_s": _median(setups),
-        "batches_median": _median(r["batches"] for r in runs),
-        "detection_delay_median_s": _median(r["detection_delay_median_s"] for r in runs),
-        "first_output_reduction_median": _median(
-            _red(e["first_output_s"], s["first_output_s"])
+        "prediction_error_median_s": median(abs(r["end_to_end_s"] - r["predicted_s"]) for r in runs),
+        "prediction_error_max_s": largest(abs(r["end_to_end_s"] - r["predicted_s"]) for r in runs),
+        "setup_median_s": median(setups),
+        "batches_median": median(r["batches"] for r in runs),
+        "detection_delay_median_s": median(r["detection_delay_median_s"] for r in runs),
+        "first_output_reduction_median": median(
+            reduction(e["first_output_s"], s["first_output_s"])
             for e, s in matched
             if e["first_output_s"] is not None and s["first_output_s"] is not None
         ),
@@ -156,8 +149,8 @@ def summarise(rows: Sequence[Row]) -> dict[str, Any]:
         "runs": len(rows),
         "tasks": len({r["task"] for r in rows}),
         "rates": sorted({r["rate"] for r in rows}),
-        "serial_setup_median_s": _median(x for r in serial for x in r.get("setups_s", [])),
-        "kernel_start_median_s": _median(r.get("kernel_start_s") for r in rows),
+        "serial_setup_median_s": median(x for r in serial for x in r.get("setups_s", [])),
+        "kernel_start_median_s": median(r.get("kernel_start_s") for r in rows),
         "modes": modes,
     }
 
@@ -168,50 +161,38 @@ def write_json(path: Path, rows: Sequence[Row], meta: dict[str, Any]) -> None:
     path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
 
 
-def _pct(x: float | None) -> str:
-    return "-" if x is None else f"{100 * x:+.1f} %"
-
-
-def _s(x: float | None, digits: int = 3) -> str:
-    return "-" if x is None else f"{x:.{digits}f}"
-
-
-def _ms(x: float | None) -> str:
-    return "-" if x is None else f"{1000 * x:.2f} ms"
-
-
 def format_summary(summary: dict[str, Any]) -> str:
     """The closing print: one block per eager mode."""
     lines = [
         f"{summary['runs']} runs, {summary['tasks']} tasks, rates {summary['rates']} tok/s; "
-        f"median kernel start {_s(summary['kernel_start_median_s'], 2)} s (outside every figure)"
+        f"median kernel start {secs(summary['kernel_start_median_s'], 2)} s (outside every figure)"
     ]
     for mode, m in summary["modes"].items():
         lines += [
             f"{mode} ({m['runs']} runs, {m['paired']} paired with serial):",
-            f"  NEL vs serial: {_pct(m['nel_reduction'])} overall (median per run "
-            f"{_pct(m['nel_reduction_median'])}); {_pct(m['nel_reduction_generation_bound'])} over the "
+            f"  NEL vs serial: {pct(m['nel_reduction'])} overall (median per run "
+            f"{pct(m['nel_reduction_median'])}); {pct(m['nel_reduction_generation_bound'])} over the "
             f"{m['generation_bound_runs']} generation-bound runs, where only the last statement's run is "
             f"left (within 20 ms) in {m['nel_only_last']}",
             f"  NEL beyond what the critical path leaves after generation: median "
-            f"{_ms(m['nel_excess_median_s'])}, worst {_ms(m['nel_excess_max_s'])}; within 20 ms in "
+            f"{ms(m['nel_excess_median_s'])}, worst {ms(m['nel_excess_max_s'])}; within 20 ms in "
             f"{m['nel_at_floor']}/{m['runs']} runs",
-            f"  E2EL vs serial, error-free: best {_pct(m['e2e_reduction_best'])}, median "
-            f"{_pct(m['e2e_reduction_median'])} (the bound allows {_pct(m['bound_reduction_best'])})",
-            f"  the same with equal run times (serial model): best {_pct(m['same_work_reduction_best'])}, "
-            f"median {_pct(m['same_work_reduction_median'])}; with an error: best "
-            f"{_pct(m['error_same_work_reduction_best'])}",
-            f"  E2EL vs serial, with an error: best {_pct(m['error_e2e_reduction_best'])}, median "
-            f"{_pct(m['error_e2e_reduction_median'])}; tokens not generated "
-            f"{_pct(m['error_tokens_saved']).lstrip('+')}",
-            f"  measured/bound: worst {_s(m['worst_bound_ratio'])} "
-            f"(gate bound {_s(m['worst_gate_bound_ratio'])});"
+            f"  E2EL vs serial, error-free: best {pct(m['e2e_reduction_best'])}, median "
+            f"{pct(m['e2e_reduction_median'])} (the bound allows {pct(m['bound_reduction_best'])})",
+            f"  the same with equal run times (serial model): best {pct(m['same_work_reduction_best'])}, "
+            f"median {pct(m['same_work_reduction_median'])}; with an error: best "
+            f"{pct(m['error_same_work_reduction_best'])}",
+            f"  E2EL vs serial, with an error: best {pct(m['error_e2e_reduction_best'])}, median "
+            f"{pct(m['error_e2e_reduction_median'])}; tokens not generated "
+            f"{pct(m['error_tokens_saved']).lstrip('+')}",
+            f"  measured/bound: worst {secs(m['worst_bound_ratio'])} "
+            f"(gate bound {secs(m['worst_gate_bound_ratio'])});"
             f" within 3 % + 20 ms: {m['within_goal']}/{m['runs']} (of the gate bound: "
             f"{m['within_gate_goal']}/{m['runs']})",
-            f"  median setup {_ms(m['setup_median_s'])}, median detection delay "
-            f"{_ms(m['detection_delay_median_s'])}, "
-            f"prediction error median {_ms(m['prediction_error_median_s'])}"
-            f" / max {_ms(m['prediction_error_max_s'])}",
+            f"  median setup {ms(m['setup_median_s'])}, median detection delay "
+            f"{ms(m['detection_delay_median_s'])}, "
+            f"prediction error median {ms(m['prediction_error_median_s'])}"
+            f" / max {ms(m['prediction_error_max_s'])}",
         ]
     return "\n".join(lines)
 
@@ -220,23 +201,23 @@ def _goal_rows(summary: dict[str, Any]) -> list[str]:
     out = []
     for mode, m in summary["modes"].items():
         out += [
-            f"| NEL vs serial ({mode}) | -99.8 % | {_pct(m['nel_reduction'])} overall, "
-            f"{_pct(m['nel_reduction_generation_bound'])} over generation-bound runs, where only the last "
+            f"| NEL vs serial ({mode}) | -99.8 % | {pct(m['nel_reduction'])} overall, "
+            f"{pct(m['nel_reduction_generation_bound'])} over generation-bound runs, where only the last "
             f"statement's run is left (within 20 ms) in {m['nel_only_last']}/{m['generation_bound_runs']};"
-            f" beyond the critical path's leftover: median {_ms(m['nel_excess_median_s'])}, worst "
-            f"{_ms(m['nel_excess_max_s'])} |",
+            f" beyond the critical path's leftover: median {ms(m['nel_excess_median_s'])}, worst "
+            f"{ms(m['nel_excess_max_s'])} |",
             f"| E2EL within 3 % + 20 ms of the bound ({mode}) | - | {m['within_goal']}/{m['runs']} runs, "
-            f"worst ratio {_s(m['worst_bound_ratio'])}; against the gate bound {m['within_gate_goal']}/"
-            f"{m['runs']}, worst {_s(m['worst_gate_bound_ratio'])} |",
-            f"| E2EL vs serial, error-free ({mode}) | up to -37.3 % | best {_pct(m['e2e_reduction_best'])},"
-            f" median {_pct(m['e2e_reduction_median'])}; "
-            f"the bound allows {_pct(m['bound_reduction_best'])}; with equal run times (serial model) best "
-            f"{_pct(m['same_work_reduction_best'])}, median {_pct(m['same_work_reduction_median'])} |",
+            f"worst ratio {secs(m['worst_bound_ratio'])}; against the gate bound {m['within_gate_goal']}/"
+            f"{m['runs']}, worst {secs(m['worst_gate_bound_ratio'])} |",
+            f"| E2EL vs serial, error-free ({mode}) | up to -37.3 % | best {pct(m['e2e_reduction_best'])},"
+            f" median {pct(m['e2e_reduction_median'])}; "
+            f"the bound allows {pct(m['bound_reduction_best'])}; with equal run times (serial model) best "
+            f"{pct(m['same_work_reduction_best'])}, median {pct(m['same_work_reduction_median'])} |",
             f"| E2EL vs serial, with an error ({mode}) | up to -55.3 % | best "
-            f"{_pct(m['error_e2e_reduction_best'])}, median {_pct(m['error_e2e_reduction_median'])}; "
-            f"median tokens not generated {_pct(m['error_tokens_saved']).lstrip('+')} |",
-            f"| Setup per batch ({mode}) | ~1 ms per chunk | median {_ms(m['setup_median_s'])}, "
-            f"median {_s(m['batches_median'], 0)} batches per run |",
+            f"{pct(m['error_e2e_reduction_best'])}, median {pct(m['error_e2e_reduction_median'])}; "
+            f"median tokens not generated {pct(m['error_tokens_saved']).lstrip('+')} |",
+            f"| Setup per batch ({mode}) | ~1 ms per chunk | median {ms(m['setup_median_s'])}, "
+            f"median {secs(m['batches_median'], 0)} batches per run |",
         ]
     return out
 
@@ -267,14 +248,14 @@ def write_markdown(path: Path, rows: Sequence[Row], meta: dict[str, Any]) -> Non
             group = [r for r in rows if r["mode"] == mode and r["rate"] == rate]
             if not group:
                 continue
-            vs = [_red(e["end_to_end_s"], s["end_to_end_s"]) for e, s in pairs(rows, mode)
+            vs = [reduction(e["end_to_end_s"], s["end_to_end_s"]) for e, s in pairs(rows, mode)
                   if e["rate"] == rate]
             mean_e2e = statistics.mean(r["end_to_end_s"] for r in group)
             lines.append(
                 f"| {mode} | {rate:g} | {len(group)} | {mean_e2e:.2f} | "
-                f"{statistics.mean(r['lower_bound_s'] for r in group):.2f} | {_pct(_median(vs))} | "
-                f"{_s(_max(r['bound_ratio'] for r in group))} | "
-                f"{_s(_median(r['non_overlapped_s'] for r in group))} |"
+                f"{statistics.mean(r['lower_bound_s'] for r in group):.2f} | {pct(median(vs))} | "
+                f"{secs(largest(r['bound_ratio'] for r in group))} | "
+                f"{secs(median(r['non_overlapped_s'] for r in group))} |"
             )
     lines += [
         "",
@@ -288,7 +269,7 @@ def write_markdown(path: Path, rows: Sequence[Row], meta: dict[str, Any]) -> Non
         lines.append(
             f"| {r['task']} | {r['mode']} | {r['rate']:g} | {r['status']} | {r['end_to_end_s']:.3f} | "
             f"{r['non_overlapped_s']:.3f} | {r['lower_bound_s']:.3f} | {r['predicted_s']:.3f} | "
-            f"{_s(r['bound_ratio'])} | {r['held']} | {r['batches']} | {_ms(r['setup_median_s'])} | "
+            f"{secs(r['bound_ratio'])} | {r['held']} | {r['batches']} | {ms(r['setup_median_s'])} | "
             f"{r['tokens_generated']}/{r['tokens_total']} |"
         )
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -23,6 +23,7 @@ Usage comes as ``input_tokens`` and ``output_tokens`` (from the API's ``prompt_t
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 from ..errors import ApiError
@@ -119,9 +120,14 @@ class OpenAISource(RemoteSource):
         )
 
     def _events(self, client: openai.OpenAI) -> Any:
+        return self._create(client, self.messages)
+
+    def _create(self, client: Any, messages: Sequence[Any], **extra: Any) -> Any:
+        """One streamed chat completion of ``messages`` after the system prompt (``extra``: tools)."""
         options: dict[str, Any] = {
             "model": self.model,
-            "messages": [{"role": "system", "content": self.system}, *self.messages],
+            "messages": [{"role": "system", "content": self.system}, *messages],
+            **extra,
             "stream": True,
             self.endpoint.max_tokens_field: self.max_tokens,
         }
