@@ -171,3 +171,16 @@ def test_one_episode_in_both_modes(tmp_path: Path) -> None:
     assert json.loads((tmp_path / "bench_agent.json").read_text())["runs"][1]["mode"] == "eager"
     print(f"churn_repair at 200 tok/s: serial {serial['end_to_end_s']:.3f} s, "
           f"eager {eager['end_to_end_s']:.3f} s, bound {eager['bound_s']:.3f} s")
+
+
+def test_the_cli_runs_an_episode_in_each_mode(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from eager_jupyter.bench.cli import main
+
+    code = main(["--agent", "--tasks", "sales_growth", "--rates", "200", "--out", str(tmp_path), "--no-plots"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "[  1/2] sales_growth       serial" in out and "[  2/2] sales_growth       eager" in out
+    report = json.loads((tmp_path / "bench_agent.json").read_text())
+    assert [r["mode"] for r in report["runs"]] == ["serial", "eager"]
+    assert report["meta"]["problems"] == 0 and report["meta"]["wall_s"] > 0
+    assert main(["--agent", "--tasks", "no_such_episode", "--out", str(tmp_path)]) == 2

@@ -40,7 +40,7 @@ from typing import Any
 
 from ..agent.trace import Step, read_episode
 from ..sources.replay import split_tokens
-from .runner import RunOutcome, run_cell
+from .runner import RunOutcome, run_cell, run_jobs
 
 __all__ = [
     "AGENT_MODES",
@@ -282,21 +282,18 @@ def main_agent(args: Any, argv: Sequence[str]) -> int:
           f"rates x {len(AGENT_MODES)} modes x {args.repeat} = {len(jobs)} runs, a fresh kernel each; "
           f"load {_load()}",
           flush=True)
-    rows: list[Row] = []
-    problems = 0
-    t0 = time.perf_counter()
-    for i, (episode, rate, repeat, mode) in enumerate(jobs, 1):
-        try:
-            row = run_episode(episode, mode, rate, args.ttft, repeat, blas_threads=args.blas_threads).row
-        except Exception as error:  # a dead kernel or a timeout loses one run, not the benchmark
-            problems += 1
-            what = f"{episode.name} {mode} {rate:g} tok/s"
-            print(f"[{i:>3}/{len(jobs)}] {what} FAILED: {type(error).__name__}: {error}", flush=True)
-            continue
-        ok = row["status"] == "ok" and len(row["failed_steps"]) == episode.repairs
-        problems += not ok
-        rows.append(row)
-        print(_progress(i, len(jobs), row, ok), flush=True)
+    def run(job: tuple[EpisodeFile, float, int, str]) -> Row:
+        episode, rate, repeat, mode = job
+        return run_episode(episode, mode, rate, args.ttft, repeat, blas_threads=args.blas_threads).row
+
+    done = run_jobs(
+        jobs,
+        run,
+        name=lambda job: f"{job[0].name} {job[3]} {job[1]:g} tok/s",
+        expected=lambda job, row: row["status"] == "ok" and len(row["failed_steps"]) == job[0].repairs,
+        progress=_progress,
+    )
+    rows, problems = done.rows, done.problems
     meta = {
         "command": "eager-jupyter bench " + " ".join(argv),
         "version": __version__,
@@ -308,7 +305,7 @@ def main_agent(args: Any, argv: Sequence[str]) -> int:
         "episodes": [e.name for e in episodes],
         "repeat": args.repeat,
         "blas_threads": args.blas_threads,
-        "wall_s": time.perf_counter() - t0,
+        "wall_s": done.wall_s,
         "problems": problems,
     }
     written = write_agent_reports(rows, meta, args.out, json_path=args.json, plots=not args.no_plots)

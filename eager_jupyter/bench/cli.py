@@ -12,19 +12,19 @@ import json
 import os
 import platform
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 from .._version import __version__
 from .corpus import QUICK_TASKS, Task, load_tasks
 from .report import format_summary, summarise, write_json, write_markdown
-from .runner import MODES, run_one
+from .runner import MODES, run_jobs, run_one
 
 __all__ = ["main", "parser"]
 
 DEFAULT_RATES = (20.0, 50.0, 100.0, 200.0)
 QUICK_RATES = (100.0, 200.0)
+Job = tuple[Task, float, int, str]  # task, rate, repeat, mode
 
 
 def _floats(text: str) -> list[float]:
@@ -156,27 +156,25 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as error:
         print(error, file=sys.stderr)
         return 2
-    jobs = [(t, r, k, m) for t in tasks for r in rates for k in range(args.repeat) for m in args.modes]
+    jobs: list[Job] = [
+        (t, r, k, m) for t in tasks for r in rates for k in range(args.repeat) for m in args.modes
+    ]
     est = sum(args.ttft + t.tokens / r + 1.5 for t, r, _, _ in jobs)
     shape = f"{len(tasks)} tasks x {len(rates)} rates x {len(args.modes)} modes x {args.repeat}"
     print(f"eager-jupyter {__version__} bench: {shape} = {len(jobs)} runs, a fresh kernel each; "
           f"generation alone ~{est / 60:.0f} min", flush=True)
-    rows: list[dict[str, Any]] = []
-    problems = 0
-    t0 = time.perf_counter()
-    for i, (task, rate, repeat, mode) in enumerate(jobs, 1):
-        try:
-            row = run_one(task, mode, rate, args.ttft, repeat, blas_threads=args.blas_threads).row
-        except Exception as error:  # a dead kernel or a timeout loses one run, not the benchmark
-            problems += 1
-            what = f"{task.name} {mode} {rate:g} tok/s"
-            print(f"[{i:>3}/{len(jobs)}] {what} FAILED: {type(error).__name__}: {error}", flush=True)
-            continue
-        ok = _expected(task, row)
-        problems += not ok
-        rows.append(row)
-        print(_progress(i, len(jobs), row, ok), flush=True)
-    wall = time.perf_counter() - t0
+    def run(job: Job) -> dict[str, Any]:
+        task, rate, repeat, mode = job
+        return run_one(task, mode, rate, args.ttft, repeat, blas_threads=args.blas_threads).row
+
+    done = run_jobs(
+        jobs,
+        run,
+        name=lambda job: f"{job[0].name} {job[3]} {job[1]:g} tok/s",
+        expected=lambda job, row: _expected(job[0], row),
+        progress=_progress,
+    )
+    rows, problems, wall = done.rows, done.problems, done.wall_s
     meta = {
         "command": "eager-jupyter bench " + " ".join(argv if argv is not None else sys.argv[1:]),
         "version": __version__,

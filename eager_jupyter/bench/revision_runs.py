@@ -37,7 +37,7 @@ from typing import Any
 from .._version import __version__
 from ..latency import analyse
 from .revision_traces import FILES, TRACES, RevisionTrace, write_trace
-from .runner import run_cell
+from .runner import run_cell, run_jobs
 
 __all__ = ["HOLDS", "POLICIES", "main", "revision_row", "run_revision", "table"]
 
@@ -206,21 +206,19 @@ def main(args: argparse.Namespace, rates: Sequence[float], argv: Sequence[str] |
     print(f"eager-jupyter {__version__} bench --revisions: {len(traces)} written traces x {len(rates)} "
           f"rates x {len(configs)} (serial, K in {HOLDS} x {POLICIES}) = {len(jobs)} runs, a fresh kernel "
           "each", flush=True)
-    rows: list[Row] = []
-    problems = 0
-    t0 = time.perf_counter()
-    for i, (trace, rate, hold, policy) in enumerate(jobs, 1):
-        try:
-            row, _ = run_revision(trace, rate, hold, policy, directory=args.out / "traces",
-                                  blas_threads=args.blas_threads)
-        except Exception as error:  # a dead kernel or a timeout loses one run, not the benchmark
-            problems += 1
-            print(f"[{i:>3}/{len(jobs)}] {trace.name} {rate:g} K={hold} {policy} FAILED: "
-                  f"{type(error).__name__}: {error}", flush=True)
-            continue
-        problems += row["status"] != "ok" and not (policy == "stop" and row["stopped"])
-        rows.append(row)
-        print(_progress(i, len(jobs), row), flush=True)
+    def run(job: tuple[RevisionTrace, float, int | None, str | None]) -> Row:
+        trace, rate, hold, policy = job
+        return run_revision(trace, rate, hold, policy, directory=args.out / "traces",
+                            blas_threads=args.blas_threads)[0]
+
+    done = run_jobs(
+        jobs,
+        run,
+        name=lambda job: f"{job[0].name} {job[1]:g} K={job[2]} {job[3]}",
+        expected=lambda job, row: row["status"] == "ok" or (job[3] == "stop" and bool(row["stopped"])),
+        progress=lambda i, n, row, ok: _progress(i, n, row),
+    )
+    rows, problems = done.rows, done.problems
     meta = {
         "command": "eager-jupyter bench " + " ".join(argv if argv is not None else sys.argv[1:]),
         "version": __version__,
@@ -229,7 +227,7 @@ def main(args: argparse.Namespace, rates: Sequence[float], argv: Sequence[str] |
         "load": os.getloadavg(),
         "origin": "written",
         "traces": names, "rates": list(rates), "holds": list(HOLDS), "policies": list(POLICIES),
-        "wall_s": time.perf_counter() - t0,
+        "wall_s": done.wall_s,
         "problems": problems,
     }
     lines = table(rows)

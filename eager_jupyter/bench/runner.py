@@ -25,15 +25,28 @@ import os
 import shlex
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from ..latency import analyse
 from ..sources.replay import split_tokens
 from .corpus import Task
 
-__all__ = ["MODES", "CellRun", "Kernel", "RunOutcome", "cell_for", "row_from_record", "run_cell", "run_one"]
+__all__ = [
+    "MODES",
+    "CellRun",
+    "JobsDone",
+    "Kernel",
+    "RunOutcome",
+    "cell_for",
+    "row_from_record",
+    "run_cell",
+    "run_jobs",
+    "run_one",
+]
+
+J = TypeVar("J")
 
 #: benchmark mode -> the options it adds to ``%%eager``
 MODES: dict[str, str] = {"serial": "--serial", "eager": "", "eager-nogate": "--gate off"}
@@ -202,3 +215,38 @@ def run_one(
         wall_s=time.perf_counter() - wall0,
     )
     return RunOutcome(row, run.record)
+
+
+def run_jobs(
+    jobs: Sequence[J],
+    run: Callable[[J], dict[str, Any]],
+    *,
+    name: Callable[[J], str],
+    expected: Callable[[J, dict[str, Any]], bool],
+    progress: Callable[[int, int, dict[str, Any], bool], str],
+) -> JobsDone:
+    """Run every job in turn, printing a line for each. A run that raises (a dead kernel, a timeout)
+    loses that run, not the benchmark; it and a run that ended otherwise than ``expected`` are
+    counted as problems."""
+    rows: list[dict[str, Any]] = []
+    problems = 0
+    t0 = time.perf_counter()
+    for i, job in enumerate(jobs, 1):
+        try:
+            row = run(job)
+        except Exception as error:
+            problems += 1
+            print(f"[{i:>3}/{len(jobs)}] {name(job)} FAILED: {type(error).__name__}: {error}", flush=True)
+            continue
+        ok = expected(job, row)
+        problems += not ok
+        rows.append(row)
+        print(progress(i, len(jobs), row, ok), flush=True)
+    return JobsDone(rows, problems, time.perf_counter() - t0)
+
+
+@dataclass
+class JobsDone:
+    rows: list[dict[str, Any]]
+    problems: int
+    wall_s: float
