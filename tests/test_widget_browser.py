@@ -158,6 +158,9 @@ def check_saved_mid_run(report: dict[str, Any], root: Path) -> None:
     statuses = [s["status"] for s in reopened["stmts"]]
     assert "held" in statuses and statuses[0] == "done", statuses
     assert "before the hold" in "".join(s["stdout"] for s in reopened["stmts"])
+    # nothing runs or streams in a reopened notebook: the words say when they were true
+    assert reopened["tail"] in (None, "unfinished"), reopened["tail"]
+    assert not any(b.startswith(("running ", "streaming")) for b in reopened["badges"]), reopened["badges"]
 
 
 def check_html_monospace(report: dict[str, Any]) -> None:

@@ -97,6 +97,8 @@ export class LiveRenderer extends Panel implements IRenderMime.IRenderer {
     if (state.figures) {
       state.figures = { ...state.figures, phase: `saved at ${at} s` };
     }
+    // What was going on is what was going on when saved: nothing runs or streams here now.
+    state.words = { ...state.words, running: 'was running', streaming: 'unfinished' };
     const note = new Widget();
     note.addClass('eager-saved-note');
     note.node.textContent =

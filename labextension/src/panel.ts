@@ -206,7 +206,7 @@ export class RunPanel extends Panel {
     this.tailNode.style.display = text ? '' : 'none';
     const badge = this.tailNode.querySelector('.eager-badge') as HTMLElement;
     const streaming = state.generationEnd === null && state.running;
-    badge.textContent = streaming ? 'streaming' : state.word('skipped');
+    badge.textContent = state.word(streaming ? 'streaming' : 'skipped');
     badge.className = `eager-badge eager-status-${streaming ? 'streaming' : 'skipped'}`;
     if (this.tailCode.dataset.text !== text) {
       this.tailCode.dataset.text = text;

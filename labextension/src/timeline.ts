@@ -54,7 +54,9 @@ export function renderTimeline(state: RunState, now: number): SVGSVGElement {
   const step = tickStep(end);
   for (let t = 0; t <= end; t += step) {
     el('line', { class: 'eager-tl-axis', x1: x(t), x2: x(t), y1: axis, y2: axis + 3 }, svg);
-    el('text', { class: 'eager-tl-tick', x: x(t) + 2, y: height - 2 }, svg).textContent = `${(t / 1000).toFixed(step < 1000 ? 1 : 0)} s`;
+    const nearEnd = x(t) > WIDTH - 40; // a label there would run off the strip: end it at its tick
+    const label = el('text', { class: 'eager-tl-tick', x: nearEnd ? x(t) - 2 : x(t) + 2, y: height - 2, ...(nearEnd ? { 'text-anchor': 'end' } : {}) }, svg);
+    label.textContent = `${(t / 1000).toFixed(step < 1000 ? 1 : 0)} s`;
   }
   const legend = el('text', { class: 'eager-tl-legend', x: WIDTH - 4, y: 9, 'text-anchor': 'end' }, svg);
   legend.textContent = 'top bar: generation · light: written · dark: ran · dashed: generation ended';

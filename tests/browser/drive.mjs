@@ -92,6 +92,10 @@ function inspectSaved(index) {
     display: true,
     live: !!display.querySelector('.eager-widget'),
     note: display.querySelector('.eager-saved-note')?.textContent ?? null,
+    tail: (t => (t && t.style.display !== 'none' ? t.querySelector('.eager-badge')?.textContent : null))(
+      display.querySelector('.eager-tail')
+    ),
+    badges: Array.from(display.querySelectorAll('.eager-stmt[data-index] .eager-badge')).map(b => b.textContent),
     header: display.querySelector('.eager-header')?.textContent ?? null,
     stmts: Array.from(display.querySelectorAll('.eager-stmt[data-index]')).map(el => ({
       status: el.dataset.status,
