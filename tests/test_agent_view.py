@@ -112,6 +112,23 @@ def test_the_live_widget_draws_each_steps_words_before_its_statements(every: int
     assert steps == [(1, 0, "Let me look."), (2, 2, "Fixing."), (3, 3, "b is 1.")]
 
 
+def test_the_header_counts_the_tokens_of_the_whole_episode() -> None:
+    """Each step's model count adds to those before it (the header once showed the last step's alone:
+    fewer tokens at step 4 than at step 3), and a step still generating adds its pieces."""
+    builder, state, deltas = RecordBuilder(), LiveState(), []
+    for event in EPISODE:
+        builder.handle(event)
+        state.apply(event, builder.record)
+        if state.has_changes():
+            deltas.append(state.take_delta())
+    result = replay_deltas(deltas, state.snapshot())
+    assert result["tokens"] == sorted(result["tokens"]), result["tokens"]  # never goes down
+    assert result["tokens"][-1] == result["live"]["tokens"] == result["saved"]["tokens"] == 18
+    assert result["snapshot"]["tokens"] == 18
+    at_step_2 = [t for t, d in zip(result["tokens"], deltas, strict=True) if "Fixing." in d.get("p", "")]
+    assert at_step_2 == [9 + 1]  # step 1's 9 tokens and step 2's first piece
+
+
 def test_the_live_widget_shows_prose_without_the_fence_lines() -> None:
     """A markdown reply's fence lines reach the record as prose; the frontend shows the words only,
     as the saved outputs do (``outputs.prose_text``)."""

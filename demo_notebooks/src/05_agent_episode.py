@@ -51,13 +51,13 @@ pd.DataFrame(
 ).round(2)
 
 # %% [markdown]
-# What went back to the model after the failing step: the traceback, with the step's own line numbers.
+# What went back to the model after the failing step: the traceback, with the step's own line numbers
+# and the frames inside pandas folded to one line (the traceback under the statement above is whole).
 # The model saw it before the rest of step 2 was written; the code after the failing statement was
 # never streamed.
 
 # %%
-sent = eager_run.steps[1].tool_result.splitlines()
-print("\n".join(sent[:4] + ["  ... (the frames inside pandas)"] + sent[-1:]))
+print(eager_run.steps[1].tool_result)
 print("step 2 as streamed ends with:", eager_run.steps[1].code.strip().splitlines()[-1])
 
 # %% [markdown]

@@ -26,7 +26,8 @@ export class RunState {
   firstToken: number | null = null;
   generationEnd: number | null = null;
   stopped = false;
-  outputTokens: number | null = null;
+  outputTokens: number | null = null; // the model's count over every generation that ended
+  piecesCounted = 0; // the pieces `outputTokens` covers (later pieces are still being counted)
   ended: { t: number; status: string; error: string | null } | null = null;
   repairs = 0;
   statements: IStatement[] = []; // by index (indices are dense: 0..n-1)
@@ -195,6 +196,7 @@ export class RunState {
         this.generationEnd = a;
         this.stopped = !!b;
         this.outputTokens = c ?? null;
+        this.piecesCounted = typeof op[4] === 'number' ? op[4] : this.pieces;
         this.seen(a);
         changes.run = true;
         return;
@@ -323,8 +325,10 @@ export class RunState {
     return Math.max(this.now, localNow - offset);
   }
 
+  /** Tokens so far: the model's count for the generations that ended (every step of an episode),
+   * plus the pieces of the one going on. */
   tokens(): number {
-    return this.outputTokens ?? this.pieces;
+    return this.outputTokens === null ? this.pieces : this.outputTokens + this.pieces - this.piecesCounted;
   }
 
   tokensPerSecond(): number | null {

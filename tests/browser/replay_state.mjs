@@ -28,6 +28,7 @@ const plain = state => ({
   prose: state.prose,
   shownProse: proseText(state.prose),
   pieces: state.pieces,
+  tokens: state.tokens(),
   source: state.source,
   model: state.model,
   mode: state.mode,
@@ -44,12 +45,15 @@ const plain = state => ({
 });
 
 const live = new RunState();
+const tokens = []; // the header's token count after each delta
 for (const delta of input.deltas) {
   live.apply(delta);
+  tokens.push(live.tokens());
 }
 process.stdout.write(
   JSON.stringify({
     live: plain(live),
+    tokens,
     snapshot: plain(RunState.fromSnapshot(input.snapshot)),
     saved: plain(RunState.fromSnapshot(JSON.parse(JSON.stringify(live.toSnapshot()))))
   })

@@ -36,7 +36,11 @@ and notebooks saved before read the same)::
     ["N", step, t, code, prose]           --agent: step ``step``'s request went out, when the code and
                                           prose so far were ``code`` and ``prose`` characters long (the
                                           step's own begin there; statements keep run-wide indices)
-    ["G", t, stopped, output_tokens]      generation ended
+    ["G", t, stopped, tokens, pieces]     generation ended (of the run, one step or one repair round):
+                                          ``tokens`` the model's output tokens so far (all steps and
+                                          rounds; None when it does not say), ``pieces`` the pieces
+                                          so far; the header counts ``tokens`` plus the pieces since
+                                          (the step still generating)
     ["E", t, status, error]               the run ended
 
 Output ops: ``["a", i, output]`` appends an nbformat output to statement i, ``["s", i, name, text]``
@@ -140,7 +144,8 @@ def op(event: Event, record: RunRecord) -> Op | None:
         case StepStarted():
             return ["N", event.step, to_ms(event.t), record.code_length, record.prose_length]
         case GenerationEnded():
-            return ["G", to_ms(event.t), event.stopped, event.usage.get("output_tokens")]
+            tokens = record.usage.get("output_tokens")
+            return ["G", to_ms(event.t), event.stopped, tokens, record.pieces]
         case RunEnded():
             return ["E", to_ms(event.t), event.status, event.error]
     return None
