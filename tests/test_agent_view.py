@@ -112,21 +112,58 @@ def test_the_live_widget_draws_each_steps_words_before_its_statements(every: int
     assert steps == [(1, 0, "Let me look."), (2, 2, "Fixing."), (3, 3, "b is 1.")]
 
 
-def test_the_header_counts_the_tokens_of_the_whole_episode() -> None:
-    """Each step's model count adds to those before it (the header once showed the last step's alone:
-    fewer tokens at step 4 than at step 3), and a step still generating adds its pieces."""
+@pytest.mark.parametrize("first_count", [9, None])
+def test_the_header_counts_the_tokens_of_the_whole_episode(first_count: int | None) -> None:
+    """Each step's tokens add to those before it (the header once showed the last step's alone: fewer
+    tokens at step 4 than at step 3), a step still generating adds its pieces, and a step whose
+    stream was closed early with no count from the model counts the pieces it streamed (3 here)."""
+    usage = {"input_tokens": 100, "output_tokens": first_count} if first_count else {}
+    episode = [GenerationEnded(0.72, True, usage) if e is EPISODE[11] else e for e in EPISODE]
     builder, state, deltas = RecordBuilder(), LiveState(), []
-    for event in EPISODE:
+    for event in episode:
         builder.handle(event)
         state.apply(event, builder.record)
         if state.has_changes():
             deltas.append(state.take_delta())
+    first = first_count or 3
+    assert builder.record.tokens == first + 5 + 4
     result = replay_deltas(deltas, state.snapshot())
     assert result["tokens"] == sorted(result["tokens"]), result["tokens"]  # never goes down
-    assert result["tokens"][-1] == result["live"]["tokens"] == result["saved"]["tokens"] == 18
-    assert result["snapshot"]["tokens"] == 18
+    assert result["tokens"][-1] == result["live"]["tokens"] == result["saved"]["tokens"] == first + 9
+    assert result["snapshot"]["tokens"] == first + 9
     at_step_2 = [t for t, d in zip(result["tokens"], deltas, strict=True) if "Fixing." in d.get("p", "")]
-    assert at_step_2 == [9 + 1]  # step 1's 9 tokens and step 2's first piece
+    assert at_step_2 == [first + 1]  # step 1's tokens and step 2's first piece
+
+
+def test_only_what_runs_while_a_step_is_written_is_overlapped() -> None:
+    """The header's "overlapped": a statement that runs on after its step's generation ended, until
+    the next request, was hidden behind nothing for that part (it once counted up to the episode's
+    last generation end)."""
+    events: list[Any] = [
+        RunStarted(0.0, "anthropic agent", "eager", "claude"),
+        StepStarted(0.0, 1),
+        PieceStreamed(0.5, "a = slow()\n", "code", 0),
+        StatementReleased(0.55, 0, "a = slow()\n", 1, 0.55, 0),
+        StatementStarted(0.6, 0, 1),
+        GenerationEnded(0.7, False, {"output_tokens": 4}),
+        StatementFinished(1.0, 0, 0.4),
+        StepEnded(1.0, 1, "(no output)"),
+        StepStarted(1.0, 2),
+        PieceStreamed(1.5, "b = 2\n", "code", 0),
+        StatementReleased(1.5, 1, "b = 2\n", 1, 1.5, 0),
+        StatementStarted(1.5, 1, 2),
+        StatementFinished(1.6, 1, 0.1),
+        GenerationEnded(2.0, False, {"output_tokens": 3}),
+        StepEnded(2.0, 2, None),
+        RunEnded(2.0, "ok"),
+    ]
+    builder, state = RecordBuilder(), LiveState()
+    for event in events:
+        builder.handle(event)
+        state.apply(event, builder.record)
+    result = replay_deltas([state.take_delta()], state.snapshot())
+    # a: 0.6-0.7 while step 1 was written; b: 1.5-1.6 while step 2 was
+    assert result["live"]["overlapped"] == result["saved"]["overlapped"] == pytest.approx(200, abs=2)
 
 
 def test_the_live_widget_shows_prose_without_the_fence_lines() -> None:

@@ -125,6 +125,9 @@ class RecordBuilder:
                 rec.generation_stopped = event.stopped
                 for key, value in event.usage.items():
                     rec.usage[key] = rec.usage.get(key, 0) + value
+                counted = event.usage.get("output_tokens")
+                rec.tokens_ended += counted if counted else rec.pieces - rec.pieces_ended
+                rec.pieces_ended = rec.pieces
                 if event.unsent is not None:
                     rec.unsent_tokens = (rec.unsent_tokens or 0) + event.unsent
                 if rec.steps and rec.steps[-1].generation_done_at is None:

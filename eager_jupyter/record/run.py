@@ -235,6 +235,11 @@ class RunRecord:
     pieces: int = 0
     last_piece_at: float | None = None
     usage: dict[str, int] = field(default_factory=dict)
+    # the tokens of every generation that ended (each run, repair round or step): the model's count
+    # where it gave one, else the pieces it streamed (a stream closed early reports none), and the
+    # pieces those generations streamed; ``tokens`` adds the pieces of the one going on
+    tokens_ended: int = 0
+    pieces_ended: int = 0
     cost_usd: float | None = None  # where a price is known for the model (``sources.providers``)
     repairs: int = 0
     steps: list[StepRecord] = field(default_factory=list)  # --agent: one per model response
@@ -322,6 +327,11 @@ class RunRecord:
         if self.status == "interrupted":
             return "stopped"
         return "generating" if self.generation_done_at is None else "running"
+
+    @property
+    def tokens(self) -> int:
+        """Tokens generated so far, over every round and step (see ``tokens_ended``)."""
+        return self.tokens_ended + self.pieces - self.pieces_ended
 
     @property
     def tokens_per_second(self) -> float | None:

@@ -237,9 +237,9 @@ def summary_line(record: RunRecord) -> str:
         )
     usage = record.usage
     if usage.get("input_tokens"):
-        figures.append(f"{usage['input_tokens']} in / {usage.get('output_tokens', 0)} out tokens")
+        figures.append(f"{usage['input_tokens']} in / {record.tokens} out tokens")
     elif usage.get("output_tokens"):
-        figures.append(f"{usage['output_tokens']} tokens")
+        figures.append(f"{record.tokens} tokens")
     if record.cost_usd is not None:
         figures.append(f"${record.cost_usd:.4f}")
     return " · ".join(figures)

@@ -230,7 +230,7 @@ export class RunPanel extends Panel {
     const rate = state.tokensPerSecond();
     const figures: [string, string, string][] = [
       ...(state.steps.length ? [['steps', `step ${state.steps.length}`, 'the model responses of this episode so far'] as [string, string, string]] : []),
-      ['tokens', `${state.tokens()} tokens`, 'tokens generated (pieces streamed, or the model\'s count at the end)'],
+      ['tokens', `${state.tokens()} tokens`, 'tokens generated: the model\'s count for each response that ended (else its pieces), and the pieces of the one streaming'],
       ['rate', rate === null ? '-' : `${rate.toFixed(0)} tok/s`, 'generation speed'],
       ['ran', `${ran}/${total} run`, 'statements run / released'],
       ['elapsed', seconds(now, 1), 'since the request']

@@ -194,6 +194,9 @@ export class RunState {
         return;
       case 'G':
         this.generationEnd = a;
+        if (this.steps.length) {
+          this.steps[this.steps.length - 1].end = a;
+        }
         this.stopped = !!b;
         this.outputTokens = c ?? null;
         this.piecesCounted = typeof op[4] === 'number' ? op[4] : this.pieces;
@@ -373,13 +376,19 @@ export class RunState {
   }
 
   /** Execution hidden behind generation (ms): what ran while the model was still writing (a clock
-   * that stops when generation ends). */
+   * that stops when generation ends). In an episode the model writes in steps: from each step's
+   * request to its generation's end; what runs between steps is not hidden behind anything. */
   overlapped(now: number): number {
-    const genEnd = Math.min(this.generationEnd ?? now, now);
+    const windows = this.steps.length
+      ? this.steps.map(step => [step.t, Math.min(step.end ?? now, now)])
+      : [[0, Math.min(this.generationEnd ?? now, now)]];
     let total = 0;
     for (const s of this.statements) {
       if (s && s.started !== null) {
-        total += Math.max(0, Math.min(s.finished ?? now, genEnd) - s.started);
+        const finished = s.finished ?? now;
+        for (const [start, end] of windows) {
+          total += Math.max(0, Math.min(finished, end) - Math.max(s.started, start));
+        }
       }
     }
     return total;

@@ -66,6 +66,7 @@ export interface IStep {
   code: number;
   prose: number;
   first: number; // its first statement's index (statements released before belong to earlier steps)
+  end?: number; // its generation ended (ms); absent while it streams
 }
 
 /** What one delta changed, so a view redraws only that. */

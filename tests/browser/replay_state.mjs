@@ -29,6 +29,7 @@ const plain = state => ({
   shownProse: proseText(state.prose),
   pieces: state.pieces,
   tokens: state.tokens(),
+  overlapped: state.overlapped(state.elapsed(0, 0)),
   source: state.source,
   model: state.model,
   mode: state.mode,

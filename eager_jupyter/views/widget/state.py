@@ -37,10 +37,10 @@ and notebooks saved before read the same)::
                                           prose so far were ``code`` and ``prose`` characters long (the
                                           step's own begin there; statements keep run-wide indices)
     ["G", t, stopped, tokens, pieces]     generation ended (of the run, one step or one repair round):
-                                          ``tokens`` the model's output tokens so far (all steps and
-                                          rounds; None when it does not say), ``pieces`` the pieces
-                                          so far; the header counts ``tokens`` plus the pieces since
-                                          (the step still generating)
+                                          ``tokens`` the tokens of every generation that ended (the
+                                          model's count, else the pieces: ``RunRecord.tokens_ended``),
+                                          ``pieces`` the pieces they streamed; the header counts
+                                          ``tokens`` plus the pieces since (the step generating)
     ["E", t, status, error]               the run ended
 
 Output ops: ``["a", i, output]`` appends an nbformat output to statement i, ``["s", i, name, text]``
@@ -144,8 +144,7 @@ def op(event: Event, record: RunRecord) -> Op | None:
         case StepStarted():
             return ["N", event.step, to_ms(event.t), record.code_length, record.prose_length]
         case GenerationEnded():
-            tokens = record.usage.get("output_tokens")
-            return ["G", to_ms(event.t), event.stopped, tokens, record.pieces]
+            return ["G", to_ms(event.t), event.stopped, record.tokens_ended, record.pieces_ended]
         case RunEnded():
             return ["E", to_ms(event.t), event.status, event.error]
     return None
