@@ -135,6 +135,20 @@ def test_the_header_counts_the_tokens_of_the_whole_episode(first_count: int | No
     assert at_step_2 == [first + 1]  # step 1's tokens and step 2's first piece
 
 
+def test_phase_and_rate_of_an_episode_are_those_of_its_current_step() -> None:
+    """Step 2 generating says "generating" (not "running" because step 1's generation ended), and
+    tokens/s is over each step's own first to last piece, not the time between steps."""
+    builder = RecordBuilder()
+    phases = []
+    for event in EPISODE:
+        builder.handle(event)
+        phases.append((type(event).__name__, builder.record.phase))
+    assert phases[13:15] == [("StepStarted", "generating"), ("PieceStreamed", "generating")]
+    assert phases[11] == ("GenerationEnded", "running")
+    # step 1: 3 pieces from 0.5 s to 0.7 s; step 2: 2 from 1.2 s to 1.3 s; step 3 one piece
+    assert builder.record.tokens_per_second == pytest.approx(3 / 0.3)
+
+
 def test_only_what_runs_while_a_step_is_written_is_overlapped() -> None:
     """The header's "overlapped": a statement that runs on after its step's generation ended, until
     the next request, was hidden behind nothing for that part (it once counted up to the episode's

@@ -53,6 +53,8 @@ class RecordBuilder:
                 if step is not None:
                     if step.first_token_at is None:
                         step.first_token_at = event.t
+                    step.pieces += 1
+                    step.last_piece_at = event.t
                     if event.kind == "code":
                         step.code += event.text
                     else:

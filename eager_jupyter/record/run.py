@@ -155,6 +155,8 @@ class StepRecord:
     generation_done_at: float | None = None
     finished_at: float | None = None
     usage: dict[str, int] = field(default_factory=dict)
+    pieces: int = 0
+    last_piece_at: float | None = None
 
 
 @dataclass
@@ -326,7 +328,8 @@ class RunRecord:
             return "failed"
         if self.status == "interrupted":
             return "stopped"
-        return "generating" if self.generation_done_at is None else "running"
+        done = self.steps[-1].generation_done_at if self.steps else self.generation_done_at
+        return "generating" if done is None else "running"
 
     @property
     def tokens(self) -> int:
@@ -335,7 +338,17 @@ class RunRecord:
 
     @property
     def tokens_per_second(self) -> float | None:
-        """Pieces over the generation only: first to last piece (never the time since)."""
+        """Pieces over the generation only: first to last piece (never the time since). In an
+        episode, over each step's own first to last piece: the time between steps (running, the
+        next request's wait for its first token) is not generation."""
+        if self.steps:
+            spans = [
+                (s.pieces - 1, s.last_piece_at - s.first_token_at)
+                for s in self.steps
+                if s.first_token_at is not None and s.last_piece_at is not None and s.pieces >= 2
+            ]
+            pieces, seconds = sum(n for n, _ in spans), sum(t for _, t in spans)
+            return pieces / seconds if pieces and seconds >= 0.05 else None
         first, last = self.first_token_at, self.last_piece_at
         if first is None or last is None or self.pieces < 2 or last - first < 0.05:
             return None
