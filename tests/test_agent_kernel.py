@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import json
 import re
-import textwrap
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fake_anthropic import FakeAnthropic, HttpError, Reply, ToolUse
-from kernel_harness import error_line
+from kernel_harness import Kernel, Transcript, error_line, loaded_kernel
 
 pytestmark = pytest.mark.kernel
 
 KEY = "sk-ant-api03-AGENTTESTKEY-" + "w" * 24
-ALL_OUTPUTS: list[dict[str, Any]] = []
+TRANSCRIPT = Transcript()
+run = TRANSCRIPT.run
 
 SETUP = """
 import os as _os
@@ -37,31 +37,19 @@ def fake() -> Iterator[FakeAnthropic]:
 
 
 @pytest.fixture(scope="module")
-def kernel(fake: FakeAnthropic) -> Iterator[Any]:
-    from kernel_harness import Kernel
-
-    k = Kernel(
+def kernel(fake: FakeAnthropic) -> Iterator[Kernel]:
+    k = loaded_kernel(
+        SETUP,
         MPLBACKEND="module://matplotlib_inline.backend_inline",
         ANTHROPIC_API_KEY=KEY,
         ANTHROPIC_BASE_URL=fake.url,
         NO_PROXY="127.0.0.1",
     )
-    for code in ("%load_ext eager_jupyter", SETUP):
-        r = k.execute(code)
-        assert r.status == "ok", r.reply["content"]
     yield k
     k.shutdown()
     # the key never reached a frontend or a request body, in any test of this module
-    assert KEY not in json.dumps(ALL_OUTPUTS, default=str)
+    TRANSCRIPT.assert_without(KEY)
     assert KEY not in json.dumps([r.body for r in fake.requests], default=str)
-
-
-def run(kernel: Any, cell: str, timeout: float = 60, **kw: Any) -> Any:
-    r = kernel.execute(textwrap.dedent(cell).lstrip("\n"), timeout=timeout, **kw)
-    ALL_OUTPUTS.extend(r.outputs)
-    ALL_OUTPUTS.append(r.reply["content"])
-    return r
-
 
 
 def tool_results(body: dict[str, Any]) -> list[dict[str, Any]]:

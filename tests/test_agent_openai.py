@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import json
 import re
-import textwrap
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fake_openai import FakeOpenAI, Reply, ToolCall
+from kernel_harness import Kernel, Transcript, loaded_kernel
 
 pytestmark = pytest.mark.kernel
 
 KEY = "sk-proj-AGENTOPENAIKEY-" + "y" * 24
+TRANSCRIPT = Transcript()
+run = TRANSCRIPT.run
 
 
 @pytest.fixture(scope="module")
@@ -28,26 +30,18 @@ def fake() -> Iterator[FakeOpenAI]:
 
 
 @pytest.fixture(scope="module")
-def kernel(fake: FakeOpenAI) -> Iterator[Any]:
-    from kernel_harness import Kernel
-
-    k = Kernel(
+def kernel(fake: FakeOpenAI) -> Iterator[Kernel]:
+    k = loaded_kernel(
         MPLBACKEND="module://matplotlib_inline.backend_inline",
         OPENAI_API_KEY=KEY,
         OPENAI_BASE_URL=fake.base_url,
         NO_PROXY="127.0.0.1",
     )
-    r = k.execute("%load_ext eager_jupyter")
-    assert r.status == "ok", r.reply["content"]
     yield k
     k.shutdown()
+    # the key never reached a frontend or a request body, in any test of this module
+    TRANSCRIPT.assert_without(KEY)
     assert KEY not in json.dumps([r.body for r in fake.requests], default=str)
-
-
-def run(kernel: Any, cell: str, timeout: float = 60) -> Any:
-    r = kernel.execute(textwrap.dedent(cell).lstrip("\n"), timeout=timeout)
-    assert KEY not in json.dumps(r.outputs, default=str)
-    return r
 
 
 def test_an_episode_over_chat_completions(kernel: Any, fake: FakeOpenAI) -> None:
