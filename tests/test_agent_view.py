@@ -137,7 +137,8 @@ def test_the_header_counts_the_tokens_of_the_whole_episode(first_count: int | No
 
 def test_phase_and_rate_of_an_episode_are_those_of_its_current_step() -> None:
     """Step 2 generating says "generating" (not "running" because step 1's generation ended), and
-    tokens/s is over each step's own first to last piece, not the time between steps."""
+    tokens/s is over each step's own first to last piece, not the time between steps (the episode's
+    whole span gave 5 tok/s here)."""
     builder = RecordBuilder()
     phases = []
     for event in EPISODE:
@@ -145,8 +146,9 @@ def test_phase_and_rate_of_an_episode_are_those_of_its_current_step() -> None:
         phases.append((type(event).__name__, builder.record.phase))
     assert phases[13:15] == [("StepStarted", "generating"), ("PieceStreamed", "generating")]
     assert phases[11] == ("GenerationEnded", "running")
-    # step 1: 3 pieces from 0.5 s to 0.7 s; step 2: 2 from 1.2 s to 1.3 s; step 3 one piece
-    assert builder.record.tokens_per_second == pytest.approx(3 / 0.3)
+    # step 1: 9 tokens (the model's count) in pieces from 0.5 s to 0.7 s; step 2: 5 tokens from
+    # 1.2 s to 1.3 s; step 3 one piece (no span): 8 + 4 tokens after the first in 0.3 s
+    assert builder.record.tokens_per_second == pytest.approx(12 / 0.3)
 
 
 def test_only_what_runs_while_a_step_is_written_is_overlapped() -> None:

@@ -338,21 +338,22 @@ class RunRecord:
 
     @property
     def tokens_per_second(self) -> float | None:
-        """Pieces over the generation only: first to last piece (never the time since). In an
-        episode, over each step's own first to last piece: the time between steps (running, the
-        next request's wait for its first token) is not generation."""
+        """Tokens (``tokens``: the model's count where it gave one, pieces meanwhile) over the
+        generation only, from the first piece to the last (never the time since). In an episode,
+        over each step's own first to last piece: the time between steps (running, the next
+        request's wait for its first token) is not generation."""
         if self.steps:
             spans = [
-                (s.pieces - 1, s.last_piece_at - s.first_token_at)
+                ((s.usage.get("output_tokens") or s.pieces) - 1, s.last_piece_at - s.first_token_at)
                 for s in self.steps
                 if s.first_token_at is not None and s.last_piece_at is not None and s.pieces >= 2
             ]
-            pieces, seconds = sum(n for n, _ in spans), sum(t for _, t in spans)
-            return pieces / seconds if pieces and seconds >= 0.05 else None
+            tokens, seconds = sum(n for n, _ in spans), sum(t for _, t in spans)
+            return tokens / seconds if tokens > 0 and seconds >= 0.05 else None
         first, last = self.first_token_at, self.last_piece_at
         if first is None or last is None or self.pieces < 2 or last - first < 0.05:
             return None
-        return (self.pieces - 1) / (last - first)
+        return (self.tokens - 1) / (last - first)
 
     def tail(self) -> str:
         """Code generated after the last released statement: still streaming, or never run."""
