@@ -95,6 +95,28 @@ def test_held_statement_waits_and_says_why(ip):
     assert rec.statements[1].finished_at < rec.generation_done_at
 
 
+def test_generation_ends_while_a_statement_still_runs(ip):
+    """The last token arrives while a statement runs: generation's end is said then (the header's
+    phase turns to "running"), not once the statement ends and the main thread looks again."""
+    seen: list[tuple[str, float, str]] = []
+
+    class Phases(Recorder):
+        def handle(self, event: Event, record: RunRecord) -> None:
+            super().handle(event, record)
+            seen.append((type(event).__name__, time.perf_counter(), record.phase))
+
+    view = Phases()
+    engine = Engine(ip, ReplaySource("import time\ntime.sleep(0.8)\nx = 1\n", 400.0), view=view)
+    rec = engine.run()
+    names = [name for name, _, _ in seen]
+    ended = names.index("GenerationEnded")
+    slept = next(k for k, e in enumerate(view.events) if isinstance(e, StatementFinished) and e.index == 1)
+    assert ended < slept, names  # said while time.sleep ran
+    assert seen[ended][2] == "running"
+    assert rec.generation_done_at is not None and rec.generation_done_at < rec.statements[1].finished_at - 0.5
+    assert names.count("GenerationEnded") == 1 and rec.status == "ok" and ip.user_ns["x"] == 1
+
+
 def test_failure_stops_and_skips(ip):
     code = "ok = 1\nboom = 1 / 0\n" + "".join(f"n{i} = {i}\n" for i in range(300))
     view = Recorder()

@@ -77,7 +77,7 @@ class Endings(EngineParts):
         the pieces happened to reach this thread. Held statements wait for a generation that will not
         end well, so they are skipped (in ``serial``, that is every statement)."""
         self._stop_producer()
-        self.emit(self._generation_ended(self.clock(), True))
+        self._end_generation_once(self.clock(), True)
         for index in scheduler.drop_held():
             self.emit(StatementSkipped(self.clock(), index, "generation failed"))
         scheduler.end_generation()
@@ -120,7 +120,19 @@ class Endings(EngineParts):
             ended = producer.ended_at if producer is not None else None
             stopped = producer.stopped_at if producer is not None else None
             t = ended if ended is not None else stopped if stopped is not None else self.clock()
-            self.emit(self._generation_ended(t, ended is None))
+            self._end_generation_once(t, ended is None)
+
+    def _source_ended(self, t: float) -> None:
+        """The producer thread: the source ended of itself at ``t``. Said at once, so the header
+        turns from generating to running while a statement still runs on the main thread."""
+        self._end_generation_once(t, False)
+
+    def _end_generation_once(self, t: float, stopped: bool) -> None:
+        """Emit this round's ``GenerationEnded`` unless it was (the producer thread and the main
+        thread may both come to it)."""
+        with self._gen_lock:
+            if not self._gen_ended:
+                self.emit(self._generation_ended(t, stopped))
 
     def _generation_ended(self, t: float, stopped: bool) -> GenerationEnded:
         """The event, with the tokens a stopped replay never sent (None for a live model: unknown)."""

@@ -44,6 +44,7 @@ To validate a change: ``tests/test_engine.py`` (in-process shell), ``tests/test_
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -142,7 +143,8 @@ class Engine(Endings, Episodes):
         self._asking = False  # the approval question is open
         self.stepper = stepper  # --agent: one round per model response (engine/steps.py)
         self._current: Source = source  # the round's source (its usage goes with its GenerationEnded)
-        self._gen_ended = False  # this round's GenerationEnded was emitted
+        self._gen_ended = False  # this round's GenerationEnded was emitted (under _gen_lock)
+        self._gen_lock = threading.Lock()  # the producer thread may emit it (endings.py)
         self._unshown: tuple[int, Any] | None = None  # --agent: a failure shown once the repair is asked
         self._step = self._step_first = 0  # --agent: the step being streamed, its first statement
         self.revisions = Revisions(self)  # revisable streams (engine/revisions.py)
@@ -237,7 +239,7 @@ class Engine(Endings, Episodes):
     def _round(self, source: Source, base_line: int) -> Failure | None:
         """Stream one source to its end. Returns (index, error, traceback) if a statement failed."""
         self._current, self._gen_ended = source, False
-        producer = self._producer = Producer(source, self.clock, self.emit)
+        producer = self._producer = Producer(source, self.clock, self.emit, self._source_ended)
         scheduler = self._scheduler = Scheduler(self.mode)
         if self.gate is not None:
             self.gate.new_round()
@@ -263,7 +265,7 @@ class Engine(Endings, Episodes):
                         self._release(chunk, base_line, t_release, producer, scheduler)
                 if isinstance(item, Ended):
                     gen_done = True
-                    self.emit(self._generation_ended(item.t, producer.stopped))
+                    self._end_generation_once(item.t, producer.stopped)
                     failure = self._end_generation(scheduler)
                     if failure is not None:
                         return failure

@@ -5,7 +5,10 @@ belongs to the running cell. ``PieceStreamed`` events go to ``on_piece`` from th
 the code keeps visibly streaming while a statement runs on the main thread; code pieces go through a
 queue as ``(t, text)`` (a ``"parts"`` source says itself which pieces are code: no fence filter
 runs); the thread ends by queueing ``Ended(t)``, after a ``Failed`` if the source
-raised. ``stop()`` (any thread) stops queueing at once and closes the source (its network stream).
+raised. A source that ended of itself is told to ``on_end(t)`` from this thread before ``Ended``
+is queued: the engine says generation ended at once (the header's phase), not when the statement
+running on the main thread ends. ``stop()`` (any thread) stops queueing at once and closes the
+source (its network stream).
 
 The main thread drains the queue with ``take()``, which also keeps the arrival bookkeeping: when the
 piece holding a given character of the code arrived (``arrived_at``), from which the engine stamps
@@ -59,8 +62,15 @@ class Revised:
 class Producer:
     """Iterates a source in a thread; code pieces go to ``queue``, every piece to ``on_piece``."""
 
-    def __init__(self, source: Source, clock: Callable[[], float], on_piece: Callable[[Event], None]):
+    def __init__(
+        self,
+        source: Source,
+        clock: Callable[[], float],
+        on_piece: Callable[[Event], None],
+        on_end: Callable[[float], None] | None = None,
+    ):
         self.source = source
+        self._on_end = on_end
         self.queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self.ended_at: float | None = None  # when the source ended of itself (not stopped)
         self.stopped_at: float | None = None  # when ``stop()`` was called
@@ -163,13 +173,22 @@ class Producer:
                     for kind, segment in fences.finish():
                         self._emit(t, kind, segment)
         except BaseException as error:
+            failed = True
             if not self._stopped.is_set():
                 self.queue.put(Failed(error))
+        else:
+            failed = False
         finally:
             t = self._clock()
-            if not self._stopped.is_set():
-                self.ended_at = t
-            self.queue.put(Ended(t))
+            try:
+                if not self._stopped.is_set():
+                    self.ended_at = t
+                    if not failed and self._on_end is not None:
+                        self._on_end(t)  # generation ended: say so now, not once a statement ends
+            except BaseException as error:  # a view that raises: the run ends with one line
+                self.queue.put(Failed(error))
+            finally:
+                self.queue.put(Ended(t))
 
     def _revise(self, t: float, k: int, fences: Any) -> None:
         if fences is not None:

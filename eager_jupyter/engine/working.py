@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -55,6 +56,7 @@ class EngineParts:
         _scheduler: Scheduler | None
         _current: Source
         _gen_ended: bool
+        _gen_lock: threading.Lock
         _asking: bool
         _last_run: int | None
         _unshown: tuple[int, Any] | None
