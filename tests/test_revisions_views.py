@@ -67,6 +67,11 @@ def test_the_frontend_applies_the_cut_like_the_snapshot() -> None:
     assert result["live"]["blocks"] == result["snapshot"]["blocks"] == ["x = 1", "x = 2", "y = 3"]
     first = result["live"]["statements"][0]
     assert (first["text"], first["note"], first["status"]) == ("x = 1\n", "revised after it ran", "done")
+    # the live widget says a rerun is one, as the saved outputs do (outputs.note)
+    rerun, after = result["live"]["statements"][1:]
+    assert rerun["note"] == "re-ran after a revision (statement 1)" and after["note"] is None
+    for other in ("snapshot", "saved"):
+        assert result[other]["statements"][1]["note"] == rerun["note"]
 
 
 def test_a_statement_withdrawn_before_it_ran_is_drawn_as_it_was_struck_out() -> None:

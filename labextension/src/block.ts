@@ -80,9 +80,9 @@ export class StatementBlock extends Panel {
       .filter(Boolean)
       .join(': ');
     let note = this.node.querySelector(':scope > .eager-stmt-head > .eager-note') as HTMLElement | null;
-    // the reason shows on the statement the gate held; those that only wait behind it say so in
-    // their badge's tooltip, not in a line each
-    const waitsBehind = stmt.status === 'held' && (stmt.note ?? '').startsWith('after a held statement');
+    // the reason shows on the statement the gate held; those that only waited behind it say so in
+    // their badge's tooltip, not in a line each (while held, and once they ran)
+    const waitsBehind = (stmt.note ?? '').startsWith('after a held statement');
     if (stmt.note && stmt.status !== 'error' && !waitsBehind) {
       note = note ?? div('eager-note', this.widgets[0].node);
       note.textContent = stmt.note;

@@ -149,7 +149,7 @@ export class RunState {
         changes.run = true;
         return;
       case 'R': {
-        // ["R", gap, length, gen, delay, started, batch, run, error, line] (merged S/D/F; line if not the code's)
+        // ["R", gap, length, gen, delay, started, batch, run, error, line, rerunOf?] (merged S/D/F)
         const index = this.statements.length;
         const prev = this.statements[index - 1];
         const start = (prev ? prev.start + prev.length : 0) + (a ?? 0);
@@ -164,7 +164,8 @@ export class RunState {
           started: null,
           finished: null,
           batch: null,
-          note: null,
+          // issue 18: it re-runs statement op[10], which ran and was then revised (as outputs.note says)
+          note: typeof op[10] === 'number' ? `re-ran after a revision (statement ${op[10] + 1})` : null,
           outputs: []
         };
         this.statements[index] = stmt;

@@ -22,7 +22,8 @@ and notebooks saved before read the same)::
                                           its code starts ``gap`` characters after the previous one's
                                           end, was generated at ``gen``, released ``delay`` ms later, and
                                           begins at ``line`` of the program (notebooks saved before may
-                                          omit it: the frontend then counts the code's own lines)
+                                          omit it: the frontend then counts the code's own lines); an
+                                          11th item ``k`` when it re-runs statement k after a revision
     ["H", i, reason]                      held by the gate
     ["S", i, t, batch]                    started
     ["D", i, run]                         finished, ``run`` ms after it started
@@ -123,8 +124,9 @@ def op(event: Event, record: RunRecord) -> Op | None:
             stmt = record.statements[event.index]
             previous = record.statements[event.index - 1].end if event.index else 0
             gen, rel = to_ms(stmt.generated_at) or 0, to_ms(stmt.released_at) or 0
-            return ["R", stmt.offset - previous, len(stmt.code), gen, rel - gen, None, None, None, None,
-                    stmt.start_line]
+            released: Op = ["R", stmt.offset - previous, len(stmt.code), gen, rel - gen, None, None, None,
+                            None, stmt.start_line]
+            return released if stmt.rerun_of is None else [*released, stmt.rerun_of]
         case StatementHeld():
             return ["H", event.index, event.reason]
         case StatementStarted():
