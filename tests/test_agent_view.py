@@ -180,6 +180,8 @@ def test_only_what_runs_while_a_step_is_written_is_overlapped() -> None:
     result = replay_deltas([state.take_delta()], state.snapshot())
     # a: 0.6-0.7 while step 1 was written; b: 1.5-1.6 while step 2 was
     assert result["live"]["overlapped"] == result["saved"]["overlapped"] == pytest.approx(200, abs=2)
+    # the timeline's top bar: one per step, request to generation's end (not one bar, 0.5 to 2.0 s)
+    assert result["live"]["windows"] == result["saved"]["windows"] == [[0, 700], [1000, 2000]]
 
 
 def test_the_live_widget_shows_prose_without_the_fence_lines() -> None:

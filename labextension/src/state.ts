@@ -376,13 +376,21 @@ export class RunState {
     return legacySaved(this);
   }
 
+  /** When the model wrote (ms): [from, to] from the first token to generation's end (or `now`); in
+   * an --agent episode one window per step, from its request to its generation's end. */
+  generationWindows(now: number): Array<[number, number]> {
+    if (!this.steps.length) {
+      return [[this.firstToken ?? 0, Math.min(this.generationEnd ?? now, now)]];
+    }
+    const last = this.steps.length - 1;
+    return this.steps.map((step, k): [number, number] => [step.t, Math.min(step.end ?? (k === last ? now : step.t), now)]);
+  }
+
   /** Execution hidden behind generation (ms): what ran while the model was still writing (a clock
    * that stops when generation ends). In an episode the model writes in steps: from each step's
    * request to its generation's end; what runs between steps is not hidden behind anything. */
   overlapped(now: number): number {
-    const windows = this.steps.length
-      ? this.steps.map(step => [step.t, Math.min(step.end ?? now, now)])
-      : [[0, Math.min(this.generationEnd ?? now, now)]];
+    const windows = this.generationWindows(now);
     let total = 0;
     for (const s of this.statements) {
       if (s && s.started !== null) {

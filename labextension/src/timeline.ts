@@ -63,12 +63,21 @@ export function renderTimeline(state: RunState, now: number): SVGSVGElement {
   el('title', {}, svg).textContent =
     'Timeline: light bars are when each statement was being generated, dark bars when it ran';
 
+  // the top bar: when the model wrote; in an --agent episode one bar per step, from its request to
+  // its generation's end (between steps the model waits for the code, and the code for the model)
   const genStart = state.firstToken ?? 0;
-  const genEnd = state.generationEnd ?? now;
-  el('rect', { class: 'eager-tl-gen', x: x(genStart), y: 2, width: Math.max(1, x(genEnd) - x(genStart)), height: 6 }, svg);
+  state.generationWindows(now).forEach(([from, to], k) => {
+    const bar = el('rect', { class: 'eager-tl-gen', x: x(from), y: 2, width: Math.max(1, x(to) - x(from)), height: 6 }, svg);
+    const what = state.steps.length ? `step ${state.steps[k].step}` : 'generation';
+    el('title', {}, bar).textContent = `${what}: ${seconds(from)} to ${seconds(to)}`;
+  });
+  const stepStarts = new Map(state.steps.map(step => [step.first, step.t]));
 
   let prevGenerated = genStart;
   stmts.forEach((s, i) => {
+    if (stepStarts.has(s.index)) {
+      prevGenerated = stepStarts.get(s.index)!; // a step's first statement was written after its request
+    }
     const y = top + i * row;
     const g = el('g', { class: `eager-tl-row eager-status-${s.status}`, 'data-index': s.index }, svg);
     el('title', {}, g).textContent =
@@ -89,8 +98,11 @@ export function renderTimeline(state: RunState, now: number): SVGSVGElement {
     }
     prevGenerated = Math.max(prevGenerated, s.generated);
   });
-  if (state.generationEnd !== null) {
-    el('line', { class: 'eager-tl-genend', x1: x(state.generationEnd), x2: x(state.generationEnd), y1: 0, y2: height }, svg);
+  const ends = state.steps.length
+    ? state.steps.map(step => step.end).filter((t): t is number => typeof t === 'number')
+    : state.generationEnd !== null ? [state.generationEnd] : [];
+  for (const t of ends) {
+    el('line', { class: 'eager-tl-genend', x1: x(t), x2: x(t), y1: 0, y2: height }, svg);
   }
   return svg;
 }

@@ -30,6 +30,7 @@ const plain = state => ({
   pieces: state.pieces,
   tokens: state.tokens(),
   overlapped: state.overlapped(state.elapsed(0, 0)),
+  windows: state.generationWindows(state.elapsed(0, 0)),
   source: state.source,
   model: state.model,
   mode: state.mode,
