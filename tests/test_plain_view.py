@@ -16,7 +16,7 @@ from eager_jupyter.events import (
     StatementStarted,
 )
 from eager_jupyter.record import RecordBuilder
-from eager_jupyter.views.outputs import code_block, fenced, prose_text
+from eager_jupyter.views.outputs import code_block, fenced, prose_text, summary_line
 from eager_jupyter.views.plain import PlainView
 
 
@@ -191,3 +191,29 @@ def test_header_updates_wait_while_code_is_inside_an_output_widget():
     finally:
         view.close()
         out.close()
+
+
+def test_code_cut_by_a_stop_says_so_and_unsent_tokens_read_well():
+    """The code after the last statement of a run the user stopped reads "stopped by you", not
+    "generated after the last statement"; one token never generated is "1 token", with no "~0.0 s"."""
+    display, builder = Display(), RecordBuilder()
+    view = PlainView(display, updates_per_second=1000)
+    feed(
+        view,
+        builder,
+        RunStarted(0.0, "replay", "eager"),
+        PieceStreamed(0.1, "a = 1\n", "code", 0),
+        StatementReleased(0.1, 0, "a = 1\n", 1, 0.1, 0),
+        StatementStarted(0.1, 0, 1),
+        StatementFinished(0.11, 0, 0.01),
+        PieceStreamed(0.2, "b = [1,", "code", 6),
+        StatementFailed(0.3, 0, 0.0, "KeyboardInterrupt", True),
+    )
+    builder.record.unsent_tokens = 1
+    feed(view, builder, RunEnded(0.3, "interrupted", "KeyboardInterrupt"))
+    view.close()
+    texts = [b.get("text/plain", "") for b, _ in display.calls]
+    assert any("not run: stopped by you" in t and "b = [1," in t for t in texts), texts
+    assert not any("generated after the last statement" in t for t in texts)
+    line = summary_line(builder.record)
+    assert "1 token never generated" in line and "~0.0 s" not in line, line

@@ -232,8 +232,8 @@ def summary_line(record: RunRecord) -> str:
     if record.unsent_tokens:
         unsent_s = record.unsent_s
         figures.append(
-            f"{record.unsent_tokens} tokens never generated"
-            + (f" (~{unsent_s:.1f} s at the run's rate)" if unsent_s is not None else "")
+            f"{record.unsent_tokens} token{'s' if record.unsent_tokens != 1 else ''} never generated"
+            + (f" (~{unsent_s:.1f} s at the run's rate)" if unsent_s is not None and unsent_s >= 0.05 else "")
         )
     usage = record.usage
     if usage.get("input_tokens"):
@@ -325,7 +325,11 @@ def write_rest(
             outputs(stmt.index)
     tail = record.tail()
     if any(line.strip() and not line.lstrip().startswith("#") for line in tail.splitlines()):
-        text = "not run: generated after the last statement"
+        text = (
+            "not run: stopped by you"
+            if record.status == "interrupted"
+            else "not run: generated after the last statement"
+        )
         bundle = code_block(tail, text)
         if rich:
             bundle[STATEMENT_MIME] = {

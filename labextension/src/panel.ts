@@ -246,7 +246,8 @@ export class RunPanel extends Panel {
       const when = state.figures?.unsent_s;
       figures.push([
         'unsent',
-        `${unsent} tokens never generated` + (typeof when === 'number' ? ` (~${when.toFixed(1)} s)` : ''),
+        `${unsent} token${unsent === 1 ? '' : 's'} never generated` +
+          (typeof when === 'number' && when >= 0.05 ? ` (~${when.toFixed(1)} s)` : ''),
         'the rest of the reply, which the run did not wait for once it stopped (at the run\'s rate)'
       ]);
     }
