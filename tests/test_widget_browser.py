@@ -262,6 +262,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def report(lab: dict[str, Any]) -> dict[str, Any]:
+    shutil.rmtree(ARTIFACTS, ignore_errors=True)  # screenshots of this run only, none left from before
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     config = {
         "url": lab["url"],

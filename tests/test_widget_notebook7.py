@@ -75,6 +75,7 @@ def notebook7(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, An
 
 @pytest.fixture(scope="module")
 def report(notebook7: dict[str, Any]) -> dict[str, Any]:
+    shutil.rmtree(ARTIFACTS, ignore_errors=True)  # screenshots of this run only, none left from before
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     config = {
         "app": "notebook",

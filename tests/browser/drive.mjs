@@ -31,7 +31,11 @@ const report = { app, samples: [], screenshots: [], log: [] };
 const log = msg => report.log.push(`${new Date().toISOString()} ${msg}`);
 const sleep = ms => new Promise(resolve => setTimeout(resolve, ms));
 
-async function shot(page, name) {
+async function shot(page, name, cell) {
+  if (typeof cell === 'number') {
+    // the notebook scrolls inside its panel, so a full-page shot shows only what is scrolled to
+    await page.evaluate(i => document.querySelectorAll('.jp-Notebook .jp-Cell')[i]?.scrollIntoView({ block: 'start' }), cell);
+  }
   const path = join(config.artifacts, `${name}.png`);
   await page.screenshot({ path, fullPage: true });
   report.screenshots.push(path);
@@ -298,7 +302,7 @@ try {
         last = s;
         if (!shotHeld.has(cell) && s && s.live && s.stmts.some(x => x.status === 'held')) {
           shotHeld.add(cell);
-          await shot(page3, `7-run-all-cell${cell}-held`);
+          await shot(page3, `7-run-all-cell${cell}-held`, cell);
           if (config.runAll.midSave && !report.midSaveCopy) {
             await page3.keyboard.press('Control+s');
             await sleep(700);
@@ -308,7 +312,7 @@ try {
         }
         if (!shotPhase.has(cell) && s && s.live && s.phase === 'running') {
           shotPhase.add(cell);
-          await shot(page3, `8-run-all-cell${cell}-running-after-generation`);
+          await shot(page3, `8-run-all-cell${cell}-running-after-generation`, cell);
         }
       }
       if (finished(last)) break;
