@@ -217,3 +217,39 @@ def test_code_cut_by_a_stop_says_so_and_unsent_tokens_read_well():
     assert not any("generated after the last statement" in t for t in texts)
     line = summary_line(builder.record)
     assert "1 token never generated" in line and "~0.0 s" not in line, line
+
+
+def test_a_hold_reaches_the_plain_header_on_the_next_tick():
+    """While the model still writes, the plain view's header says which statement is held and why at
+    its next tick (10 a second: a timer delivers it, nothing else has to happen). The bound asserted
+    is loose, for a loaded machine; the browser tests hold the widget to 250 ms."""
+    import time
+
+    display, builder = Display(), RecordBuilder()
+    view = PlainView(display)  # the default pace: at most 10 header updates a second
+    try:
+        feed(
+            view,
+            builder,
+            RunStarted(0.0, "replay", "eager"),
+            PieceStreamed(0.1, "import os\nos.listdir('.')\n", "code", 0),
+            StatementReleased(0.1, 0, "import os\n", 1, 0.1, 0),
+            StatementStarted(0.1, 0, 1),
+            StatementFinished(0.11, 0, 0.01),
+            StatementReleased(0.12, 1, "os.listdir('.')\n", 2, 0.12, 10),
+        )
+        time.sleep(0.3)  # the last header update is behind us: the hold is news
+        before = len(display.calls)
+        held_at = time.monotonic()
+        feed(view, builder, StatementHeld(0.12, 1, "reads files: os.listdir"))
+        shown = None
+        while shown is None and time.monotonic() - held_at < 2.0:
+            for bundle, kw in display.calls[before:]:
+                if kw.get("update") and "held until generation ends" in bundle.get("text/plain", ""):
+                    shown = time.monotonic() - held_at
+            time.sleep(0.005)
+        assert shown is not None and shown < 1.0, shown
+        text = next(b["text/plain"] for b, kw in display.calls[before:] if kw.get("update"))
+        assert "statement 2 (reads files: os.listdir)" in text
+    finally:
+        view.close()
