@@ -92,3 +92,22 @@ def test_failed_run_keeps_skipped_code_and_stops_run_all():
     markdown = [o.data["text/markdown"] for o in outputs if "text/markdown" in o.get("data", {})]
     assert any("second = first / 0" in m and "ZeroDivisionError" in m for m in markdown)
     assert [o.ename for o in outputs if o.output_type == "error"] == ["ZeroDivisionError", "StatementError"]
+
+
+def test_a_hold_survives_into_the_saved_notebook_and_its_html(tmp_path):
+    """Headless (nbclient), a statement the gate held keeps its hold and reason in the saved header's
+    metadata, in its own block's note and metadata, and in the HTML export."""
+    program = "import subprocess\ndone = subprocess.run(['true'])\ncode = done.returncode\n"
+    nb = run([f"%%eager --replay --rate 400\n{program}"])
+    outputs = nb.cells[1].outputs
+    ours = [o.metadata["eager_jupyter"] for o in outputs if "eager_jupyter" in o.get("metadata", {})]
+    header = ours[0]
+    assert header["part"] == "header" and header["state"] == "done"
+    (gated, gated_why), (behind, behind_why) = header["held"]  # the held one, and the one behind it
+    assert (gated, behind) == (1, 2) and "subprocess.run" in gated_why
+    assert behind_why.startswith("after a held statement")
+    blocks = {m["index"]: m for m in ours if m["part"] == "statement"}
+    assert "held until generation ended" in blocks[1]["note"] and blocks[1]["status"] == "done"
+    assert blocks[2]["note"] is None  # waiting behind the hold is not repeated on every line
+    html, _ = HTMLExporter().from_notebook_node(nb)
+    assert html.count("held until generation ended: runs a process") == 1  # under statement 2 only
