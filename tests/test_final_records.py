@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from eager_jupyter.engine import Engine, RepairContext
-from eager_jupyter.errors import EagerError, GenerationError, StatementError
+from eager_jupyter.errors import EagerError, EagerInterrupt, GenerationError, StatementError
 from eager_jupyter.events import Event, StatementStarted
 from eager_jupyter.record import FINAL, RunRecord
 from eager_jupyter.sources import ReplaySource
@@ -174,3 +174,19 @@ def test_a_late_header_update_cannot_overwrite_the_final_summary() -> None:
     final = len(calls)
     view._update_header()  # what a timer that fired late would do
     assert len(calls) == final and calls[-1]["metadata"]["eager_jupyter"]["final"]
+
+
+def test_an_interrupt_after_generation_ended_keeps_when_it_ended(ip: Any) -> None:
+    """Every token had arrived when the kernel was interrupted in a long statement: the record says
+    generation ended when it did, of itself (it once said: at the interrupt, stopped)."""
+    program = "import time\ntime.sleep(0.4)\nraise KeyboardInterrupt\nnever = 1\n"
+    engine = Engine(ip, ReplaySource(program, 2000.0))
+    with pytest.raises(EagerInterrupt):
+        engine.run()
+    record = engine.record
+    assert final(record) and record.status == "interrupted"
+    assert record.generation_stopped is False
+    interrupted = next(s for s in record.statements if s.status == "interrupted")
+    assert record.generation_done_at is not None
+    assert record.generation_done_at < interrupted.started_at < record.ended_at
+    assert "never" not in ip.user_ns
