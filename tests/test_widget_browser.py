@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -365,11 +366,21 @@ def test_after_the_run_the_plain_rendering_takes_over(report: dict[str, Any]) ->
     assert not any(o.get("text") == "never printed\n" for o in outputs)
 
 
-def test_insert_as_cell(report: dict[str, Any]) -> None:
+def check_feedback(report: dict[str, Any]) -> None:
+    """Insert as cell adds the program as a code cell, scrolled into view and flashing; Copy says it
+    copied; Stop is red."""
     insert = report["insert"]
     assert insert["cellsAfter"] == insert["cellsBefore"] + 1
     assert insert["inserted"]["type"] == "code"
     assert insert["inserted"]["text"].strip() == PROGRAM.strip()
+    assert insert["inserted"]["flashing"] and insert["inserted"]["inView"], insert["inserted"]
+    assert insert["copied"].startswith("Copied"), insert["copied"]
+    red, green, blue = (int(v) for v in re.findall(r"\d+", report["stopColour"])[:3])
+    assert red > 150 and red > 2 * green and red > 2 * blue, report["stopColour"]
+
+
+def test_insert_copy_and_stop_give_feedback(report: dict[str, Any]) -> None:
+    check_feedback(report)
 
 
 def test_stop_interrupts_the_kernel(report: dict[str, Any]) -> None:

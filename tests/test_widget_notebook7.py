@@ -31,6 +31,7 @@ from test_widget_browser import (
     STOP_PROGRAM,
     _stmt,
     browser_extras,
+    check_feedback,
     check_html_monospace,
     check_run_all,
     check_saved_mid_run,
@@ -135,11 +136,9 @@ def test_after_the_run_header_and_insert_button(report: dict[str, Any]) -> None:
     assert outputs[0]["kind"] == "header" and "failed" in outputs[0]["text"], outputs[0]
     statuses = [o["status"] for o in outputs if o["kind"] == "statement"]
     assert {"done", "error", "skipped"} <= set(statuses), statuses
-    # the Insert as cell button was found and clicked: it inserted the program as a code cell
-    insert = report["insert"]
-    assert insert["cellsAfter"] == insert["cellsBefore"] + 1
-    assert insert["inserted"]["type"] == "code"
-    assert insert["inserted"]["text"].strip() == PROGRAM.strip()
+    # the Insert as cell button inserted the program as a code cell, in view and flashing; Copy and
+    # Stop give their feedback
+    check_feedback(report)
 
 
 def test_stop_interrupts_the_kernel(report: dict[str, Any]) -> None:

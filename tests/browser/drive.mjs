@@ -232,9 +232,19 @@ try {
   const cellsAfter = await page.locator('.jp-Notebook .jp-Cell').count();
   const inserted = await page.evaluate(i => {
     const cell = document.querySelectorAll('.jp-Notebook .jp-Cell')[i];
-    return { type: cell.classList.contains('jp-CodeCell') ? 'code' : 'other', text: cell.querySelector('.cm-content')?.innerText ?? '' };
+    const box = cell.getBoundingClientRect();
+    return {
+      type: cell.classList.contains('jp-CodeCell') ? 'code' : 'other',
+      text: cell.querySelector('.cm-content')?.innerText ?? '',
+      flashing: cell.classList.contains('eager-flash'), // feedback: it flashes ...
+      inView: box.top < window.innerHeight && box.bottom > 0 // ... where it can be seen
+    };
   }, config.eagerCell + 1);
-  report.insert = { cellsBefore, cellsAfter, inserted };
+  // Copy says it copied (nothing else shows that a copy happened)
+  const copy = page.locator('.jp-Notebook .jp-Cell').nth(config.eagerCell).locator('.eager-rendered-run .eager-button-copy');
+  await copy.click();
+  const copied = await copy.textContent();
+  report.insert = { cellsBefore, cellsAfter, inserted, copied };
   await shot(page, '3-inserted-cell');
 
   // 4. Stop: interrupt a run that would go on for a long time
@@ -249,6 +259,9 @@ try {
       await sleep(60);
     }
     report.stopBefore = running;
+    report.stopColour = await page
+      .locator('.jp-Notebook .jp-Cell').nth(stopIndex).locator('.eager-widget .eager-button-stop')
+      .evaluate(b => getComputedStyle(b).backgroundColor);
     await shot(page, '4-before-stop');
     await page.locator('.jp-Notebook .jp-Cell').nth(stopIndex).locator('.eager-widget .eager-button-stop').click();
     const t1 = Date.now();
