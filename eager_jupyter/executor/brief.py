@@ -1,13 +1,14 @@
 """A failure as the model reads it: ``brief_traceback``.
 
 The text a repair request (``--fix``) and a tool result (``--agent``) carry is the program's own
-traceback with the frames of installed libraries and the standard library folded: a ``KeyError`` from
-``df["b"]`` is 23 lines and 1.2 KB through pandas' internals (and its chained cause, all pandas), and
-the model needs the program's line, what was called, and the error. So each run of library frames
+traceback with the frames of installed libraries and the standard library folded: a ``KeyError``
+from ``df["b"]`` runs through pandas' internals (and a chained cause made only of them), and the
+model needs the program's line, what was called, and the error. So each run of library frames
 becomes one line (``[3 frames in pandas]``), except the frame that raised the last exception shown
-(where the error was raised often says why); a chained exception made only of library frames keeps
-its one-line message. The program's frames (cells, the run's own file, the user's own modules) are
-kept whole, with their line numbers and source lines, as ``traceback`` prints them.
+(where the error was raised often says why), named from its package (``pandas/core/frame.py``, no
+local path); a chained exception made only of library frames keeps its one-line message. The
+program's frames (cells, the run's own file, the user's own modules) are kept whole, with their line
+numbers and source lines, as ``traceback`` prints them.
 
 What is a library: a file under a ``site-packages``/``dist-packages`` folder or the standard library,
 or a relative path (a compiled extension's ``.pyx``). Everything else is the user's.
@@ -49,6 +50,20 @@ def library_of(filename: str) -> str | None:
     if os.path.normpath(filename).startswith(_STDLIB):
         return "the standard library"
     return None
+
+
+def _short(filename: str) -> str:
+    """A library file named from its package (``pandas/core/frame.py``) or the standard library's
+    folder (``json/decoder.py``): no local paths (a home folder, a virtual environment's name)."""
+    parts = filename.replace("\\", "/").split("/")
+    for folder in _INSTALLED:
+        if folder in parts:
+            return "/".join(parts[parts.index(folder) + 1 :])
+    normal = os.path.normpath(filename)
+    for root in _STDLIB:
+        if normal.startswith(root):
+            return normal[len(root) :].replace(os.sep, "/")
+    return filename
 
 
 def _package(name: str) -> str:
@@ -102,6 +117,8 @@ def _fold(exception: traceback.TracebackException, *, keep_last: bool) -> None:
         last = position == len(frames) - 1
         if library is None or (last and keep_last):
             close_run()
+            if library is not None:  # its source lines are read: a short name is all it needs now
+                frame.filename = _short(frame.filename)
             kept.append(frame)
             continue
         if run and library != run_library:
