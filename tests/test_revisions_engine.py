@@ -177,3 +177,40 @@ def test_a_repair_rounds_source_decodes_markers_like_the_first(ip, tmp_path, suf
         (0, "fa = 2\n", "done"), (0, "fb = fa / 0\n", "error"), (1, "fb = fa + 1\n", "done")
     ]
     assert [r.withdrawn for r in record.revisions] == ["1", "fb = 0"]
+
+
+def markdown_engine(ip, items: list[object]) -> Engine:
+    return Engine(ip, Scripted(items, kind="markdown"))
+
+
+def test_the_record_keeps_a_revision_of_a_partial_fence_only(ip):
+    # "``" at the start of a line may become a fence: the filter holds it, it is neither code nor
+    # prose; a revision that withdraws only it withdraws no code, and is still a revision
+    head = "Here:\n```python\nv = 1\n"
+    engine = markdown_engine(ip, [head + "``", Revision(len(head)), "w = v + 1\n```\nDone.\n"])
+    engine.run()
+    assert ip.user_ns["w"] == 2
+    (rev,) = engine.record.revisions
+    assert (rev.source_offset, rev.offset, rev.withdrawn, rev.prose_withdrawn) == (len(head), 6, "", "")
+    assert (rev.new, rev.new_prose) == ("w = v + 1\n", "```\nDone.\n")
+
+
+def test_the_record_keeps_a_revision_that_withdraws_nothing(ip):
+    text = "a = 1\n"
+    engine = engine_for(ip, [text, Revision(len(text)), "b = a\n", Revision(0), "a = 2\n"])
+    engine.run()
+    assert [(r.source_offset, r.offset, r.withdrawn, r.new) for r in engine.record.revisions] == [
+        (6, 6, "", "b = a\n"), (0, 0, "a = 1\nb = a\n", "a = 2\n")
+    ]
+
+
+def test_the_record_keeps_the_source_offset_and_the_new_prose(ip):
+    reply = "Here:\n```python\nv = 1\n```\nDone, v is one.\n"
+    k = reply.rindex("one")
+    engine = markdown_engine(ip, [reply, Revision(k), "1 now.\n"])
+    engine.run()
+    (rev,) = engine.record.revisions
+    assert (rev.source_offset, rev.offset, rev.withdrawn, rev.new) == (k, 6, "", "")
+    assert (rev.prose_withdrawn, rev.new_prose) == ("one.\n", "1 now.\n")
+    assert engine.record.prose.endswith("Done, v is 1 now.\n")
+    assert engine.record.to_dict()["revisions"][0]["source_offset"] == k

@@ -161,9 +161,12 @@ class StepRecord:
 
 @dataclass
 class RevisionRecord:
-    """One revision of the source's output: at ``t`` the code from ``offset`` on (in the run's
-    ``code``) was withdrawn (``withdrawn``) and ``new`` streamed in its place (up to the next revision
-    or the end); ``prose_offset`` and ``prose_withdrawn`` likewise for the prose."""
+    """One revision of the source's output (every one the source made, even one that withdrew
+    nothing): at ``t`` the source went back to character ``source_offset`` of its own output; so the
+    code from ``offset`` on (in the run's ``code``) was withdrawn (``withdrawn``) and ``new`` streamed
+    in its place (up to the next revision or the end); ``prose_offset``, ``prose_withdrawn`` and
+    ``new_prose`` likewise for the prose. Text the fence filter still held (a partial fence) is in
+    neither: it was never code or prose."""
 
     t: float
     offset: int
@@ -171,6 +174,8 @@ class RevisionRecord:
     new: str = ""
     prose_offset: int = 0
     prose_withdrawn: str = ""
+    source_offset: int = 0
+    new_prose: str = ""
 
 
 @dataclass
