@@ -9,6 +9,7 @@ already released. Checked:
    rewind offset (the one whose release the withdrawn lookahead decided);
 3. at the end, the standing chunks equal a fresh chunking of the final text (code, offset, line,
    kind, IPython lines), whatever the revisions and piece sizes were.
+`-m slow` runs one history per file over the whole stdlib (`test_rewind_whole_stdlib`).
 Pure (pytest + stdlib), so it also runs on 3.12 and 3.13 via `test_other_pythons.py`.
 """
 
@@ -18,7 +19,7 @@ import random
 from pathlib import Path
 
 import pytest
-from test_chunker import read_source, stdlib_sample
+from test_chunker import read_source, stdlib_files, stdlib_sample
 
 from eager_jupyter.chunker import Chunk, Chunker
 
@@ -134,6 +135,25 @@ def test_rewind_stdlib(path: Path) -> None:
         assert run.finish() == expected, f"seed {seed}"
         rewinds += run.rewinds
     assert rewinds > 0 or len(text) < 2000
+
+
+SHARDS = 32  # each well under the per-test timeout
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("shard", range(SHARDS))
+def test_rewind_whole_stdlib(shard: int) -> None:
+    """Every stdlib file (up to 200 KB): one random revision history, against a fresh chunking."""
+    checked = 0
+    for path in stdlib_files()[shard::SHARDS]:
+        text = read_source(path)
+        if text is None or len(text) > 200_000:
+            continue
+        rng = random.Random(f"whole:{path}")
+        run = revise(text, rng, high=rng.choice([3, 40]))
+        assert run.finish() == fresh(text), path
+        checked += 1
+    assert checked > 0
 
 
 def test_rewind_into_lookahead_reopens_the_statement() -> None:

@@ -31,9 +31,10 @@ To validate a change: ``tests/test_engine.py`` (records of real runs) and ``test
 
 from __future__ import annotations
 
-import threading
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal
+
+from .text import GrowingText as _Text
 
 __all__ = [
     "FINAL",
@@ -184,39 +185,6 @@ class BatchRecord:
     handed_at: float
     setup_s: float = 0.0
     statements: list[int] = field(default_factory=list)
-
-
-class _Text:
-    """Text that grows piece by piece on one thread and is read on others. Appending is O(piece);
-    a read joins what came since the last one (a ``str +=`` per piece would copy the text each time:
-    quadratic in the program's size)."""
-
-    def __init__(self) -> None:
-        self._parts: list[str] = []
-        self._lock = threading.Lock()
-        self._length = 0
-
-    def append(self, piece: str) -> None:
-        with self._lock:
-            self._parts.append(piece)
-            self._length += len(piece)
-
-    def value(self) -> str:
-        with self._lock:
-            if len(self._parts) > 1:
-                self._parts[:] = ["".join(self._parts)]
-            return self._parts[0] if self._parts else ""
-
-    def __len__(self) -> int:
-        return self._length
-
-    def truncate(self, n: int) -> str:
-        """Cut the text to its first ``n`` characters; returns what was cut."""
-        with self._lock:
-            text = "".join(self._parts)
-            self._parts[:] = [text[:n]] if n else []
-            self._length = min(n, len(text))
-            return text[n:]
 
 
 @dataclass
