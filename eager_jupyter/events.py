@@ -83,13 +83,16 @@ class PieceStreamed:
 
 @dataclass(frozen=True)
 class TextRevised:
-    """The source revised its output (issue 18): the code from ``code_offset`` on and the prose from
-    ``prose_offset`` on (offsets within this round's code, and the run's prose) are withdrawn; what
-    streams next is appended there. Emitted by the producer thread, like ``PieceStreamed``."""
+    """The source revised its output (issue 18): its own output from ``source_offset`` on, so the
+    code from ``code_offset`` on and the prose from ``prose_offset`` on (offsets within this round's
+    code, and the run's prose) are withdrawn; what streams next is appended there. Emitted by the
+    producer thread, like ``PieceStreamed``, for every revision (one that withdraws nothing, or only
+    text the fence filter still held, too)."""
 
     t: float
     code_offset: int
     prose_offset: int
+    source_offset: int
 
 
 @dataclass(frozen=True)

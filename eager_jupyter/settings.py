@@ -41,7 +41,8 @@ class Eager(Configurable):
         "revised statement and everything after it again (rerun).",
     ).tag(config=True)
     hold_tokens = Int(
-        0, help="Revision window: release a finished statement only after this many more tokens."
+        0, help="Revision window: release a finished statement only after this many more code pieces "
+        "(tokens of code; prose does not count)."
     ).tag(config=True)
     revision_markers = Unicode(
         DEFAULT_MARKERS,

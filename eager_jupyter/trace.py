@@ -20,7 +20,9 @@ Anthropic source writes one with ``--record FILE``. One JSON object per line::
   from character ``k`` on (``k`` an integer from 0 to the length of the output so far, revisions
   applied); the pieces after it are appended at ``k``. Read, it is the item ``(t, k)`` (an ``int``
   where a piece has its ``str``); ``TraceSource`` yields it as a ``sources.revisions.Revision``.
-  ``Trace.text`` is the final text, revisions applied.
+  ``Trace.text`` is the final text, revisions applied. A model source's recording has its revision
+  markers decoded already (the text pieces hold none); its header's ``revision_markers`` names the
+  pattern that was in force ("" for none) and tells a replay not to decode again.
 - The ``end`` line says how the reply ended. ``stop_reason`` is the API's: ``end_turn`` and
   ``stop_sequence`` are normal ends; anything else (``max_tokens``, ``refusal``, ``pause_turn``,
   ``model_context_window_exceeded``, ``tool_use``, ``null``, a value not known yet) is a reply cut

@@ -9,6 +9,9 @@ already released. Checked:
    rewind offset (the one whose release the withdrawn lookahead decided);
 3. at the end, the standing chunks equal a fresh chunking of the final text (code, offset, line,
    kind, IPython lines), whatever the revisions and piece sizes were.
+The stdlib checks take a sample of files (every third of `test_chunker.stdlib_sample`, three
+histories each): one history per file over the whole stdlib takes over half an hour, on each of
+three Pythons, which the suite cannot afford.
 Pure (pytest + stdlib), so it also runs on 3.12 and 3.13 via `test_other_pythons.py`.
 """
 

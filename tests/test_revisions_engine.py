@@ -177,3 +177,93 @@ def test_a_repair_rounds_source_decodes_markers_like_the_first(ip, tmp_path, suf
         (0, "fa = 2\n", "done"), (0, "fb = fa / 0\n", "error"), (1, "fb = fa + 1\n", "done")
     ]
     assert [r.withdrawn for r in record.revisions] == ["1", "fb = 0"]
+
+
+def markdown_engine(ip, items: list[object]) -> Engine:
+    return Engine(ip, Scripted(items, kind="markdown"))
+
+
+def test_the_record_keeps_a_revision_of_a_partial_fence_only(ip):
+    # "``" at the start of a line may become a fence: the filter holds it, it is neither code nor
+    # prose; a revision that withdraws only it withdraws no code, and is still a revision
+    head = "Here:\n```python\nv = 1\n"
+    engine = markdown_engine(ip, [head + "``", Revision(len(head)), "w = v + 1\n```\nDone.\n"])
+    engine.run()
+    assert ip.user_ns["w"] == 2
+    (rev,) = engine.record.revisions
+    assert (rev.source_offset, rev.offset, rev.withdrawn, rev.prose_withdrawn) == (len(head), 6, "", "")
+    assert (rev.new, rev.new_prose) == ("w = v + 1\n", "```\nDone.\n")
+
+
+def test_the_record_keeps_a_revision_that_withdraws_nothing(ip):
+    text = "a = 1\n"
+    engine = engine_for(ip, [text, Revision(len(text)), "b = a\n", Revision(0), "a = 2\n"])
+    engine.run()
+    assert [(r.source_offset, r.offset, r.withdrawn, r.new) for r in engine.record.revisions] == [
+        (6, 6, "", "b = a\n"), (0, 0, "a = 1\nb = a\n", "a = 2\n")
+    ]
+
+
+def test_the_record_keeps_the_source_offset_and_the_new_prose(ip):
+    reply = "Here:\n```python\nv = 1\n```\nDone, v is one.\n"
+    k = reply.rindex("one")
+    engine = markdown_engine(ip, [reply, Revision(k), "1 now.\n"])
+    engine.run()
+    (rev,) = engine.record.revisions
+    assert (rev.source_offset, rev.offset, rev.withdrawn, rev.new) == (k, 6, "", "")
+    assert (rev.prose_withdrawn, rev.new_prose) == ("one.\n", "1 now.\n")
+    assert engine.record.prose.endswith("Done, v is 1 now.\n")
+    assert engine.record.to_dict()["revisions"][0]["source_offset"] == k
+
+
+class _Statements:
+    """What ``Revisions.release`` reads of an engine: its statements (appended as released)."""
+
+    def __init__(self) -> None:
+        self._statements: list[object] = []
+        self.record = self
+        self.statements = self._statements
+
+
+def windowed(hold: int, items: list[object]) -> list[tuple[int, str]]:
+    """Items through the engine's own loop (chunker, then the revision window), no kernel: for each
+    statement the window releases, (how many items had arrived, its code)."""
+    from eager_jupyter.chunker import Chunker
+    from eager_jupyter.engine.producer import Ended, Revised
+    from eager_jupyter.record import StatementRecord
+
+    engine = _Statements()
+    revisions = Revisions(engine, hold_tokens=hold)  # type: ignore[arg-type]
+    chunker = Chunker()
+    out = []
+    for n, item in enumerate([*items, Ended(0.0)], start=1):
+        if isinstance(item, Ended):
+            released = chunker.finish()
+        elif isinstance(item, Revision):
+            item = Revised(0.0, item.offset)
+            revisions.revise(item, chunker, None)  # type: ignore[arg-type]
+            released = []
+        else:
+            item = (0.0, item)
+            released = chunker.feed(item[1])
+        for chunk in revisions.release(released, item):
+            out.append((n, chunk.code))
+            engine.statements.append(StatementRecord(len(engine.statements), chunk.code, 1, 0.0, 0.0))
+    return out
+
+
+def test_the_window_releases_a_statement_after_exactly_k_code_pieces():
+    pieces = ["x = 1\n", "y", " =", " 2", "\n", "z = 3\n"]
+    # x = 1 is complete with piece 1; pieces 2, 3, 4 are the 3 that follow: released with piece 4
+    assert windowed(3, pieces) == [(4, "x = 1\n"), (7, "y = 2\n"), (7, "z = 3\n")]
+    assert windowed(0, pieces)[0] == (1, "x = 1\n")
+
+
+def test_a_revision_inside_the_window_restarts_its_count():
+    # x = 1 complete at piece 1; pieces 2, 3 follow, then a revision reaches into it: its new
+    # version is complete at item 5, and waits for 3 more code pieces (6, 7, 8), not 1
+    items = ["x = 1\n", "y", " =", Revision(4), "2\n", "y", " =", " 2\n", "w = 0\n"]
+    assert windowed(3, items)[0] == (8, "x = 2\n")
+    # a revision that only withdraws text after it does not restart the count
+    items = ["x = 1\n", "y", " =", Revision(7), " =", " 2\n"]
+    assert windowed(3, items)[0] == (5, "x = 1\n")

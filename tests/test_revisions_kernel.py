@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from eager_jupyter.sources.revisions import DEFAULT_MARKERS
+
 pytestmark = pytest.mark.kernel
 
 TRACES = Path(__file__).parent / "revision_traces"
@@ -122,3 +124,40 @@ def test_each_policy_and_window_on_a_revision_five_statements_back(kernel, workd
     counts = [reruns["rerun", k] for k in (0, 8, 32, 128)]
     assert counts == sorted(counts, reverse=True) and counts[0] > counts[-1] == 0
     assert reruns["stop", 128] == 0  # a window longer than the revision's distance: nothing stops
+
+
+def test_the_revision_settings_take_effect_through_config(kernel, workdir):
+    """``%config Eager.on_revision``, ``Eager.hold_tokens`` and ``Eager.revision_markers`` reach the
+    run (each checked against what the default does); a bad marker pattern is one usage line."""
+    trace = TRACES / "read_csv_sep.jsonl"
+    try:
+        assert kernel.execute('%config Eager.on_revision = "rerun"').status == "ok"
+        r = kernel.execute(f"%%eager --replay-trace {trace}\n")
+        assert r.status == "ok", r.reply["content"]  # the default ("stop") fails this run
+        assert [rerun for _, _, rerun in statuses(kernel)][-3:] == [1, 2, 3]
+        assert kernel.execute("%config Eager.hold_tokens = 8").status == "ok"
+        r = kernel.execute(f"%%eager --replay-trace {trace}\n")
+        assert r.status == "ok", r.reply["content"]
+        # K=8: only read_csv had run (8 code pieces after its line) when the revision came; K=0: 3
+        assert [rerun for _, _, rerun in statuses(kernel) if rerun is not None] == [1]
+
+        body = "s = '<|revise:0|>'\n"
+        r = kernel.execute(f"%%eager --replay --rate 2000\n{body}")
+        assert r.status == "error"  # decoded by default: back to 0, then `'` alone
+        assert kernel.execute("%config Eager.revision_markers = ''").status == "ok"
+        r = kernel.execute(f"%%eager --replay --rate 2000\n{body}")
+        assert r.status == "ok", r.reply["content"]
+        assert kernel.value("s") == "<|revise:0|>"
+
+        for bad, why in [("<(", "is not a regex"), ("<rev>", "needs a group for the offset")]:
+            assert kernel.execute(f"%config Eager.revision_markers = {bad!r}").status == "ok"
+            r = kernel.execute("%%eager --replay --rate 2000\nnever_set = 1\n")
+            assert r.status == "error" and r.ename == "UsageError"
+            line = r.reply["content"]["evalue"]
+            assert line.startswith("Eager.revision_markers: ") and why in line and "\n" not in line
+            assert kernel.execute("'never_set' in dir()").texts() == ["False"]
+    finally:
+        for reset in ("%config Eager.on_revision = 'stop'", "%config Eager.hold_tokens = 0",
+                      "%config Eager.revision_markers = r'<\\|revise:(\\d+)\\|>'"):
+            assert kernel.execute(reset).status == "ok"
+    assert kernel.value("get_ipython().config.Eager.revision_markers") == DEFAULT_MARKERS

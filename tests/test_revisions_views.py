@@ -34,7 +34,7 @@ def revised_run() -> Sim:
         sim.apply(event)
     sim.deltas.append((0.2, sim.state.take_delta()))
     for event in [
-        TextRevised(0.3, 4, 0),
+        TextRevised(0.3, 4, 0, 4),
         StatementWithdrawn(0.3, 0, "revised after it ran"),
         PieceStreamed(0.3, "2\ny = 3\n", "code", 4),
         StatementReleased(0.3, 1, "x = 2\n", 1, 0.3, 0, rerun_of=0),
@@ -85,7 +85,7 @@ def test_a_statement_withdrawn_before_it_ran_is_drawn_as_it_was_struck_out() -> 
     ]:
         sim.apply(event)
     sim.deltas.append((0.1, sim.state.take_delta()))
-    sim.apply(TextRevised(0.2, 33, 0))  # the cut goes in one delta, the withdrawal in the next
+    sim.apply(TextRevised(0.2, 33, 0, 33))  # the cut goes in one delta, the withdrawal in the next
     sim.apply(PieceStreamed(0.2, "[\"ls\"])\n", "code", 33))
     sim.deltas.append((0.2, sim.state.take_delta()))
     sim.apply(StatementWithdrawn(0.25, 1))

@@ -21,6 +21,16 @@ Stages, each timed on its own (cost per KB should stay flat as the size grows):
   running 1.4 M statements would measure the executor, not streaming). A run still going after
   ``--limit`` seconds is stopped (its source closed) and reported as such.
 
+``--revisions`` prints instead the cost of one revision that withdraws the last few characters, by
+program size (it should not grow with the program, only with the withdrawn tail):
+
+- ``record``: ``RecordBuilder`` folding a ``TextRevised`` into a record of the program (read once, so
+  its code is one joined string), then the new text;
+- ``chunker, lines``: ``Chunker.rewind`` into the last of ``v123 = 123`` lines (released statements);
+- ``chunker, def``: ``Chunker.rewind`` into the last line of a pending ``def`` of that many lines
+  (its end is not known yet): the chunker re-feeds the kept part of the pending statement, so this
+  one grows with the statement's size (see ``chunker/__init__.py``).
+
 Peak memory is measured in a second pass with ``tracemalloc`` (which slows what it measures, so it is
 not timed) for ``read`` and for the pure stages; for ``read`` it should stay a few hundred KB at
 any size (the file is never held), for the stages it is the program plus what they keep.
@@ -43,7 +53,7 @@ from typing import Any
 
 from ..chunker import Chunker
 from ..errors import EagerError
-from ..events import PieceStreamed
+from ..events import PieceStreamed, TextRevised
 from ..fences import FenceFilter
 from ..record import RecordBuilder
 from ..sources.replay import ReplaySource
@@ -120,6 +130,52 @@ def _engine(path: Path, mode: str, limit: float) -> tuple[float, str]:
     return seconds, f"stopped after {limit:g} s" if seconds >= limit else ""
 
 
+def _per_revision(setup: Callable[[], Callable[[], Any]], repeat: int = 50) -> float:
+    """Seconds per call of what ``setup()`` returns (one revision and its new text)."""
+    revise = setup()
+    gc.collect()
+    start = time.perf_counter()
+    for _ in range(repeat):
+        revise()
+    return (time.perf_counter() - start) / repeat
+
+
+def _record_revision(text: str) -> Callable[[], Any]:
+    builder = RecordBuilder()
+    builder.handle(PieceStreamed(0.0, text, "code", 0))
+    assert builder.record.code == text  # read: one joined string, as a view's read leaves it
+
+    def revise() -> None:
+        builder.handle(TextRevised(0.0, len(text) - 3, 0, len(text) - 3))
+        builder.handle(PieceStreamed(0.0, text[-3:], "code", len(text) - 3))
+
+    return revise
+
+
+def _chunker_revision(text: str) -> Callable[[], Any]:
+    chunker = Chunker()
+    chunker.feed(text)
+
+    def revise() -> None:
+        chunker.rewind(len(text) - 3)
+        chunker.feed(text[-3:])
+
+    return revise
+
+
+def revisions(lines: list[int]) -> None:
+    """Print the cost of one revision (the last 3 characters withdrawn and written again)."""
+    print(f"{'revision of':<16} {'lines':>7} {'KB':>7} {'ms/revision':>12}")
+    for n in lines:
+        short = "".join(f"v{i} = {i}\n" for i in range(n))
+        pending = "def f():\n" + "".join(f"    v{i} = {i}\n" for i in range(n))
+        cases = {"record": short, "chunker, lines": short, "chunker, def": pending}
+        for case, text in cases.items():
+            setup = _record_revision if case == "record" else _chunker_revision
+            seconds = _per_revision(partial(setup, text))
+            print(f"{case:<16} {n:>7} {len(text) // 1024:>7} {seconds * 1e3:>12.4f}")
+
+
 def _timed(fn: Callable[[], Any]) -> float:
     gc.collect()
     start = time.perf_counter()
@@ -148,7 +204,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=float, default=60.0, help="stop an engine run after this many s")
     parser.add_argument("--no-engine", action="store_true", help="skip the engine runs")
     parser.add_argument("--no-memory", action="store_true", help="skip the tracemalloc pass")
+    parser.add_argument("--revisions", action="store_true", help="the cost of one revision, by size")
+    parser.add_argument("--lines", default="100,1000,10000,100000", help="--revisions: program sizes")
     args = parser.parse_args(argv)
+    if args.revisions:
+        revisions([int(n) for n in args.lines.split(",")])
+        return 0
     sizes = [int(s) for s in args.sizes.split(",")]
     print(f"{'shape':<12} {'size':>9}  {'stage':<8} {'seconds':>9} {'us/KB':>9} {'peak MB':>9}")
     with tempfile.TemporaryDirectory() as tmp:

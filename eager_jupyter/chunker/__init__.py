@@ -50,10 +50,16 @@ release was decided (the end of the deciding line, or of the partial line for a 
 chunks decided by text past `k` are withdrawn (always the last ones; they may lie wholly before `k`
 when only their lookahead is withdrawn: `el` may still become `else`). The state at a chunk boundary
 is only its position (lexer at a logical line start, nothing pending), so the chunker restarts at
-the first withdrawn chunk, or at the pending text's start, and re-feeds the kept text up to `k`:
-the cost is the kept part of the reopened statement, never the whole program; a rewind inside the
-partial line costs only that line's start. Chunks the kept text completes again come out of the
-next `feed`.
+the first withdrawn chunk, or at the pending text's start, and re-feeds the kept text up to `k`.
+The cost is therefore linear in the kept part of the reopened statement, *not* in the withdrawn
+tail: never the whole program (released statements before it are not touched), but a rewind of a
+few characters at the end of a long pending statement (a `def` whose end is not known yet, a long
+bracketed literal) re-lexes that whole statement up to `k`. A rewind inside the partial line
+(after the last newline) costs only that line's start. Making every rewind cost its tail would need
+a snapshot of the line state (lexer stack, clause set, IPython lines, ...) after every pending
+line, paid by every feed; it is not done. `python -m eager_jupyter.bench.linear_cost --revisions`
+prints the cost by statement size. Chunks the kept text completes again come out of the next
+`feed`.
 
 Syntax errors never hold the rest back:
 - an unterminated single-quoted string or f-string ends its logical line at the newline (where
@@ -90,7 +96,7 @@ Validating a change: `pytest tests/test_chunker.py` runs the oracle (random piec
 feeds over `tests/chunker_corpus/` and a stdlib sample: round trip, statements == `ast.parse(...)
 .body` grouped per line, each chunk compiles alone, release timing against an independent `ast`
 based oracle, released + pending == fed after every feed); `tests/test_chunker_rewind.py` runs random
-revision histories against a fresh chunking of the final text; `-m slow` runs it over the whole stdlib;
+revision histories against a fresh chunking of the final text (a sample of the stdlib);
 `tests/test_other_pythons.py` repeats it on 3.12 and 3.13; `python -m
 eager_jupyter.bench.chunker_speed` prints the speed figures (typing.py vs one parso parse).
 

@@ -17,8 +17,9 @@ and forgets what is behind it: linear in the pieces, memory bounded by the piece
 
 Revisions (issue 18): a ``Revision(k)`` from the source goes through the fence filter's ``rewind``
 (markdown) to a code offset; the producer tells the view and record at once (``TextRevised``, from
-this thread, between the pieces) and queues ``Revised(t, code_offset)`` for the main thread, which
-rewinds the chunker. ``take`` forgets the arrival times of the withdrawn code.
+this thread, between the pieces; for every revision, even one that withdraws nothing) and queues
+``Revised(t, code_offset)`` for the main thread, which rewinds the chunker. ``take`` forgets the
+arrival times of the withdrawn code.
 
 To validate a change: ``tests/test_engine.py``, ``tests/test_revisions_engine.py``.
 """
@@ -201,8 +202,7 @@ class Producer:
             code, prose, segments = k, self._prose, []
         if self._stopped.is_set():
             return
-        if code < self._offset or prose < self._prose:
-            self._on_piece(TextRevised(t, code, prose))
+        self._on_piece(TextRevised(t, code, prose, k))  # every revision, for the record
         if code < self._offset:
             self._offset = code
             self.queue.put(Revised(t, code))

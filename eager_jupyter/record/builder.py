@@ -36,7 +36,7 @@ class RecordBuilder:
     def __init__(self, gate: str = "paper") -> None:
         self.record = RunRecord(gate=gate)
         self._round_base = 0  # where this round's code starts in ``record.code``
-        self._revising = False  # this round was revised: code pieces extend the last revision's text
+        self._revising = False  # this round was revised: pieces extend the last revision's new text
 
     def handle(self, event: Event) -> None:
         rec = self.record
@@ -65,6 +65,8 @@ class RecordBuilder:
                         rec.revisions[-1].new += event.text
                 else:
                     rec._prose.append(event.text)
+                    if rec.revisions and self._revising:
+                        rec.revisions[-1].new_prose += event.text
                     if not len(rec._code):
                         rec.prose_before = len(rec._prose)
             case StatementReleased():
@@ -114,7 +116,9 @@ class RecordBuilder:
                 withdrawn = rec._code.truncate(offset)
                 prose = rec._prose.truncate(event.prose_offset)
                 rec.revisions.append(
-                    RevisionRecord(event.t, offset, withdrawn, "", event.prose_offset, prose)
+                    RevisionRecord(
+                        event.t, offset, withdrawn, "", event.prose_offset, prose, event.source_offset
+                    )
                 )
                 self._revising = True
             case StatementWithdrawn():

@@ -31,9 +31,10 @@ To validate a change: ``tests/test_engine.py`` (records of real runs) and ``test
 
 from __future__ import annotations
 
-import threading
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal
+
+from .text import GrowingText as _Text
 
 __all__ = [
     "FINAL",
@@ -161,9 +162,12 @@ class StepRecord:
 
 @dataclass
 class RevisionRecord:
-    """One revision of the source's output: at ``t`` the code from ``offset`` on (in the run's
-    ``code``) was withdrawn (``withdrawn``) and ``new`` streamed in its place (up to the next revision
-    or the end); ``prose_offset`` and ``prose_withdrawn`` likewise for the prose."""
+    """One revision of the source's output (every one the source made, even one that withdrew
+    nothing): at ``t`` the source went back to character ``source_offset`` of its own output; so the
+    code from ``offset`` on (in the run's ``code``) was withdrawn (``withdrawn``) and ``new`` streamed
+    in its place (up to the next revision or the end); ``prose_offset``, ``prose_withdrawn`` and
+    ``new_prose`` likewise for the prose. Text the fence filter still held (a partial fence) is in
+    neither: it was never code or prose."""
 
     t: float
     offset: int
@@ -171,6 +175,8 @@ class RevisionRecord:
     new: str = ""
     prose_offset: int = 0
     prose_withdrawn: str = ""
+    source_offset: int = 0
+    new_prose: str = ""
 
 
 @dataclass
@@ -179,39 +185,6 @@ class BatchRecord:
     handed_at: float
     setup_s: float = 0.0
     statements: list[int] = field(default_factory=list)
-
-
-class _Text:
-    """Text that grows piece by piece on one thread and is read on others. Appending is O(piece);
-    a read joins what came since the last one (a ``str +=`` per piece would copy the text each time:
-    quadratic in the program's size)."""
-
-    def __init__(self) -> None:
-        self._parts: list[str] = []
-        self._lock = threading.Lock()
-        self._length = 0
-
-    def append(self, piece: str) -> None:
-        with self._lock:
-            self._parts.append(piece)
-            self._length += len(piece)
-
-    def value(self) -> str:
-        with self._lock:
-            if len(self._parts) > 1:
-                self._parts[:] = ["".join(self._parts)]
-            return self._parts[0] if self._parts else ""
-
-    def __len__(self) -> int:
-        return self._length
-
-    def truncate(self, n: int) -> str:
-        """Cut the text to its first ``n`` characters; returns what was cut."""
-        with self._lock:
-            text = "".join(self._parts)
-            self._parts[:] = [text[:n]] if n else []
-            self._length = min(n, len(text))
-            return text[n:]
 
 
 @dataclass

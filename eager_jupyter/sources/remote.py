@@ -22,6 +22,10 @@ plus ``_check_end()`` for how its reply may stop short. Everything else is here,
 - Recording (``record=``): the text pieces with their times since the request, in ``trace.py``'s
   format (``origin: "recorded"``); the end line (usage, stop reason) once the stream has ended, even
   cut short (a replay then says why), never after a failure of the API or the network.
+- Revision markers (issue 18): ``MarkedSource`` asks the source to decode them itself
+  (``decode_markers``), before recording: the recording holds the decoded text and ``revise``
+  lines, its header the pattern used (``revision_markers``), so it replays the same whatever the
+  replay's ``Eager.revision_markers``; ``reply`` is the text with the revisions applied.
 - The conversation gets the exchange (request, reply so far) when the stream ends, however it ends.
 - Secrets: the source's ``SecretScanner`` knows the key and the environment's secret values; the
   namespace summary, ``{name}`` values, the ``--fix`` traceback and what the conversation keeps go
@@ -29,7 +33,8 @@ plus ``_check_end()`` for how its reply may stop short. Everything else is here,
   stderr (``sdk_logs.py``), so ``ANTHROPIC_LOG=debug`` writes no request body into the notebook.
 
 To validate a change: ``tests/test_anthropic_source.py`` and ``tests/test_openai_source.py`` (both SDKs
-against loopback servers: the retry rule, close, records, the key).
+against loopback servers: the retry rule, close, records, the key); ``tests/test_revisions_record.py``
+(recording a model that writes revision markers).
 """
 
 from __future__ import annotations
@@ -58,6 +63,7 @@ from .prompt import (
     repair_request,
     user_message,
 )
+from .revisions import MarkerDecoder, Revision
 from .sdk_logs import contained_sdk_logs
 from .secrets import SecretScanner, secret_env_values
 from .sockets import Connections
@@ -80,6 +86,8 @@ class RemoteSource:
     #: the module whose ``DEFAULT_TIMEOUT`` and ``DEFAULT_BACKOFF`` a new source takes (a provider's
     #: package, so that setting ``eager_jupyter.sources.anthropic.DEFAULT_TIMEOUT`` takes effect)
     settings_module = __name__
+    #: the revision-marker pattern this source decodes itself ("": none; see ``decode_markers``)
+    revision_markers = ""
 
     def __init__(
         self,
@@ -219,6 +227,12 @@ class RemoteSource:
         """The text streamed so far."""
         return "".join(self._pieces)
 
+    def decode_markers(self, pattern: str) -> bool:
+        """Decode the revision markers ``pattern`` matches here, before recording (``MarkedSource``
+        asks; True: this source's items are already decoded)."""
+        self.revision_markers = pattern
+        return True
+
     # ---- the Source protocol -----------------------------------------------------------------
     def close(self) -> None:
         if self.closed_at is None:
@@ -228,14 +242,14 @@ class RemoteSource:
         if connections is not None:
             connections.abort()
 
-    def stream(self) -> Iterator[str]:
+    def stream(self) -> Iterator[str | Revision]:
         if self._started:
             raise RuntimeError(f"a {type(self).__name__} streams once; build a new one")
         self._started = True
         with contained_sdk_logs():  # ANTHROPIC_LOG=debug would write the request body into the cell
             yield from self._stream()
 
-    def _stream(self) -> Iterator[str]:
+    def _stream(self) -> Iterator[str | Revision]:
         t0 = time.perf_counter()
         writer: TraceWriter | None = None
         client: Any = None
@@ -305,10 +319,12 @@ class RemoteSource:
         return "the reply ended before it was complete"
 
     # ---- internals ---------------------------------------------------------------------------
-    def _attempt(self, client: Any, t0: float, writer: TraceWriter | None) -> Iterator[str]:
-        """One request. Yields text; raises an ``ApiError`` (never with the SDK's error attached)."""
+    def _attempt(self, client: Any, t0: float, writer: TraceWriter | None) -> Iterator[str | Revision]:
+        """One request. Yields text (and revisions, decoding markers); raises an ``ApiError`` (never
+        with the SDK's error attached)."""
         failure: ApiError | None = None
         stream = None
+        decoder = MarkerDecoder(self.revision_markers) if self.revision_markers else None
         self._reset()
         try:
             stream = self._events(client)
@@ -331,10 +347,9 @@ class RemoteSource:
                     break
                 text = self._feed(event)
                 if text and not self._closed.is_set():
-                    self._pieces.append(text)
-                    if writer is not None:
-                        writer.piece(time.perf_counter() - t0, text)
-                    yield text
+                    yield from self._out(decoder.feed(text) if decoder else [text], t0, writer)
+            if decoder is not None and failure is None and not self._closed.is_set():
+                yield from self._out(decoder.finish(), t0, writer)
         finally:
             try:
                 stream.close()
@@ -348,6 +363,22 @@ class RemoteSource:
             during = bool(self._pieces)
             message = self._cut_message() + (" (mid-reply)" if during else "")
             raise ConnectionLost(message, during_reply=during)
+
+    def _out(
+        self, items: list[str | Revision], t0: float, writer: TraceWriter | None
+    ) -> Iterator[str | Revision]:
+        """Yield decoded items, keeping ``reply`` and the recording in step."""
+        for item in items:
+            t = time.perf_counter() - t0
+            if isinstance(item, Revision):
+                self._pieces[:] = [self.reply[: item.offset]]  # one piece, maybe "": text was yielded
+                if writer is not None:
+                    writer.revise(t, item.offset)
+            else:
+                self._pieces.append(item)
+                if writer is not None:
+                    writer.piece(t, item)
+            yield item
 
     def _retry_wait(self, attempt: int, failure: ApiError) -> float:
         if failure.retry_after is not None:
@@ -366,6 +397,7 @@ class RemoteSource:
                 request=redact(self.request, self._key.reveal()),
                 recorded=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
                 origin="recorded",
+                revision_markers=self.revision_markers,
             )
         except OSError as error:
             raise RecordError(

@@ -284,6 +284,11 @@ class TraceSource:
         if problem is not None:
             raise ReplyCut(problem)
 
+    def decode_markers(self, pattern: str) -> bool:
+        """A recording's header says which markers were decoded when it was made (``revision_markers``,
+        "" for none): its revisions are its ``revise`` lines, whatever ``pattern`` is now."""
+        return "revision_markers" in self.trace.header
+
     def unsent_tokens(self) -> int:
         """Pieces of the trace never streamed (the run stopped generation early), counted on demand."""
         pieces = self.trace.iter_pieces()

@@ -181,28 +181,37 @@ class MarkerDecoder:
 
 
 class MarkedSource:
-    """A source whose text output goes through a ``MarkerDecoder`` (``Eager.revision_markers``)."""
+    """A source whose text output goes through a ``MarkerDecoder`` (``Eager.revision_markers``).
+
+    A source with a ``decode_markers(pattern) -> bool`` method that answers True decodes itself (a
+    model source, so that its recording holds the decoded text and revision lines) or was decoded
+    when it was recorded (a recorded trace): its items are passed on as they are."""
 
     def __init__(self, source: Source, pattern: str = DEFAULT_MARKERS) -> None:
         MarkerDecoder(pattern)  # a bad pattern fails now
         self.source = source
         self.pattern = pattern
+        hook = getattr(source, "decode_markers", None)
+        self.decoded = bool(hook(pattern)) if callable(hook) else False
         self.label: str = source.label
         self.model: str | None = source.model
         self.kind: SourceKind = source.kind
         self.usage: dict[str, int] = source.usage
 
     def stream(self) -> Iterator[str | Revision]:
-        decoder = MarkerDecoder(self.pattern)
+        decoder = None if self.decoded else MarkerDecoder(self.pattern)
         for item in self.source.stream():
-            if isinstance(item, Revision):
-                yield from decoder.revise(item.offset)
-            elif isinstance(item, str):
-                yield from decoder.feed(item)
-            else:  # a "parts" source's (kind, text): not wrapped by the magic, passed on as it is
+            if isinstance(item, tuple):  # a "parts" source's (kind, text): the magic never wraps one
                 raise TypeError("MarkedSource decodes text sources, not a parts source")
+            if decoder is None:
+                yield item
+            elif isinstance(item, Revision):
+                yield from decoder.revise(item.offset)
+            else:
+                yield from decoder.feed(item)
         self.usage = self.source.usage
-        yield from decoder.finish()
+        if decoder is not None:
+            yield from decoder.finish()
 
     def close(self) -> None:
         self.source.close()
