@@ -176,7 +176,8 @@ def test_one_episode_in_both_modes(tmp_path: Path) -> None:
 def test_the_cli_runs_an_episode_in_each_mode(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from eager_jupyter.bench.cli import main
 
-    code = main(["--agent", "--tasks", "sales_growth", "--rates", "200", "--out", str(tmp_path), "--no-plots"])
+    args = ["--agent", "--tasks", "sales_growth", "--rates", "200", "--out", str(tmp_path), "--no-plots"]
+    code = main(args)
     out = capsys.readouterr().out
     assert code == 0, out
     assert "[  1/2] sales_growth       serial" in out and "[  2/2] sales_growth       eager" in out
