@@ -99,9 +99,30 @@ def _hide_secret_lines(code: str) -> str:
     return "\n".join(lines)
 
 
+_MIN_ENTRY = 200  # less room than this left for a cell: it is not sent at all
+
+
+def _cut(text: str, limit: int) -> str:
+    """``text`` in at most ``limit`` characters, its middle replaced by a note saying how much was cut
+    (the start names the cell and shows how the code began, the end how it ended and its ``Out``)."""
+    if len(text) <= limit:
+        return text
+    cut = len(text)
+    while True:  # the note's own length depends on the count it holds
+        note = f"\n[... {cut} characters cut ...]\n"
+        keep = max(0, limit - len(note))
+        if len(text) - keep == cut:
+            break
+        cut = len(text) - keep
+    head = keep * 2 // 3
+    return f"{text[:head]}{note}{text[len(text) - (keep - head):]}"
+
+
 def kernel_history(shell: Any, *, cells: int = 5, budget: int = 4000) -> str:
     """The last ``cells`` executed cells of this kernel (``In``, with ``Out`` where there is one),
-    newest kept first within ``budget`` characters; the running cell is left out."""
+    newest kept first, all within ``budget`` characters; the running cell is left out. A cell longer
+    than half the budget is cut in the middle (a note says how much), so that one big cell leaves
+    room for the cells before it; the oldest cell that does not fit whole is cut to what is left."""
     ns = shell.user_ns
     inputs = ns.get("In")
     outputs = ns.get("Out")
@@ -109,7 +130,7 @@ def kernel_history(shell: Any, *, cells: int = 5, budget: int = 4000) -> str:
         return ""
     out_map: Mapping[int, Any] = outputs if isinstance(outputs, dict) else {}
     entries: list[str] = []
-    used = 0
+    left = budget
     for n in range(len(inputs) - 2, 0, -1):  # the last entry is this cell
         code = str(inputs[n]).strip()
         if not code or code.startswith(_NOT_HISTORY):
@@ -120,11 +141,15 @@ def kernel_history(shell: Any, *, cells: int = 5, budget: int = 4000) -> str:
                 value = repr(out_map[n])
             except Exception:
                 value = "<unprintable>"
-            entry += f"Out[{n}]:\n{value[:600]}\n"
-        if used + len(entry) > budget:
+            entry += f"Out[{n}]:\n{_cut(value, 600)}\n"
+        entry = _cut(entry, budget // 2)
+        room = left - (1 if entries else 0)  # the newline that joins it to the next entry
+        if len(entry) > room:
+            if room >= _MIN_ENTRY:
+                entries.append(_cut(entry, room))
             break
         entries.append(entry)
-        used += len(entry)
+        left = room - len(entry)
         if len(entries) >= cells:
             break
     return "\n".join(reversed(entries))
