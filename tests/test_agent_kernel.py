@@ -279,6 +279,7 @@ def test_agent_options_are_checked(kernel: Any, fake: FakeAnthropic) -> None:
         ("--agent -m openai:gpt-5", "OPENAI_API_KEY"),
         ("--agent --steps 0", "--steps must be an integer >= 1"),
         ("--agent --fix 1", "--agent and --fix"),
+        ("--agent --insert", "--agent and --insert"),
     ):
         r = run(kernel, f"%%eager {line}\nx = 1\n")
         assert r.status == "error" and r.ename == "UsageError", line
@@ -287,6 +288,14 @@ def test_agent_options_are_checked(kernel: Any, fake: FakeAnthropic) -> None:
     fake.add(Reply([], tools=[ToolUse({"code": "ag_cfg = 1\n"})]), Reply(["configured"]))
     run(kernel, "%config Eager.agent = True")
     try:
+        # the setting chose the agent: the same checks, the same one line, nothing sent
+        for option in ("--fix 1", "--insert", "--fix-replay /dev/null"):
+            r = run(kernel, f"%%eager {option} --new --view plain\nuse the default\n")
+            assert r.status == "error" and r.ename == "UsageError", option
+            line = r.reply["content"]["evalue"]
+            assert f"Eager.agent = True and {option.split()[0]} cannot be combined" in line, line
+            assert "\n" not in line.strip()
+        assert len(fake.requests) == before
         r = run(kernel, "%%eager --new --view plain\nuse the default\n")
     finally:
         run(kernel, "%config Eager.agent = False")
