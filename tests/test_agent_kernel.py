@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+import nbformat
 import pytest
 from fake_anthropic import FakeAnthropic, HttpError, Reply, ToolUse
 from kernel_harness import Kernel, Transcript, error_line, loaded_kernel
@@ -257,18 +258,56 @@ def test_serial_agent_runs_each_step_after_it_is_written(kernel: Any, fake: Fake
     assert result_text(tool_results(fake.requests[before + 1].body)[0]) == "9"
 
 
-def test_the_key_never_goes_back_to_the_model(kernel: Any, fake: FakeAnthropic) -> None:
-    code = "import os\nag_k = os.environ['ANTHROPIC_API_KEY']\nprint('key:', ag_k[:0] + ag_k)\n"
-    fake.add(Reply([], tools=[ToolUse({"code": code})]), Reply(["done"]))
+def saved_notebook(cell: str, r: Any, path: Any) -> str:
+    """The cell saved as a frontend saves it (its outputs, displays updated in place); the file's text."""
+    outputs: list[Any] = []
+    by_id: dict[str, list[int]] = {}
+    for msg in r.outputs:
+        kind, content = msg["msg_type"], msg["content"]
+        display_id = content.get("transient", {}).get("display_id")
+        if kind == "update_display_data":
+            for i in by_id.get(display_id, []):
+                shown = {"data": content["data"], "metadata": content["metadata"]}
+                outputs[i] = nbformat.v4.new_output("display_data", **shown)
+        elif kind in ("stream", "display_data", "execute_result", "error"):
+            if display_id:
+                by_id.setdefault(display_id, []).append(len(outputs))
+            outputs.append(nbformat.v4.output_from_msg(msg))
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(cell, outputs=outputs)])
+    nbformat.validate(nb)
+    nbformat.write(nb, str(path))
+    return str(path.read_text(encoding="utf-8"))
+
+
+def test_the_key_never_leaves_the_kernel(kernel: Any, fake: FakeAnthropic, tmp_path: Any) -> None:
+    """A step that prints the API key: not in the tool result sent back, the record, ``_eager``, the
+    cell's outputs or the saved notebook."""
+    code = (
+        "import os, sys\n"
+        "print('key:', os.environ['ANTHROPIC_API_KEY'])\n"
+        "print('err:', os.environ['ANTHROPIC_API_KEY'], file=sys.stderr)\n"
+        "display('shown: ' + os.environ['ANTHROPIC_API_KEY'])\n"
+        "os.environ['ANTHROPIC_API_KEY']\n"
+    )
+    fake.add(Reply(["Printing it."], tools=[ToolUse({"code": code}, max_piece=5)]), Reply(["done"]))
     before = len(fake.requests)
-    r = kernel.execute("%%eager --agent --new --view plain\nshow the key\n", timeout=60)
+    path = tmp_path / "key.jsonl"
+    cell = f"%%eager --agent --new --view plain --record {path}\nshow the key\n"
+    r = run(kernel, cell)
     assert r.status == "ok", r.reply["content"]
-    assert KEY in r.stdout  # the user's own program printed it in the user's own cell
     body = json.dumps(fake.requests[before + 1].body)
-    assert "key:" in body and KEY not in body
-    assert KEY not in kernel.execute("print(_eager.steps[0].tool_result)").stdout
+    sent = result_text(tool_results(fake.requests[before + 1].body)[0])
+    assert "key:" in sent and "err:" in sent and "shown:" in sent  # the result was sent, without the key
+    assert KEY not in body
+    recorded = path.read_text(encoding="utf-8")
+    assert "show the key" in recorded and KEY not in recorded
     record = kernel.execute("import json as _j; print(_j.dumps(_eager.to_dict(), default=str))").stdout
     assert "key:" in record and KEY not in record
+    shown = json.dumps(r.outputs, default=str)
+    assert "key:" in shown and "err:" in shown and "shown:" in shown and KEY not in shown
+    assert "key: [redacted]" in r.stdout  # the notebook shows the output, the key redacted
+    saved = saved_notebook(cell, r, tmp_path / "key.ipynb")
+    assert "key:" in saved and KEY not in saved
 
 
 def test_agent_options_are_checked(kernel: Any, fake: FakeAnthropic) -> None:

@@ -173,7 +173,7 @@ class Episode:
         self.current: StepSource = first
         self.max_steps = max_steps
         self.max_chars = max_chars
-        self._tap = Tap(shell)
+        self._tap = Tap(shell, first.scanner.redact_known)
         #: the engine's record, once the engine exists (its steps' code and statement offsets)
         self.record = record
         self._conversation = conversation
