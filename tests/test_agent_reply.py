@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from types import SimpleNamespace
 from typing import Any
 
@@ -179,3 +180,25 @@ def test_tool_result_budget_images_and_redaction() -> None:
     assert "2 more figures not sent" in body
     empty, _ = tool_result_blocks([CallResult("t2")], scanner)
     assert empty[0]["content"] == [{"type": "text", "text": "(no output)"}] and "is_error" not in empty[0]
+
+
+def texts_of(blocks: list[dict[str, Any]]) -> list[str]:
+    return ["".join(c["text"] for c in b["content"] if c["type"] == "text") for b in blocks]
+
+
+def call_with(text: str, ident: str = "t") -> CallResult:
+    return CallResult(ident, [{"kind": "stream", "text": text}])
+
+
+def test_progress_lines_keep_their_last_state() -> None:
+    """Against the regex it replaces (``[^\\n]*\\r(?!\\n)`` removed), which takes time quadratic in
+    a line's length: a long line goes through at once."""
+    oracle = re.compile(r"[^\n]*\r(?!\n)")
+    rng = random.Random(16)
+    for _ in range(20000):
+        text = "".join(rng.choice("ab\r\n") for _ in range(rng.randint(0, 12)))
+        (body,) = texts_of(tool_result_blocks([call_with(text)], SecretScanner(), max_chars=100)[0])
+        expected = oracle.sub("", text).rstrip("\n")
+        assert body == (expected if expected.strip() else "(no output)"), repr(text)
+    (body,) = texts_of(tool_result_blocks([call_with("q" * 3_000_000)], SecretScanner(), max_chars=100)[0])
+    assert "characters cut" in body

@@ -16,7 +16,6 @@ Pure: no I/O, no IPython. To validate a change: ``tests/test_agent_reply.py``.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,9 +28,6 @@ DEFAULT_MAX_CHARS = 8000
 MAX_IMAGES = 4
 #: one captured output: {"kind": "stream", "text": ...} or {"kind": "display", "data": mime bundle}
 Output = dict[str, Any]
-
-_CR_LINE = re.compile(r"[^\n]*\r(?!\n)")
-
 
 @dataclass
 class CallResult:
@@ -54,7 +50,16 @@ def cut_middle(text: str, limit: int) -> str:
 
 
 def _clean_stream(text: str) -> str:
-    return _CR_LINE.sub("", strip_ansi(text))
+    """Stream text without colours, each ``\r``-overwritten line in its last state (in time linear in
+    the text: a regex over a long line without ``\r`` would take time quadratic in its length)."""
+    text = strip_ansi(text)
+    if "\r" not in text:
+        return text
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        end = "\r" if line.endswith("\r") and i < len(lines) - 1 else ""  # "\r\n" ends a line
+        lines[i] = line[: len(line) - len(end)].rsplit("\r", 1)[-1] + end
+    return "\n".join(lines)
 
 
 def _text_of(call: CallResult) -> tuple[str, list[str]]:
