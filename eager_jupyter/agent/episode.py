@@ -28,7 +28,7 @@ from ..sources.namespace import is_secret_name
 from ..sources.prompt import Conversation
 from ..sources.secrets import SecretScanner
 from .reply import AgentReply
-from .result import DEFAULT_MAX_CHARS, CallResult, tool_result_blocks
+from .result import DEFAULT_MAX_CHARS, CallResult, cut_middle, tool_result_blocks
 from .tap import Tap
 from .trace import EpisodeWriter
 
@@ -102,22 +102,6 @@ def _hide_secret_lines(code: str) -> str:
 _MIN_ENTRY = 200  # less room than this left for a cell: it is not sent at all
 
 
-def _cut(text: str, limit: int) -> str:
-    """``text`` in at most ``limit`` characters, its middle replaced by a note saying how much was cut
-    (the start names the cell and shows how the code began, the end how it ended and its ``Out``)."""
-    if len(text) <= limit:
-        return text
-    cut = len(text)
-    while True:  # the note's own length depends on the count it holds
-        note = f"\n[... {cut} characters cut ...]\n"
-        keep = max(0, limit - len(note))
-        if len(text) - keep == cut:
-            break
-        cut = len(text) - keep
-    head = keep * 2 // 3
-    return f"{text[:head]}{note}{text[len(text) - (keep - head):]}"
-
-
 def kernel_history(shell: Any, *, cells: int = 5, budget: int = 4000) -> str:
     """The last ``cells`` executed cells of this kernel (``In``, with ``Out`` where there is one),
     newest kept first, all within ``budget`` characters; the running cell is left out. A cell longer
@@ -141,12 +125,12 @@ def kernel_history(shell: Any, *, cells: int = 5, budget: int = 4000) -> str:
                 value = repr(out_map[n])
             except Exception:
                 value = "<unprintable>"
-            entry += f"Out[{n}]:\n{_cut(value, 600)}\n"
-        entry = _cut(entry, budget // 2)
+            entry += f"Out[{n}]:\n{cut_middle(value, 600)}\n"
+        entry = cut_middle(entry, budget // 2)
         room = left - (1 if entries else 0)  # the newline that joins it to the next entry
         if len(entry) > room:
             if room >= _MIN_ENTRY:
-                entries.append(_cut(entry, room))
+                entries.append(cut_middle(entry, room))
             break
         entries.append(entry)
         left = room - len(entry)
