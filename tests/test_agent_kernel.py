@@ -544,3 +544,29 @@ def test_each_tool_call_shows_its_last_value(kernel: Any, fake: FakeAnthropic, m
     assert [result_text(t) for t in tool_results(fake.requests[before + 1].body)] == ["40", "4"]
     shown = r.texts()
     assert "40" in shown and "4" in shown
+
+
+def test_replay_trace_with_the_agent_flag(kernel: Any, fake: FakeAnthropic, tmp_path: Any) -> None:
+    fake.add(
+        Reply(["Counting."], tools=[ToolUse({"code": "ag_rt = 40\nprint('ag_rt', ag_rt)\n"})]),
+        Reply(["Done."], tools=[ToolUse({"code": "ag_rt += 2\n"})]),
+        Reply(["ag_rt is 42."]),
+    )
+    path = tmp_path / "flag.jsonl"
+    r = run(kernel, f"%%eager --agent --new --view plain --record {path}\ncount\n")
+    assert r.status == "ok", r.reply["content"]
+    run(kernel, "del ag_rt")
+    before = len(fake.requests)
+    r = run(kernel, f"%%eager --replay-trace {path} --agent --view plain\n")
+    assert r.status == "ok", r.reply["content"]
+    assert len(fake.requests) == before and kernel.value("ag_rt") == 42
+    assert kernel.value("[s.tool_result for s in _eager.steps]") == ["ag_rt 40", "(no output)", None]
+    # a trace of one run is not an episode: one line saying so, nothing run
+    plain = tmp_path / "plain.jsonl"
+    plain.write_text('{"eager_trace": 1, "kind": "code"}\n{"t": 0.1, "text": "ag_rt = 0\\n"}\n')
+    r = run(kernel, f"%%eager --replay-trace {plain} --agent --view plain\n")
+    assert r.status == "error" and r.ename == "UsageError"
+    line = r.reply["content"]["evalue"]
+    assert "not an agent episode" in line and "without --agent" in line and "\n" not in line.strip()
+    assert kernel.value("ag_rt") == 42 and len(fake.requests) == before
+
