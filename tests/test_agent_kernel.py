@@ -546,6 +546,35 @@ def test_each_tool_call_shows_its_last_value(kernel: Any, fake: FakeAnthropic, m
     assert "40" in shown and "4" in shown
 
 
+def test_an_interrupt_while_the_tool_input_streams(kernel: Any, fake: FakeAnthropic) -> None:
+    code = "".join(f"ag_is{i} = {i}\n" for i in range(300))
+    tool = ToolUse({"code": code}, seed=11, max_piece=3)
+    fake.add(Reply([], tools=[tool], delay=0.02), Reply(["never asked"]))
+    before = len(fake.requests)
+    r = run(kernel, "%%eager --agent --new --view plain\nstream slowly\n", interrupt_after=2.0)
+    assert r.status == "error" and r.ename == "KeyboardInterrupt"
+    conn = fake.requests[before].connection
+    assert conn.closed.wait(5) and conn.json_pieces_sent < len(tool.split())  # hung up mid-input
+    ran = kernel.value("sorted(int(n[5:]) for n in globals() if n.startswith('ag_is'))")
+    assert ran and ran == list(range(len(ran))) and len(ran) < 300  # the statements so far ran
+    assert kernel.value("_eager.status") == "interrupted"
+    assert len(fake.requests) == before + 1 and len(fake.clear()) == 1
+
+
+def test_the_max_steps_setting_ends_the_episode(kernel: Any, fake: FakeAnthropic) -> None:
+    fake.add(*(Reply([], tools=[ToolUse({"code": f"ag_ms = {i}\n"})]) for i in range(3)))
+    before = len(fake.requests)
+    run(kernel, "%config Eager.max_steps = 2")
+    try:
+        r = run(kernel, "%%eager --agent --new --view plain\nloop forever\n")
+    finally:
+        run(kernel, "%config Eager.max_steps = 8")
+    assert r.status == "error"
+    assert "step limit (2 steps)" in error_line(r) and "Eager.max_steps" in error_line(r)
+    assert len(fake.requests) == before + 2 and kernel.value("ag_ms") == 1
+    assert len(fake.clear()) == 1
+
+
 def test_replay_trace_with_the_agent_flag(kernel: Any, fake: FakeAnthropic, tmp_path: Any) -> None:
     fake.add(
         Reply(["Counting."], tools=[ToolUse({"code": "ag_rt = 40\nprint('ag_rt', ag_rt)\n"})]),
@@ -570,3 +599,29 @@ def test_replay_trace_with_the_agent_flag(kernel: Any, fake: FakeAnthropic, tmp_
     assert "not an agent episode" in line and "without --agent" in line and "\n" not in line.strip()
     assert kernel.value("ag_rt") == 42 and len(fake.requests) == before
 
+
+def test_stderr_goes_back_with_stdout(kernel: Any, fake: FakeAnthropic) -> None:
+    code = "import sys\nprint('to out')\nprint('to err', file=sys.stderr)\nsys.stderr.write('more err\\n')\n"
+    fake.add(Reply([], tools=[ToolUse({"code": code})]), Reply(["seen"]))
+    before = len(fake.requests)
+    r = run(kernel, "%%eager --agent --new --view plain\nwrite to stderr\n")
+    assert r.status == "ok", r.reply["content"]
+    (result,) = tool_results(fake.requests[before + 1].body)
+    assert result_text(result).startswith("to out\nto err\nmore err")
+
+
+def test_max_tokens_in_a_later_step(kernel: Any, fake: FakeAnthropic) -> None:
+    cut = '{"code": "ag_lt2 = 2\\nag_lt3 = 3\\nag_lt4 = [1, 2'
+    fake.add(
+        Reply([], tools=[ToolUse({"code": "ag_lt1 = 1\n"})]),
+        Reply(["More."], tools=[ToolUse(cut, max_piece=5)], stop_reason="max_tokens"),
+    )
+    before = len(fake.requests)
+    r = run(kernel, "%%eager --agent --new --view plain --max-tokens 60\ntwo steps\n")
+    assert r.status == "error"
+    line = error_line(r)
+    assert "max_tokens (60)" in line and "GenerationError" in line, line
+    assert kernel.value("[ag_lt1, ag_lt2, ag_lt3]") == [1, 2, 3]
+    assert kernel.value("'ag_lt4' in globals()") is False
+    assert kernel.value("len(_eager.steps)") == 2
+    assert len(fake.requests) == before + 2 and fake.clear() == []
