@@ -222,21 +222,27 @@ class EagerMagics(Magics):
         return self._model_source(args, body)
 
     def _agent_wanted(self, args: Any) -> bool:
-        """``--agent``, ``Eager.agent`` for a model request, or a recorded episode to replay."""
+        """``--agent``, ``Eager.agent`` for a model request, or a recorded episode to replay. Options
+        an episode cannot honour are one ``UsageError``, whichever of these chose the agent."""
         from .agent.trace import is_episode
 
         if args.replay_trace and is_episode(self._path(args.replay_trace)):
             args.agent = True
-        if args.agent:
-            for given, name in ((args.replay is not None, "--replay"), (args.no_exec, "--no-exec"),
-                                (args.fix, "--fix"), (args.insert, "--insert")):
-                if given:
-                    raise UsageError(f"--agent and {name} cannot be combined (yet)")
-            if args.record and args.replay_trace:
-                raise UsageError("--record records a model's stream; a replay has nothing new to record")
-            return True
         replay = args.replay is not None or bool(args.replay_trace)
-        return bool(self.settings.agent) and not replay and not args.no_exec
+        if args.agent:
+            chosen, hint = "--agent", ""
+        elif self.settings.agent and not replay and not args.no_exec:
+            chosen, hint = "Eager.agent = True", " (%config Eager.agent = False to use it)"
+        else:
+            return False
+        for given, name in ((args.replay is not None, "--replay"), (args.no_exec, "--no-exec"),
+                            (args.fix, "--fix"), (args.fix_replay, "--fix-replay"),
+                            (args.insert, "--insert")):
+            if given:
+                raise UsageError(f"{chosen} and {name} cannot be combined (yet){hint}")
+        if args.record and args.replay_trace:
+            raise UsageError("--record records a model's stream; a replay has nothing new to record")
+        return True
 
     def _agent_source(self, args: Any, body: str) -> tuple[Source, str | None, Any]:
         """The first step of an agent episode, and the episode (the engine's stepper)."""

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+import nbformat
 import pytest
 from fake_anthropic import FakeAnthropic, HttpError, Reply, ToolUse
 from kernel_harness import Kernel, Transcript, error_line, loaded_kernel
@@ -257,18 +258,56 @@ def test_serial_agent_runs_each_step_after_it_is_written(kernel: Any, fake: Fake
     assert result_text(tool_results(fake.requests[before + 1].body)[0]) == "9"
 
 
-def test_the_key_never_goes_back_to_the_model(kernel: Any, fake: FakeAnthropic) -> None:
-    code = "import os\nag_k = os.environ['ANTHROPIC_API_KEY']\nprint('key:', ag_k[:0] + ag_k)\n"
-    fake.add(Reply([], tools=[ToolUse({"code": code})]), Reply(["done"]))
+def saved_notebook(cell: str, r: Any, path: Any) -> str:
+    """The cell saved as a frontend saves it (its outputs, displays updated in place); the file's text."""
+    outputs: list[Any] = []
+    by_id: dict[str, list[int]] = {}
+    for msg in r.outputs:
+        kind, content = msg["msg_type"], msg["content"]
+        display_id = content.get("transient", {}).get("display_id")
+        if kind == "update_display_data":
+            for i in by_id.get(display_id, []):
+                shown = {"data": content["data"], "metadata": content["metadata"]}
+                outputs[i] = nbformat.v4.new_output("display_data", **shown)
+        elif kind in ("stream", "display_data", "execute_result", "error"):
+            if display_id:
+                by_id.setdefault(display_id, []).append(len(outputs))
+            outputs.append(nbformat.v4.output_from_msg(msg))
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(cell, outputs=outputs)])
+    nbformat.validate(nb)
+    nbformat.write(nb, str(path))
+    return str(path.read_text(encoding="utf-8"))
+
+
+def test_the_key_never_leaves_the_kernel(kernel: Any, fake: FakeAnthropic, tmp_path: Any) -> None:
+    """A step that prints the API key: not in the tool result sent back, the record, ``_eager``, the
+    cell's outputs or the saved notebook."""
+    code = (
+        "import os, sys\n"
+        "print('key:', os.environ['ANTHROPIC_API_KEY'])\n"
+        "print('err:', os.environ['ANTHROPIC_API_KEY'], file=sys.stderr)\n"
+        "display('shown: ' + os.environ['ANTHROPIC_API_KEY'])\n"
+        "os.environ['ANTHROPIC_API_KEY']\n"
+    )
+    fake.add(Reply(["Printing it."], tools=[ToolUse({"code": code}, max_piece=5)]), Reply(["done"]))
     before = len(fake.requests)
-    r = kernel.execute("%%eager --agent --new --view plain\nshow the key\n", timeout=60)
+    path = tmp_path / "key.jsonl"
+    cell = f"%%eager --agent --new --view plain --record {path}\nshow the key\n"
+    r = run(kernel, cell)
     assert r.status == "ok", r.reply["content"]
-    assert KEY in r.stdout  # the user's own program printed it in the user's own cell
     body = json.dumps(fake.requests[before + 1].body)
-    assert "key:" in body and KEY not in body
-    assert KEY not in kernel.execute("print(_eager.steps[0].tool_result)").stdout
+    sent = result_text(tool_results(fake.requests[before + 1].body)[0])
+    assert "key:" in sent and "err:" in sent and "shown:" in sent  # the result was sent, without the key
+    assert KEY not in body
+    recorded = path.read_text(encoding="utf-8")
+    assert "show the key" in recorded and KEY not in recorded
     record = kernel.execute("import json as _j; print(_j.dumps(_eager.to_dict(), default=str))").stdout
     assert "key:" in record and KEY not in record
+    shown = json.dumps(r.outputs, default=str)
+    assert "key:" in shown and "err:" in shown and "shown:" in shown and KEY not in shown
+    assert "key: [redacted]" in r.stdout  # the notebook shows the output, the key redacted
+    saved = saved_notebook(cell, r, tmp_path / "key.ipynb")
+    assert "key:" in saved and KEY not in saved
 
 
 def test_agent_options_are_checked(kernel: Any, fake: FakeAnthropic) -> None:
@@ -279,6 +318,7 @@ def test_agent_options_are_checked(kernel: Any, fake: FakeAnthropic) -> None:
         ("--agent -m openai:gpt-5", "OPENAI_API_KEY"),
         ("--agent --steps 0", "--steps must be an integer >= 1"),
         ("--agent --fix 1", "--agent and --fix"),
+        ("--agent --insert", "--agent and --insert"),
     ):
         r = run(kernel, f"%%eager {line}\nx = 1\n")
         assert r.status == "error" and r.ename == "UsageError", line
@@ -287,6 +327,14 @@ def test_agent_options_are_checked(kernel: Any, fake: FakeAnthropic) -> None:
     fake.add(Reply([], tools=[ToolUse({"code": "ag_cfg = 1\n"})]), Reply(["configured"]))
     run(kernel, "%config Eager.agent = True")
     try:
+        # the setting chose the agent: the same checks, the same one line, nothing sent
+        for option in ("--fix 1", "--insert", "--fix-replay /dev/null"):
+            r = run(kernel, f"%%eager {option} --new --view plain\nuse the default\n")
+            assert r.status == "error" and r.ename == "UsageError", option
+            line = r.reply["content"]["evalue"]
+            assert f"Eager.agent = True and {option.split()[0]} cannot be combined" in line, line
+            assert "\n" not in line.strip()
+        assert len(fake.requests) == before
         r = run(kernel, "%%eager --new --view plain\nuse the default\n")
     finally:
         run(kernel, "%config Eager.agent = False")
@@ -496,3 +544,84 @@ def test_each_tool_call_shows_its_last_value(kernel: Any, fake: FakeAnthropic, m
     assert [result_text(t) for t in tool_results(fake.requests[before + 1].body)] == ["40", "4"]
     shown = r.texts()
     assert "40" in shown and "4" in shown
+
+
+def test_an_interrupt_while_the_tool_input_streams(kernel: Any, fake: FakeAnthropic) -> None:
+    code = "".join(f"ag_is{i} = {i}\n" for i in range(300))
+    tool = ToolUse({"code": code}, seed=11, max_piece=3)
+    fake.add(Reply([], tools=[tool], delay=0.02), Reply(["never asked"]))
+    before = len(fake.requests)
+    r = run(kernel, "%%eager --agent --new --view plain\nstream slowly\n", interrupt_after=2.0)
+    assert r.status == "error" and r.ename == "KeyboardInterrupt"
+    conn = fake.requests[before].connection
+    assert conn.closed.wait(5) and conn.json_pieces_sent < len(tool.split())  # hung up mid-input
+    ran = kernel.value("sorted(int(n[5:]) for n in globals() if n.startswith('ag_is'))")
+    assert ran and ran == list(range(len(ran))) and len(ran) < 300  # the statements so far ran
+    assert kernel.value("_eager.status") == "interrupted"
+    assert len(fake.requests) == before + 1 and len(fake.clear()) == 1
+
+
+def test_the_max_steps_setting_ends_the_episode(kernel: Any, fake: FakeAnthropic) -> None:
+    fake.add(*(Reply([], tools=[ToolUse({"code": f"ag_ms = {i}\n"})]) for i in range(3)))
+    before = len(fake.requests)
+    run(kernel, "%config Eager.max_steps = 2")
+    try:
+        r = run(kernel, "%%eager --agent --new --view plain\nloop forever\n")
+    finally:
+        run(kernel, "%config Eager.max_steps = 8")
+    assert r.status == "error"
+    assert "step limit (2 steps)" in error_line(r) and "Eager.max_steps" in error_line(r)
+    assert len(fake.requests) == before + 2 and kernel.value("ag_ms") == 1
+    assert len(fake.clear()) == 1
+
+
+def test_replay_trace_with_the_agent_flag(kernel: Any, fake: FakeAnthropic, tmp_path: Any) -> None:
+    fake.add(
+        Reply(["Counting."], tools=[ToolUse({"code": "ag_rt = 40\nprint('ag_rt', ag_rt)\n"})]),
+        Reply(["Done."], tools=[ToolUse({"code": "ag_rt += 2\n"})]),
+        Reply(["ag_rt is 42."]),
+    )
+    path = tmp_path / "flag.jsonl"
+    r = run(kernel, f"%%eager --agent --new --view plain --record {path}\ncount\n")
+    assert r.status == "ok", r.reply["content"]
+    run(kernel, "del ag_rt")
+    before = len(fake.requests)
+    r = run(kernel, f"%%eager --replay-trace {path} --agent --view plain\n")
+    assert r.status == "ok", r.reply["content"]
+    assert len(fake.requests) == before and kernel.value("ag_rt") == 42
+    assert kernel.value("[s.tool_result for s in _eager.steps]") == ["ag_rt 40", "(no output)", None]
+    # a trace of one run is not an episode: one line saying so, nothing run
+    plain = tmp_path / "plain.jsonl"
+    plain.write_text('{"eager_trace": 1, "kind": "code"}\n{"t": 0.1, "text": "ag_rt = 0\\n"}\n')
+    r = run(kernel, f"%%eager --replay-trace {plain} --agent --view plain\n")
+    assert r.status == "error" and r.ename == "UsageError"
+    line = r.reply["content"]["evalue"]
+    assert "not an agent episode" in line and "without --agent" in line and "\n" not in line.strip()
+    assert kernel.value("ag_rt") == 42 and len(fake.requests) == before
+
+
+def test_stderr_goes_back_with_stdout(kernel: Any, fake: FakeAnthropic) -> None:
+    code = "import sys\nprint('to out')\nprint('to err', file=sys.stderr)\nsys.stderr.write('more err\\n')\n"
+    fake.add(Reply([], tools=[ToolUse({"code": code})]), Reply(["seen"]))
+    before = len(fake.requests)
+    r = run(kernel, "%%eager --agent --new --view plain\nwrite to stderr\n")
+    assert r.status == "ok", r.reply["content"]
+    (result,) = tool_results(fake.requests[before + 1].body)
+    assert result_text(result).startswith("to out\nto err\nmore err")
+
+
+def test_max_tokens_in_a_later_step(kernel: Any, fake: FakeAnthropic) -> None:
+    cut = '{"code": "ag_lt2 = 2\\nag_lt3 = 3\\nag_lt4 = [1, 2'
+    fake.add(
+        Reply([], tools=[ToolUse({"code": "ag_lt1 = 1\n"})]),
+        Reply(["More."], tools=[ToolUse(cut, max_piece=5)], stop_reason="max_tokens"),
+    )
+    before = len(fake.requests)
+    r = run(kernel, "%%eager --agent --new --view plain --max-tokens 60\ntwo steps\n")
+    assert r.status == "error"
+    line = error_line(r)
+    assert "max_tokens (60)" in line and "GenerationError" in line, line
+    assert kernel.value("[ag_lt1, ag_lt2, ag_lt3]") == [1, 2, 3]
+    assert kernel.value("'ag_lt4' in globals()") is False
+    assert kernel.value("len(_eager.steps)") == 2
+    assert len(fake.requests) == before + 2 and fake.clear() == []

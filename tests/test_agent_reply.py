@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from types import SimpleNamespace
 from typing import Any
 
@@ -154,6 +155,7 @@ def test_cut_middle_says_how_much() -> None:
     assert out.startswith("line 0\n") and out.endswith("line 1999\n")
     cut = int(out.split("[... ")[1].split(" characters cut")[0])
     assert len(out) - len(f"\n[... {cut} characters cut ...]\n") + cut == len(text)
+    assert len(out) <= 300  # the note included
     assert cut_middle("short", 300) == "short"
 
 
@@ -179,3 +181,64 @@ def test_tool_result_budget_images_and_redaction() -> None:
     assert "2 more figures not sent" in body
     empty, _ = tool_result_blocks([CallResult("t2")], scanner)
     assert empty[0]["content"] == [{"type": "text", "text": "(no output)"}] and "is_error" not in empty[0]
+
+
+def texts_of(blocks: list[dict[str, Any]]) -> list[str]:
+    return ["".join(c["text"] for c in b["content"] if c["type"] == "text") for b in blocks]
+
+
+def call_with(text: str, ident: str = "t") -> CallResult:
+    return CallResult(ident, [{"kind": "stream", "text": text}])
+
+
+@pytest.mark.parametrize("count", [1, 2, 7, 60, 120])
+def test_the_budget_holds_for_the_step_whatever_the_number_of_calls(count: int) -> None:
+    scanner = SecretScanner([KEY])
+    calls = [call_with(f"start {i}\n" + "y" * 290 + f"\nend {i}\n", f"t{i}") for i in range(count)]
+    blocks, record = tool_result_blocks(calls, scanner, max_chars=8000)
+    texts = texts_of(blocks)
+    assert len(texts) == count and sum(map(len, texts)) <= 8000
+    for i, text in enumerate(texts):
+        assert text.startswith(f"start {i}") and text.endswith(f"end {i}")  # its start and its end
+        if count * 310 > 8000:
+            assert re.search(r"\[\.\.\. \d+ characters cut \.\.\.\]", text)  # each says it was cut
+    assert record == "\n\n".join(texts)
+
+
+def test_what_a_short_call_leaves_goes_to_the_longer_ones() -> None:
+    scanner = SecretScanner([KEY])
+    calls = [call_with("small\n", "a"), call_with("z" * 9000, "b"), call_with("w" * 1000, "c")]
+    small, big, medium = texts_of(tool_result_blocks(calls, scanner, max_chars=3000)[0])
+    assert small == "small" and medium == "w" * 1000  # both fit in their share: whole
+    assert "characters cut" in big and len(big) == 3000 - len(small) - len(medium)
+    cut = int(re.search(r"(\d+) characters cut", big).group(1))
+    assert len(big) - len(f"\n[... {cut} characters cut ...]\n") + cut == 9000
+
+
+def test_a_huge_output_is_redacted_before_it_is_cut() -> None:
+    """Of a very long output only the ends are scanned and kept; a key at the edge of what is kept
+    goes whole, no piece of it left next to the note."""
+    scanner = SecretScanner([KEY])
+    for at in range(0, 700, 9):  # the key across where the head is cut, at offsets all along
+        text = "h" * (1333 - at) + KEY + "m" * 300_000 + KEY + "t" * (666 - at)
+        (body,) = texts_of(tool_result_blocks([call_with(text)], scanner, max_chars=2000)[0])
+        assert len(body) <= 2000
+        low = body.lower()
+        for i in range(13, len(KEY) - 7):
+            assert KEY[i : i + 8].lower() not in low, (at, i)
+        cut = int(re.search(r"(\d+) characters cut", body).group(1))
+        assert 290_000 < cut < len(text)  # counted in the redacted text
+
+
+def test_progress_lines_keep_their_last_state() -> None:
+    """Against the regex it replaces (``[^\\n]*\\r(?!\\n)`` removed), which takes time quadratic in
+    a line's length: a long line goes through at once."""
+    oracle = re.compile(r"[^\n]*\r(?!\n)")
+    rng = random.Random(16)
+    for _ in range(20000):
+        text = "".join(rng.choice("ab\r\n") for _ in range(rng.randint(0, 12)))
+        (body,) = texts_of(tool_result_blocks([call_with(text)], SecretScanner(), max_chars=100)[0])
+        expected = oracle.sub("", text).rstrip("\n")
+        assert body == (expected if expected.strip() else "(no output)"), repr(text)
+    (body,) = texts_of(tool_result_blocks([call_with("q" * 3_000_000)], SecretScanner(), max_chars=100)[0])
+    assert "characters cut" in body

@@ -72,6 +72,16 @@ def test_the_key_and_its_transformations_are_redacted(form: str) -> None:
             assert variant[i : i + 8] not in low, (form, variant[i : i + 8], redacted)
 
 
+def test_redact_known_leaves_other_secret_looking_text() -> None:
+    """What an agent's code shows in the notebook: the known secrets go, the user's tokens stay."""
+    other = "ghp_" + rnd(36)
+    text = f"key: {KEY}\nslice {KEY[30:60]} {ENV_SECRET.upper()}\ndata {other} {SHA256}\n"
+    redacted = SCANNER.redact_known(text)
+    assert redacted == f"key: {REDACTED}\nslice {REDACTED} {REDACTED}\ndata {other} {SHA256}\n"
+    assert other not in SCANNER.redact(text)  # the full scan finds the token format too
+    assert SCANNER.redact_known("nothing here") == "nothing here"
+
+
 def test_known_means_the_key_or_a_piece_of_it() -> None:
     assert SCANNER.holds_known(KEY[40:52].swapcase())
     assert SCANNER.holds_known(ENV_SECRET.upper())

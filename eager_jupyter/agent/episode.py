@@ -28,7 +28,7 @@ from ..sources.namespace import is_secret_name
 from ..sources.prompt import Conversation
 from ..sources.secrets import SecretScanner
 from .reply import AgentReply
-from .result import DEFAULT_MAX_CHARS, CallResult, tool_result_blocks
+from .result import DEFAULT_MAX_CHARS, CallResult, cut_middle, tool_result_blocks
 from .tap import Tap
 from .trace import EpisodeWriter
 
@@ -99,9 +99,14 @@ def _hide_secret_lines(code: str) -> str:
     return "\n".join(lines)
 
 
+_MIN_ENTRY = 200  # less room than this left for a cell: it is not sent at all
+
+
 def kernel_history(shell: Any, *, cells: int = 5, budget: int = 4000) -> str:
     """The last ``cells`` executed cells of this kernel (``In``, with ``Out`` where there is one),
-    newest kept first within ``budget`` characters; the running cell is left out."""
+    newest kept first, all within ``budget`` characters; the running cell is left out. A cell longer
+    than half the budget is cut in the middle (a note says how much), so that one big cell leaves
+    room for the cells before it; the oldest cell that does not fit whole is cut to what is left."""
     ns = shell.user_ns
     inputs = ns.get("In")
     outputs = ns.get("Out")
@@ -109,7 +114,7 @@ def kernel_history(shell: Any, *, cells: int = 5, budget: int = 4000) -> str:
         return ""
     out_map: Mapping[int, Any] = outputs if isinstance(outputs, dict) else {}
     entries: list[str] = []
-    used = 0
+    left = budget
     for n in range(len(inputs) - 2, 0, -1):  # the last entry is this cell
         code = str(inputs[n]).strip()
         if not code or code.startswith(_NOT_HISTORY):
@@ -120,11 +125,15 @@ def kernel_history(shell: Any, *, cells: int = 5, budget: int = 4000) -> str:
                 value = repr(out_map[n])
             except Exception:
                 value = "<unprintable>"
-            entry += f"Out[{n}]:\n{value[:600]}\n"
-        if used + len(entry) > budget:
+            entry += f"Out[{n}]:\n{cut_middle(value, 600)}\n"
+        entry = cut_middle(entry, budget // 2)
+        room = left - (1 if entries else 0)  # the newline that joins it to the next entry
+        if len(entry) > room:
+            if room >= _MIN_ENTRY:
+                entries.append(cut_middle(entry, room))
             break
         entries.append(entry)
-        used += len(entry)
+        left = room - len(entry)
         if len(entries) >= cells:
             break
     return "\n".join(reversed(entries))
@@ -148,7 +157,7 @@ class Episode:
         self.current: StepSource = first
         self.max_steps = max_steps
         self.max_chars = max_chars
-        self._tap = Tap(shell)
+        self._tap = Tap(shell, first.scanner.redact_known)
         #: the engine's record, once the engine exists (its steps' code and statement offsets)
         self.record = record
         self._conversation = conversation

@@ -6,17 +6,19 @@ progress lines keep their last state), displayed values as their ``text/plain`` 
 compact table), figures as PNG image blocks, and for the failing statement its traceback (the
 program's own frames and line numbers). A call with nothing to show says so.
 
-Budget, per step: the text of all of a step's results together at most ``max_chars`` (each call gets
-an equal share), cut in the middle with a note saying how much was cut (the start says what the code
-was doing, the end how it ended: both matter more than the middle); at most ``max_images`` images,
-the rest named in a note. Every text is redacted (``redact_for_model``) before it leaves.
+Budget, per step: the text of all of a step's results together at most ``max_chars``, notes included
+(each call gets an equal share, and what a shorter call leaves goes to the longer ones; only when a
+step has so many calls that a share cannot hold the note is a cut call its note alone), each cut in
+the middle with a note saying how much was cut (the start says what the code was doing, the end how
+it ended: both matter more than the middle); at most ``max_images`` images, the rest named in a
+note. Every text is redacted (``redact_for_model``) before it is cut, so a cut never leaves a
+piece of a secret the scanner would have found whole.
 
 Pure: no I/O, no IPython. To validate a change: ``tests/test_agent_reply.py``.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,9 +32,6 @@ MAX_IMAGES = 4
 #: one captured output: {"kind": "stream", "text": ...} or {"kind": "display", "data": mime bundle}
 Output = dict[str, Any]
 
-_CR_LINE = re.compile(r"[^\n]*\r(?!\n)")
-
-
 @dataclass
 class CallResult:
     """One tool call's outputs, and its traceback if a statement of it failed."""
@@ -43,18 +42,56 @@ class CallResult:
     note: str | None = None  # e.g. "unknown tool"
 
 
-def cut_middle(text: str, limit: int) -> str:
-    """``text`` at most about ``limit`` characters, its middle replaced by a note."""
-    if len(text) <= limit:
+def cut_middle(text: str, limit: int, *, dropped: int = 0) -> str:
+    """``text`` in at most ``limit`` characters (but never less than its note), its middle replaced
+    by a note saying how many characters were cut; ``dropped``: characters already taken out of the
+    middle before, counted in the note."""
+    if len(text) <= limit and not dropped:
         return text
-    head = max(0, limit * 2 // 3)
-    tail = max(0, limit - head)
-    cut = len(text) - head - tail
-    return f"{text[:head]}\n[... {cut} characters cut ...]\n{text[len(text) - tail:] if tail else ''}"
+    cut = len(text) - limit
+    while True:  # the note's own length depends on the count it holds
+        note = f"\n[... {cut + dropped} characters cut ...]\n"
+        keep = min(len(text), max(0, limit - len(note)))
+        if len(text) - keep == cut:
+            break
+        cut = len(text) - keep
+    head = keep * 2 // 3
+    return f"{text[:head]}{note}{text[len(text) - (keep - head):]}"
+
+
+def _redacted(text: str, limit: int, scanner: SecretScanner) -> tuple[str, int]:
+    """``text`` redacted, and how many characters of its middle were dropped first: of a text far
+    longer than ``limit`` only its ends (with a margin, so that a secret at an edge is seen whole)
+    can be kept, and only they are scanned."""
+    span = limit + 512
+    if len(text) <= 2 * span:
+        return redact_for_model(text, scanner), 0
+    return redact_for_model(text[:span] + text[-span:], scanner), len(text) - 2 * span
+
+
+def _shares(lengths: list[int], total: int) -> list[int]:
+    """Each call's most characters, together at most ``total``: an equal share each, and what a
+    shorter call leaves of its share goes to the longer ones."""
+    shares = [0] * len(lengths)
+    left = total
+    order = sorted(range(len(lengths)), key=lengths.__getitem__)
+    for done, i in enumerate(order):
+        shares[i] = min(lengths[i], left // (len(order) - done))
+        left -= shares[i]
+    return shares
 
 
 def _clean_stream(text: str) -> str:
-    return _CR_LINE.sub("", strip_ansi(text))
+    """Stream text without colours, each ``\r``-overwritten line in its last state (in time linear in
+    the text: a regex over a long line without ``\r`` would take time quadratic in its length)."""
+    text = strip_ansi(text)
+    if "\r" not in text:
+        return text
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        end = "\r" if line.endswith("\r") and i < len(lines) - 1 else ""  # "\r\n" ends a line
+        lines[i] = line[: len(line) - len(end)].rsplit("\r", 1)[-1] + end
+    return "\n".join(lines)
 
 
 def _text_of(call: CallResult) -> tuple[str, list[str]]:
@@ -92,13 +129,13 @@ def tool_result_blocks(
 ) -> tuple[list[dict[str, Any]], str]:
     """The ``tool_result`` content blocks of a step (one per call, in order) and their text as the
     record keeps it (images as ``[image]``)."""
-    share = max(200, max_chars // max(1, len(calls)))
-    blocks: list[dict[str, Any]] = []
-    shown: list[str] = []
+    texts: list[tuple[str, int]] = []
+    sends: list[list[str]] = []
     images_left = max_images
     for call in calls:
         text, images = _text_of(call)
-        text = redact_for_model(cut_middle(text, share), scanner).rstrip("\n")
+        text, dropped = _redacted(text, max_chars, scanner)
+        text = text.rstrip("\n")
         sent, extra = images[:images_left], len(images) - min(len(images), images_left)
         images_left -= len(sent)
         if extra:
@@ -106,6 +143,13 @@ def tool_result_blocks(
             text += f"\n[{extra} more figure{plural} not sent: at most {max_images} per step]"
         if not text.strip() and not sent:
             text = "(no output)"
+        texts.append((text, dropped))
+        sends.append(sent)
+    shares = _shares([len(text) for text, _ in texts], max_chars)
+    blocks: list[dict[str, Any]] = []
+    shown: list[str] = []
+    for call, (text, dropped), share, sent in zip(calls, texts, shares, sends, strict=True):
+        text = cut_middle(text, share, dropped=dropped)
         content: list[dict[str, Any]] = [{"type": "text", "text": text}] if text else []
         for png in sent:
             source = {"type": "base64", "media_type": "image/png", "data": png}

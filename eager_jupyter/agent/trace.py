@@ -155,6 +155,9 @@ def read_episode(path: str | Path) -> tuple[dict[str, Any], list[Step]]:
         if not isinstance(obj, dict):
             raise TraceError(f"{name}, line {number}: expected a JSON object")
         if header is None:
+            if obj.get("eager_trace") == FORMAT_VERSION and obj.get("kind", "code") in ("code", "markdown"):
+                what = "the trace of one run, not an agent episode"
+                raise TraceError(f"{name} is {what}: replay it without --agent")
             if obj.get("eager_trace") != FORMAT_VERSION or obj.get("kind") != "episode":
                 raise TraceError(f'{name}, line {number}: not an agent episode (no "kind": "episode" header)')
             header = obj

@@ -1,7 +1,8 @@
 """The secret scanner: what must never reach a model, found and redacted in any text.
 
 ``SecretScanner(known)`` finds secret spans in a text; ``looks_secret(text)`` says whether there is
-one, ``redact(text)`` replaces each with ``[redacted]``. ``redact_for_model(text, scanner)`` is the one
+one, ``redact(text)`` replaces each with ``[redacted]`` (``redact_known``: only the known ones, for
+what an agent's code shows in the notebook). ``redact_for_model(text, scanner)`` is the one
 call for anything sent to a model that the notebook produced (a traceback for ``--fix``, a tool
 result for the agent). ``secret_name(name)`` says whether a variable name looks like it holds a
 secret. ``secret_env_values(environ)`` picks the values of secret-named environment variables, which
@@ -246,22 +247,18 @@ class SecretScanner:
 
     def redact(self, text: str) -> str:
         """``text`` with every secret span replaced by ``[redacted]``."""
-        spans = self.spans(text)
-        if not spans:
-            return text
-        out: list[str] = []
-        at = 0
-        for span in spans:
-            out.append(text[at : span.start])
-            out.append(REDACTED)
-            at = span.end
-        out.append(text[at:])
-        return "".join(out)
+        return _replaced(text, self.spans(text))
 
-    def spans(self, text: str) -> list[Span]:
+    def redact_known(self, text: str) -> str:
+        """``text`` with only the known secrets' spans redacted (for what the notebook itself shows:
+        token-like data of the user's stays)."""
+        return _replaced(text, self.spans(text, known_only=True))
+
+    def spans(self, text: str, *, known_only: bool = False) -> list[Span]:
         """The secret spans of ``text``, sorted and merged (overlapping ones become one)."""
         merged: list[Span] = []
-        for span in sorted(self._find(text)):
+        found = self._find_known(text, _lower(text)) if known_only else self._find(text)
+        for span in sorted(found):
             if merged and span.start <= merged[-1].end:
                 last = merged[-1]
                 merged[-1] = Span(last.start, max(last.end, span.end), last.kind)
@@ -393,6 +390,19 @@ def _judge(text: str, start: int, end: int) -> Iterator[Span]:
     value = text[start:end]
     if len(value) >= _MIN_RUN and _looks_random(value):
         yield Span(start, end, "high entropy")
+
+
+def _replaced(text: str, spans: list[Span]) -> str:
+    if not spans:
+        return text
+    out: list[str] = []
+    at = 0
+    for span in spans:
+        out.append(text[at : span.start])
+        out.append(REDACTED)
+        at = span.end
+    out.append(text[at:])
+    return "".join(out)
 
 
 def redact_for_model(text: str, scanner: SecretScanner) -> str:
