@@ -35,14 +35,20 @@ from .lexer import Lexer
 
 __all__ = ["Chunker"]
 
+# A rewind checkpoint: pending lines, those after the statement (comments), kind, head, clauses,
+# IPython lines, shell, operand, then the lexer's depth, backslash join and open frames.
+_Frames = tuple[tuple[int, str, bool, int], ...]
+_State = tuple[int, int, int, str, frozenset[str], int, bool, bool, int, bool, _Frames]
+CHECKPOINT = 8  # pending lines between two rewind checkpoints: a rewind re-feeds fewer than that
+
 
 class Chunker:
     """`feed(piece) -> list[Chunk]`, `finish() -> list[Chunk]`, `rewind(k)`; pure (no I/O, threads or
     IPython). `pending` is the text fed but not released yet."""
 
-    __slots__ = ("_at", "_clauses", "_decided", "_head", "_ipy", "_kind", "_lex", "_line_no", "_lines",
-                 "_n_stmt", "_offset", "_operand", "_out", "_partial", "_queued", "_released", "_shell",
-                 "_small", "_total", "_watch")
+    __slots__ = ("_at", "_ck", "_ck_end", "_ck_next", "_clauses", "_decided", "_head", "_ipy", "_kind",
+                 "_lex", "_line_no", "_lines", "_n_stmt", "_offset", "_operand", "_out", "_partial",
+                 "_queued", "_refed", "_released", "_shell", "_small", "_total", "_watch")
 
     def __init__(self) -> None:
         self._total = 0  # characters fed so far
@@ -50,6 +56,7 @@ class Chunker:
         self._released: list[Chunk] = []  # every chunk released, in order (rewind re-feeds them)
         self._decided: list[int] = []  # for each: `_at` when it was released
         self._queued: list[Chunk] = []  # released while rewinding: returned by the next feed/finish
+        self._refed = 0  # characters re-fed by `rewind` so far (for tests: what a rewind costs)
         self._reset(0, 1)
 
     def _reset(self, offset: int, line_no: int) -> None:
@@ -69,6 +76,11 @@ class Chunker:
         self._watch = OFF  # a compound waits for the first token of the partial line
         self._operand = False  # inside brackets: the code so far ends with an operand
         self._out: list[Chunk] = []
+        # Checkpoints for `rewind`: the state after every CHECKPOINT-th complete pending line since
+        # the last release (`_ck_end`: that line's stream end), and the line count due for the next.
+        self._ck_end: list[int] = []
+        self._ck: list[_State] = []
+        self._ck_next = CHECKPOINT
 
     @property
     def pending(self) -> str:
@@ -101,8 +113,10 @@ class Chunker:
         start = 0
         j = text.find("\n")
         while j >= 0:
-            self._at = base + j
+            at = self._at = base + j
             self._line(text[start : j + 1])
+            if len(self._lines) >= self._ck_next:
+                self._checkpoint(at)
             start = j + 1
             j = text.find("\n", start)
         rest = text[start:]
@@ -166,7 +180,13 @@ class Chunker:
                     self._at = k
                     self._look()
                 return []
-            self._restart(self._offset, self._line_no, self.pending[: k - self._offset])
+            c = bisect.bisect_right(self._ck_end, k) - 1
+            if c >= 0:
+                self._restore(c, k)
+            else:  # before the first checkpoint: fewer than CHECKPOINT lines after the last release
+                ck = self._ck
+                lines = self._lines[: ck[0][0]] if ck else self._lines
+                self._restart(self._offset, self._line_no, "".join(lines)[: k - self._offset])
             return []
         first = released[i]
         text = "".join(c.code for c in released[i:]) + self.pending
@@ -196,6 +216,10 @@ class Chunker:
         self._offset += len(code)
         self._n_stmt = 0
         self._kind = NONE
+        if self._ck_end:  # the checkpoints held the released lines' state
+            self._ck_end.clear()
+            self._ck.clear()
+        self._ck_next = len(lines) + CHECKPOINT
 
     def _restart(self, offset: int, line_no: int, kept: str) -> None:
         """Go back to the chunk boundary at `offset` and re-feed `kept`, the text from there to the
@@ -205,8 +229,52 @@ class Chunker:
         self._queued = []
         self._reset(offset, line_no)
         self._total = offset
+        self._refed += len(kept)
         queued += self.feed(kept)
         self._queued = queued
+
+    def _checkpoint(self, end: int) -> None:
+        """Save the state after the complete pending line ending at stream offset `end`."""
+        n = len(self._lines)
+        lex = self._lex
+        self._ck_end.append(end)
+        self._ck.append((n, n - self._n_stmt, self._kind, self._head, self._clauses, len(self._ipy),
+                         self._shell, self._operand, lex.depth, lex.bs, lex.frames() if lex.stack else ()))
+        self._ck_next = n + CHECKPOINT
+
+    def _restore(self, c: int, k: int) -> None:
+        """Go back to checkpoint `c` (the last one at or before `k`) and re-feed the text from there
+        to `k`: fewer than CHECKPOINT lines."""
+        ck_end = self._ck_end
+        ck = self._ck
+        end = ck_end[c]
+        n, gap, kind, head, clauses, n_ipy, shell, operand, depth, bs, frames = ck[c]
+        lines = self._lines
+        stop = ck[c + 1][0] if c + 1 < len(ck) else len(lines)
+        kept = "".join(lines[n:stop])[: k - end]
+        del lines[n:]
+        del ck_end[c + 1 :]
+        del ck[c + 1 :]
+        self._ck_next = n + CHECKPOINT
+        self._n_stmt = n - gap
+        self._kind = kind
+        self._head = head
+        self._clauses = clauses
+        del self._ipy[n_ipy:]
+        self._shell = shell
+        self._operand = operand
+        lex = self._lex
+        lex.restore(depth, bs, frames)
+        self._partial = []
+        self._small = 0
+        self._total = end
+        self._watch = BLANK if kind == COMPOUND and lex.at_start() else OFF
+        if kept:
+            queued = self._queued
+            self._queued = []
+            self._refed += len(kept)
+            queued += self.feed(kept)
+            self._queued = queued
 
     def _compact(self) -> None:
         """Join the last pieces of a long partial line into one, so it costs its characters, not
