@@ -9,8 +9,9 @@ already released. Checked:
    rewind offset (the one whose release the withdrawn lookahead decided);
 3. at the end, the standing chunks equal a fresh chunking of the final text (code, offset, line,
    kind, IPython lines), whatever the revisions and piece sizes were;
-4. a rewind deep inside a long pending def re-feeds fewer than `CHECKPOINT` lines (counted by the
-   chunker's private `_refed`, not timed), and still chunks like a fresh chunker.
+4. a rewind deep inside a long pending def, or into a long released def's lookahead, re-feeds fewer
+   than `CHECKPOINT` lines (counted by the chunker's private `_refed`, not timed), and still chunks
+   like a fresh chunker.
 The stdlib checks take a sample of files (every third of `test_chunker.stdlib_sample`, three
 histories each): one history per file over the whole stdlib takes over half an hour, on each of
 three Pythons, which the suite cannot afford.
@@ -222,3 +223,25 @@ def test_rewind_deep_in_a_long_pending_def_refeeds_a_few_lines() -> None:
             assert chunker.pending == text[:k]
             chunks = [fields(c) for c in chunker.feed(tail) + chunker.finish()]
             assert chunks == fresh(text[:k] + tail), (line, k, tail)
+
+
+def test_rewind_into_a_long_released_def_refeeds_a_few_lines() -> None:
+    # The def was released by the next line's first word; withdrawing that lookahead, or the def's
+    # last lines, reopens it from a checkpoint, not from its start.
+    text = long_def(4000) + "# after\n"
+    longest = max(len(line) for line in text.splitlines(keepends=True))
+    for look, k, tail in (
+        ("x = 1", len(text) + 1, " = 2\n"),  # inside the lookahead
+        ("xyz", len(text), "    pass\n"),  # before it: the def goes on
+        ("el", len(text) - 20, "\n"),  # into the def's last line
+        ("class C:\n    pass\n", len(text) - 200, "\nx = 1\n"),
+    ):
+        chunker = Chunker()
+        (chunk, *_) = chunker.feed(text + look)
+        assert chunk.code == text[: len(text) - len("# after\n")]
+        refed = chunker._refed
+        assert chunker.rewind(k)[0] == 0
+        assert chunker._refed - refed < CHECKPOINT * longest + len(look), (look, k)
+        final = (text + look)[:k] + tail
+        chunks = [fields(c) for c in chunker.feed("") + chunker.feed(tail) + chunker.finish()]
+        assert chunks == fresh(final), (look, k, tail)

@@ -60,11 +60,15 @@ back to a state it saved and re-feeds the kept text from there up to `k`:
   line's start.
   Feeding pays one comparison per line and one small tuple per 8 pending lines (about 4% on
   typing.py streamed in 4-character pieces);
-- into released chunks, it restarts at the first withdrawn chunk (a chunk boundary holds no state
-  but its position: the lexer is at a logical line start and nothing is pending) and re-feeds the
-  kept text from there: linear in the kept part of that chunk, never in the whole program. (So
-  withdrawing only the lookahead of a long compound statement, `el` after a released 10k-line
-  `if`, re-lexes that statement.)
+- when only the last released chunk is withdrawn and it was released with checkpoints (8 lines or
+  more), its checkpoints and lines were kept at its release: it becomes pending again from its last
+  checkpoint before `k`, again fewer than 8 lines re-fed (plus the comment lines after it, if `k`
+  is past them). This is the usual case of a compound statement whose lookahead is withdrawn:
+  `el` after a released 10k-line `if` may still become `else`;
+- otherwise, into released chunks, it restarts at the first withdrawn chunk (a chunk boundary holds
+  no state but its position: the lexer is at a logical line start and nothing is pending) and
+  re-feeds the kept text from there: linear in the kept part of that chunk, never in the whole
+  program (a rewind that withdraws a long statement and a later one re-lexes the long one).
 `python -m eager_jupyter.bench.linear_cost --revisions` prints the cost by statement size (3
 characters withdrawn and written again: about 0.005 ms in a pending `def` of 1k to 100k lines).
 Chunks the kept text completes again come out of the next `feed`.

@@ -48,7 +48,7 @@ class Chunker:
 
     __slots__ = ("_at", "_ck", "_ck_end", "_ck_next", "_clauses", "_decided", "_head", "_ipy", "_kind",
                  "_lex", "_line_no", "_lines", "_n_stmt", "_offset", "_operand", "_out", "_partial",
-                 "_queued", "_refed", "_released", "_shell", "_small", "_total", "_watch")
+                 "_queued", "_refed", "_released", "_shell", "_small", "_stash", "_total", "_watch")
 
     def __init__(self) -> None:
         self._total = 0  # characters fed so far
@@ -81,6 +81,9 @@ class Chunker:
         self._ck_end: list[int] = []
         self._ck: list[_State] = []
         self._ck_next = CHECKPOINT
+        # The last chunk released with checkpoints: it, its pending lines and IPython lines as they
+        # were at its release, and its checkpoints (for a rewind that withdraws only that chunk).
+        self._stash: tuple[Chunk, list[str], list[int], list[int], list[_State]] | None = None
 
     @property
     def pending(self) -> str:
@@ -189,6 +192,14 @@ class Chunker:
                 self._restart(self._offset, self._line_no, "".join(lines)[: k - self._offset])
             return []
         first = released[i]
+        stash = self._stash
+        if stash is not None and stash[0] is first and i == len(released) - 1 and stash[3][0] <= k:
+            # Only the last chunk is withdrawn, and it has a checkpoint before k.
+            del released[i:]
+            del self._decided[i:]
+            del self._queued[max(0, i - seen) :]
+            self._unstash(k)
+            return list(range(i, seen))
         text = "".join(c.code for c in released[i:]) + self.pending
         del released[i:]
         del self._decided[i:]
@@ -202,13 +213,26 @@ class Chunker:
         """Release the first `n` pending lines as one chunk."""
         lines = self._lines
         code = "".join(lines[:n]) if n < len(lines) else "".join(lines)
-        del lines[:n]
         ipy: tuple[int, ...] = ()
         end = self._line_no + n
-        if self._ipy:
-            ipy = tuple(x for x in self._ipy if x < end)
-            self._ipy = [x for x in self._ipy if x >= end]
+        all_ipy = self._ipy
+        if all_ipy:
+            ipy = tuple(x for x in all_ipy if x < end)
+            self._ipy = [x for x in all_ipy if x >= end]
         chunk = Chunk(code, self._line_no, self._offset, kind, ipy)
+        if self._ck_end:  # keep its checkpoints, with the state they refer to
+            if n < len(lines):
+                self._stash = (chunk, lines[:], all_ipy, self._ck_end, self._ck)
+                del lines[:n]
+            else:
+                self._stash = (chunk, lines, all_ipy, self._ck_end, self._ck)
+                lines = self._lines = []
+            if not all_ipy:
+                self._ipy = []
+            self._ck_end = []
+            self._ck = []
+        else:
+            del lines[:n]
         self._out.append(chunk)
         self._released.append(chunk)
         self._decided.append(self._at)
@@ -216,19 +240,20 @@ class Chunker:
         self._offset += len(code)
         self._n_stmt = 0
         self._kind = NONE
-        if self._ck_end:  # the checkpoints held the released lines' state
-            self._ck_end.clear()
-            self._ck.clear()
         self._ck_next = len(lines) + CHECKPOINT
 
     def _restart(self, offset: int, line_no: int, kept: str) -> None:
         """Go back to the chunk boundary at `offset` and re-feed `kept`, the text from there to the
         rewind point. A boundary holds no state but its position: the lexer is at the start of a
         logical line and nothing is pending."""
-        queued = self._queued
-        self._queued = []
         self._reset(offset, line_no)
         self._total = offset
+        self._refeed(kept)
+
+    def _refeed(self, kept: str) -> None:
+        """Feed `kept` again after a rewind: what it releases is queued for the next feed/finish."""
+        queued = self._queued
+        self._queued = []
         self._refed += len(kept)
         queued += self.feed(kept)
         self._queued = queued
@@ -241,6 +266,31 @@ class Chunker:
         self._ck.append((n, n - self._n_stmt, self._kind, self._head, self._clauses, len(self._ipy),
                          self._shell, self._operand, lex.depth, lex.bs, lex.frames() if lex.stack else ()))
         self._ck_next = n + CHECKPOINT
+
+    def _unstash(self, k: int) -> None:
+        """Make the last released chunk (`_stash`) pending again, as its checkpoints saw it: the
+        state before its release, then `_restore` the last checkpoint at or before `k`."""
+        stash = self._stash
+        assert stash is not None
+        chunk, lines, ipy, ck_end, ck = stash
+        self._stash = None
+        c = bisect.bisect_right(ck_end, k) - 1
+        end = ck_end[c]
+        # The text from checkpoint c to k: the chunk's tail, then what was pending after it.
+        start = chunk.offset
+        stop = start + len(chunk.code)
+        kept = chunk.code[end - start : k - start] if end < stop else ""
+        if k > stop:
+            kept += self.pending[max(end, stop) - stop : k - stop]
+        self._lines = lines
+        self._ipy = ipy
+        self._ck_end = ck_end
+        self._ck = ck
+        self._offset = start
+        self._line_no = chunk.start_line
+        self._restore(c, end)
+        if kept:
+            self._refeed(kept)
 
     def _restore(self, c: int, k: int) -> None:
         """Go back to checkpoint `c` (the last one at or before `k`) and re-feed the text from there
@@ -270,11 +320,7 @@ class Chunker:
         self._total = end
         self._watch = BLANK if kind == COMPOUND and lex.at_start() else OFF
         if kept:
-            queued = self._queued
-            self._queued = []
-            self._refed += len(kept)
-            queued += self.feed(kept)
-            self._queued = queued
+            self._refeed(kept)
 
     def _compact(self) -> None:
         """Join the last pieces of a long partial line into one, so it costs its characters, not
