@@ -8,7 +8,10 @@ already released. Checked:
 2. `rewind` withdraws a suffix of the standing chunks, at most one of them lying wholly before the
    rewind offset (the one whose release the withdrawn lookahead decided);
 3. at the end, the standing chunks equal a fresh chunking of the final text (code, offset, line,
-   kind, IPython lines), whatever the revisions and piece sizes were.
+   kind, IPython lines), whatever the revisions and piece sizes were;
+4. a rewind deep inside a long pending def, or into a long released def's lookahead, re-feeds fewer
+   than `CHECKPOINT` lines (counted by the chunker's private `_refed`, not timed), and still chunks
+   like a fresh chunker.
 The stdlib checks take a sample of files (every third of `test_chunker.stdlib_sample`, three
 histories each): one history per file over the whole stdlib takes over half an hour, on each of
 three Pythons, which the suite cannot afford.
@@ -24,6 +27,7 @@ import pytest
 from test_chunker import read_source, stdlib_sample
 
 from eager_jupyter.chunker import Chunk, Chunker
+from eager_jupyter.chunker.chunker import CHECKPOINT
 
 CORPUS = Path(__file__).parent / "chunker_corpus"
 JUNK = ["else:\n", "el", "elif x:\n    pass\n", "    y = 2\n", "(", ")\n", "'''", '"', "#", "\\\n",
@@ -180,3 +184,64 @@ def test_rewind_bad_offset() -> None:
     assert chunker.rewind(3) == []
     assert chunker.rewind(0) == []
     assert chunker.pending == ""
+
+
+def long_def(n: int) -> str:
+    """A def of about `n` lines whose body holds brackets, strings and comments across lines."""
+    parts = ["@deco\ndef f(a,\n      b):\n"]
+    for i in range(n // 8):
+        parts.append(
+            f"    v{i} = g({i},\n"
+            f"          [{i}, {{'k': {i}}}])  # note {i}\n"
+            f'    s{i} = """text {i}\n'
+            f"    more ( [ {i}\n"
+            f'    """\n'
+            f"    # a comment\n"
+            f"    w{i} = f'{{v{i}}}' + \\\n"
+            f"        'x'\n"
+        )
+    return "".join(parts)
+
+
+def test_rewind_deep_in_a_long_pending_def_refeeds_a_few_lines() -> None:
+    # The def is pending (its end is not known): a rewind anywhere in it must re-feed only the few
+    # lines since the last checkpoint, not the statement from its start, and still chunk like a
+    # fresh chunker.
+    text = long_def(4000)
+    lines = text.splitlines(keepends=True)
+    longest = max(len(line) for line in lines)
+    rng = random.Random("deep")
+    for _ in range(12):
+        line = rng.randrange(len(lines) // 4, len(lines))
+        k = sum(len(x) for x in lines[:line]) + rng.randrange(len(lines[line]))
+        for tail in (text[k:], "\n    pass\nx = 1\n", '"""\n', "(\nelse:\n"):
+            chunker = Chunker()
+            assert chunker.feed(text) == []
+            refed = chunker._refed
+            assert chunker.rewind(k) == []
+            assert chunker._refed - refed < CHECKPOINT * longest, (line, k)
+            assert chunker.pending == text[:k]
+            chunks = [fields(c) for c in chunker.feed(tail) + chunker.finish()]
+            assert chunks == fresh(text[:k] + tail), (line, k, tail)
+
+
+def test_rewind_into_a_long_released_def_refeeds_a_few_lines() -> None:
+    # The def was released by the next line's first word; withdrawing that lookahead, or the def's
+    # last lines, reopens it from a checkpoint, not from its start.
+    text = long_def(4000) + "# after\n"
+    longest = max(len(line) for line in text.splitlines(keepends=True))
+    for look, k, tail in (
+        ("x = 1", len(text) + 1, " = 2\n"),  # inside the lookahead
+        ("xyz", len(text), "    pass\n"),  # before it: the def goes on
+        ("el", len(text) - 20, "\n"),  # into the def's last line
+        ("class C:\n    pass\n", len(text) - 200, "\nx = 1\n"),
+    ):
+        chunker = Chunker()
+        (chunk, *_) = chunker.feed(text + look)
+        assert chunk.code == text[: len(text) - len("# after\n")]
+        refed = chunker._refed
+        assert chunker.rewind(k)[0] == 0
+        assert chunker._refed - refed < CHECKPOINT * longest + len(look), (look, k)
+        final = (text + look)[:k] + tail
+        chunks = [fields(c) for c in chunker.feed("") + chunker.feed(tail) + chunker.finish()]
+        assert chunks == fresh(final), (look, k, tail)

@@ -28,8 +28,9 @@ program size (it should not grow with the program, only with the withdrawn tail)
   its code is one joined string), then the new text;
 - ``chunker, lines``: ``Chunker.rewind`` into the last of ``v123 = 123`` lines (released statements);
 - ``chunker, def``: ``Chunker.rewind`` into the last line of a pending ``def`` of that many lines
-  (its end is not known yet): the chunker re-feeds the kept part of the pending statement, so this
-  one grows with the statement's size (see ``chunker/__init__.py``).
+  (its end is not known yet): the chunker restores its checkpoint of at most 8 lines back and
+  re-feeds from there, so this one does not grow with the statement's size either (see
+  ``chunker/__init__.py``).
 
 Peak memory is measured in a second pass with ``tracemalloc`` (which slows what it measures, so it is
 not timed) for ``read`` and for the pure stages; for ``read`` it should stay a few hundred KB at

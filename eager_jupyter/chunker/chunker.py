@@ -35,14 +35,20 @@ from .lexer import Lexer
 
 __all__ = ["Chunker"]
 
+# A rewind checkpoint: pending lines, those after the statement (comments), kind, head, clauses,
+# IPython lines, shell, operand, then the lexer's depth, backslash join and open frames.
+_Frames = tuple[tuple[int, str, bool, int], ...]
+_State = tuple[int, int, int, str, frozenset[str], int, bool, bool, int, bool, _Frames]
+CHECKPOINT = 8  # pending lines between two rewind checkpoints: a rewind re-feeds fewer than that
+
 
 class Chunker:
     """`feed(piece) -> list[Chunk]`, `finish() -> list[Chunk]`, `rewind(k)`; pure (no I/O, threads or
     IPython). `pending` is the text fed but not released yet."""
 
-    __slots__ = ("_at", "_clauses", "_decided", "_head", "_ipy", "_kind", "_lex", "_line_no", "_lines",
-                 "_n_stmt", "_offset", "_operand", "_out", "_partial", "_queued", "_released", "_shell",
-                 "_small", "_total", "_watch")
+    __slots__ = ("_at", "_ck", "_ck_end", "_ck_next", "_clauses", "_decided", "_head", "_ipy", "_kind",
+                 "_lex", "_line_no", "_lines", "_n_stmt", "_offset", "_operand", "_out", "_partial",
+                 "_queued", "_refed", "_released", "_shell", "_small", "_stash", "_total", "_watch")
 
     def __init__(self) -> None:
         self._total = 0  # characters fed so far
@@ -50,6 +56,7 @@ class Chunker:
         self._released: list[Chunk] = []  # every chunk released, in order (rewind re-feeds them)
         self._decided: list[int] = []  # for each: `_at` when it was released
         self._queued: list[Chunk] = []  # released while rewinding: returned by the next feed/finish
+        self._refed = 0  # characters re-fed by `rewind` so far (for tests: what a rewind costs)
         self._reset(0, 1)
 
     def _reset(self, offset: int, line_no: int) -> None:
@@ -69,6 +76,14 @@ class Chunker:
         self._watch = OFF  # a compound waits for the first token of the partial line
         self._operand = False  # inside brackets: the code so far ends with an operand
         self._out: list[Chunk] = []
+        # Checkpoints for `rewind`: the state after every CHECKPOINT-th complete pending line since
+        # the last release (`_ck_end`: that line's stream end), and the line count due for the next.
+        self._ck_end: list[int] = []
+        self._ck: list[_State] = []
+        self._ck_next = CHECKPOINT
+        # The last chunk released with checkpoints: it, its pending lines and IPython lines as they
+        # were at its release, and its checkpoints (for a rewind that withdraws only that chunk).
+        self._stash: tuple[Chunk, list[str], list[int], list[int], list[_State]] | None = None
 
     @property
     def pending(self) -> str:
@@ -101,8 +116,10 @@ class Chunker:
         start = 0
         j = text.find("\n")
         while j >= 0:
-            self._at = base + j
+            at = self._at = base + j
             self._line(text[start : j + 1])
+            if len(self._lines) >= self._ck_next:
+                self._checkpoint(at)
             start = j + 1
             j = text.find("\n", start)
         rest = text[start:]
@@ -166,9 +183,23 @@ class Chunker:
                     self._at = k
                     self._look()
                 return []
-            self._restart(self._offset, self._line_no, self.pending[: k - self._offset])
+            c = bisect.bisect_right(self._ck_end, k) - 1
+            if c >= 0:
+                self._restore(c, k)
+            else:  # before the first checkpoint: fewer than CHECKPOINT lines after the last release
+                ck = self._ck
+                lines = self._lines[: ck[0][0]] if ck else self._lines
+                self._restart(self._offset, self._line_no, "".join(lines)[: k - self._offset])
             return []
         first = released[i]
+        stash = self._stash
+        if stash is not None and stash[0] is first and i == len(released) - 1 and stash[3][0] <= k:
+            # Only the last chunk is withdrawn, and it has a checkpoint before k.
+            del released[i:]
+            del self._decided[i:]
+            del self._queued[max(0, i - seen) :]
+            self._unstash(k)
+            return list(range(i, seen))
         text = "".join(c.code for c in released[i:]) + self.pending
         del released[i:]
         del self._decided[i:]
@@ -182,13 +213,26 @@ class Chunker:
         """Release the first `n` pending lines as one chunk."""
         lines = self._lines
         code = "".join(lines[:n]) if n < len(lines) else "".join(lines)
-        del lines[:n]
         ipy: tuple[int, ...] = ()
         end = self._line_no + n
-        if self._ipy:
-            ipy = tuple(x for x in self._ipy if x < end)
-            self._ipy = [x for x in self._ipy if x >= end]
+        all_ipy = self._ipy
+        if all_ipy:
+            ipy = tuple(x for x in all_ipy if x < end)
+            self._ipy = [x for x in all_ipy if x >= end]
         chunk = Chunk(code, self._line_no, self._offset, kind, ipy)
+        if self._ck_end:  # keep its checkpoints, with the state they refer to
+            if n < len(lines):
+                self._stash = (chunk, lines[:], all_ipy, self._ck_end, self._ck)
+                del lines[:n]
+            else:
+                self._stash = (chunk, lines, all_ipy, self._ck_end, self._ck)
+                lines = self._lines = []
+            if not all_ipy:
+                self._ipy = []
+            self._ck_end = []
+            self._ck = []
+        else:
+            del lines[:n]
         self._out.append(chunk)
         self._released.append(chunk)
         self._decided.append(self._at)
@@ -196,17 +240,87 @@ class Chunker:
         self._offset += len(code)
         self._n_stmt = 0
         self._kind = NONE
+        self._ck_next = len(lines) + CHECKPOINT
 
     def _restart(self, offset: int, line_no: int, kept: str) -> None:
         """Go back to the chunk boundary at `offset` and re-feed `kept`, the text from there to the
         rewind point. A boundary holds no state but its position: the lexer is at the start of a
         logical line and nothing is pending."""
-        queued = self._queued
-        self._queued = []
         self._reset(offset, line_no)
         self._total = offset
+        self._refeed(kept)
+
+    def _refeed(self, kept: str) -> None:
+        """Feed `kept` again after a rewind: what it releases is queued for the next feed/finish."""
+        queued = self._queued
+        self._queued = []
+        self._refed += len(kept)
         queued += self.feed(kept)
         self._queued = queued
+
+    def _checkpoint(self, end: int) -> None:
+        """Save the state after the complete pending line ending at stream offset `end`."""
+        n = len(self._lines)
+        lex = self._lex
+        self._ck_end.append(end)
+        self._ck.append((n, n - self._n_stmt, self._kind, self._head, self._clauses, len(self._ipy),
+                         self._shell, self._operand, lex.depth, lex.bs, lex.frames() if lex.stack else ()))
+        self._ck_next = n + CHECKPOINT
+
+    def _unstash(self, k: int) -> None:
+        """Make the last released chunk (`_stash`) pending again, as its checkpoints saw it: the
+        state before its release, then `_restore` the last checkpoint at or before `k`."""
+        stash = self._stash
+        assert stash is not None
+        chunk, lines, ipy, ck_end, ck = stash
+        self._stash = None
+        c = bisect.bisect_right(ck_end, k) - 1
+        end = ck_end[c]
+        # The text from checkpoint c to k: the chunk's tail, then what was pending after it.
+        start = chunk.offset
+        stop = start + len(chunk.code)
+        kept = chunk.code[end - start : k - start] if end < stop else ""
+        if k > stop:
+            kept += self.pending[max(end, stop) - stop : k - stop]
+        self._lines = lines
+        self._ipy = ipy
+        self._ck_end = ck_end
+        self._ck = ck
+        self._offset = start
+        self._line_no = chunk.start_line
+        self._restore(c, end)
+        if kept:
+            self._refeed(kept)
+
+    def _restore(self, c: int, k: int) -> None:
+        """Go back to checkpoint `c` (the last one at or before `k`) and re-feed the text from there
+        to `k`: fewer than CHECKPOINT lines."""
+        ck_end = self._ck_end
+        ck = self._ck
+        end = ck_end[c]
+        n, gap, kind, head, clauses, n_ipy, shell, operand, depth, bs, frames = ck[c]
+        lines = self._lines
+        stop = ck[c + 1][0] if c + 1 < len(ck) else len(lines)
+        kept = "".join(lines[n:stop])[: k - end]
+        del lines[n:]
+        del ck_end[c + 1 :]
+        del ck[c + 1 :]
+        self._ck_next = n + CHECKPOINT
+        self._n_stmt = n - gap
+        self._kind = kind
+        self._head = head
+        self._clauses = clauses
+        del self._ipy[n_ipy:]
+        self._shell = shell
+        self._operand = operand
+        lex = self._lex
+        lex.restore(depth, bs, frames)
+        self._partial = []
+        self._small = 0
+        self._total = end
+        self._watch = BLANK if kind == COMPOUND and lex.at_start() else OFF
+        if kept:
+            self._refeed(kept)
 
     def _compact(self) -> None:
         """Join the last pieces of a long partial line into one, so it costs its characters, not

@@ -101,6 +101,21 @@ class Lexer:
         self.stack.clear()
         self.bs = False
 
+    def frames(self) -> tuple[tuple[int, str, bool, int], ...]:
+        """A copy of the open frames (for `Chunker.rewind`'s checkpoints; usually none)."""
+        return tuple((f.kind, f.quote, f.raw, f.depth) for f in self.stack)
+
+    def restore(self, depth: int, bs: bool, frames: tuple[tuple[int, str, bool, int], ...]) -> None:
+        """Go back to a state saved as `depth`, `bs` and `frames()`."""
+        self.depth = depth
+        self.bs = bs
+        stack = self.stack
+        stack.clear()
+        for kind, quote, raw, fdepth in frames:
+            frame = _Frame(kind, quote, raw)
+            frame.depth = fdepth
+            stack.append(frame)
+
     def scan(self, line: str, pos: int) -> int:
         self.bs = False
         stack = self.stack
