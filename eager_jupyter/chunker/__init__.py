@@ -112,8 +112,8 @@ revision histories against a fresh chunking of the final text (a sample of the s
 `tests/test_other_pythons.py` repeats it on 3.12 and 3.13; `python -m
 eager_jupyter.bench.chunker_speed` prints the speed figures (typing.py vs one parso parse).
 
-Modules: ``chunker.py`` (``Chunker``), ``chunk.py`` (``Chunk``), ``grammar.py`` (its tables),
-``lexer.py`` (the line lexer).
+Modules: ``chunker.py`` (``Chunker``), ``rewind.py`` (its ``rewind`` and checkpoints), ``chunk.py``
+(``Chunk``), ``grammar.py`` (its tables), ``lexer.py`` (the line lexer).
 """
 
 from __future__ import annotations
