@@ -365,13 +365,20 @@ def test_values_tables_and_the_budget_go_back(kernel: Any, fake: FakeAnthropic) 
     assert "0.34" in r.texts()  # and the user sees it under the step
 
 
+def one_step(kernel: Any, fake: FakeAnthropic, code: str) -> tuple[Any, str]:
+    """An episode of one tool call running ``code``, then an answer: the cell, and the text of the
+    tool result the second request carried back."""
+    fake.add(Reply([], tools=[ToolUse({"code": code})]), Reply(["seen"]))
+    before = len(fake.requests)
+    r = run(kernel, "%%eager --agent --new --view plain\nrun it\n")
+    assert r.status == "ok", r.reply["content"]
+    (result,) = tool_results(fake.requests[before + 1].body)
+    return r, result_text(result)
+
+
 def test_a_library_failure_goes_back_with_its_frames_folded(kernel: Any, fake: FakeAnthropic) -> None:
     code = "import pandas as pd\nag_kf = pd.DataFrame({'a': [1]})\nag_kf['nope'].sum()\n"
-    fake.add(Reply([], tools=[ToolUse({"code": code})]), Reply(["there is no column nope"]))
-    before = len(fake.requests)
-    r = run(kernel, "%%eager --agent --new --view plain\nsum nope\n")
-    assert r.status == "ok", r.reply["content"]
-    text = result_text(tool_results(fake.requests[before + 1].body)[0])
+    r, text = one_step(kernel, fake, code)
     assert "ag_kf['nope'].sum()" in text and "line 3" in text  # the program's line, by its number
     assert "frames in pandas]" in text and "KeyError: 'nope'" in text
     assert "_libs" not in text and "frame.py" not in text  # pandas' inner frames are folded
@@ -602,12 +609,8 @@ def test_replay_trace_with_the_agent_flag(kernel: Any, fake: FakeAnthropic, tmp_
 
 def test_stderr_goes_back_with_stdout(kernel: Any, fake: FakeAnthropic) -> None:
     code = "import sys\nprint('to out')\nprint('to err', file=sys.stderr)\nsys.stderr.write('more err\\n')\n"
-    fake.add(Reply([], tools=[ToolUse({"code": code})]), Reply(["seen"]))
-    before = len(fake.requests)
-    r = run(kernel, "%%eager --agent --new --view plain\nwrite to stderr\n")
-    assert r.status == "ok", r.reply["content"]
-    (result,) = tool_results(fake.requests[before + 1].body)
-    assert result_text(result).startswith("to out\nto err\nmore err")
+    _, text = one_step(kernel, fake, code)
+    assert text.startswith("to out\nto err\nmore err")
 
 
 def test_max_tokens_in_a_later_step(kernel: Any, fake: FakeAnthropic) -> None:
