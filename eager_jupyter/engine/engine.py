@@ -332,7 +332,7 @@ class Engine(Endings, Episodes):
                     error = result.error
                     assert error is not None
                     if not isinstance(error, KeyboardInterrupt):
-                        failed_tb = self._traceback_text(result.exc_info)
+                        failed_tb = brief_traceback(result.exc_info)  # what the model reads
                     if self.stepper is not None and not isinstance(error, KeyboardInterrupt):
                         self._unshown = (index, result)  # early repair: ask first (rendering is slow)
                     else:
@@ -363,10 +363,6 @@ class Engine(Endings, Episodes):
     # ---- what ran ------------------------------------------------------------------------------
     def _code_ran(self) -> str:
         return "".join(s.code for s in self._statements if s.ran)
-
-    def _traceback_text(self, exc_info: Any) -> str:
-        """What a repair request or a tool result carries: library frames folded."""
-        return brief_traceback(exc_info)
 
     def _flush_figures(self) -> None:
         """Show figures under the last statement that ran, as the cell's end would (once, complete)."""
